@@ -1,0 +1,17 @@
+"Every notebook in nbs/ is a test: run it top to bottom with nbdev-test, one pytest test per notebook."
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+
+NBS = Path(__file__).resolve().parent.parent/'nbs'
+notebooks = sorted(p.name for p in NBS.glob('*.ipynb'))
+# Cells flagged `#| slow` / `#| cuda` run only when asked: FASTCOURSE_TEST_FLAGS="slow cuda" ./course.sh test
+FLAGS = os.environ.get('FASTCOURSE_TEST_FLAGS', '')
+
+def test_found_notebooks(): assert {'index.ipynb', '01_data_loading.ipynb'} <= set(notebooks)
+
+@pytest.mark.parametrize('nb', notebooks)
+def test_notebook(nb):
+    nbdev_test = Path(sys.executable).parent/'nbdev-test'
+    r = subprocess.run([str(nbdev_test), str(NBS/nb), '--flags', FLAGS], capture_output=True, text=True, cwd=NBS)
+    assert r.returncode == 0 and 'Success' in r.stdout, f'{nb} failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}'
