@@ -35,7 +35,7 @@ fi
 cmd=${1:-}; shift || true
 case "$cmd" in
   setup) setup ;;
-  main)  setup; exec "$VENV/bin/fastcourse-datasets" "$@" ;;
+  main)  setup; exec "$VENV/bin/fastcourse-pets" "$@" ;;
   test)  setup; exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./course.sh main | test | setup" >&2; exit 2 ;;
 esac

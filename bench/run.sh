@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Training benchmark: fastcourse against fastai 2.8.12 and a bare PyTorch loop (see bench/README.md).
+#   bench/run.sh                      both tasks, results in bench/results/<task>.json
+#   bench/run.sh --task pets_128      one task; any other bench_train.py option passes through
+# Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${FASTCOURSE_VENV:-.venv}
+[ -x "$VENV/bin/python" ] || ./course.sh setup
+"$VENV/bin/python" -c "import fastai" 2>/dev/null || "$VENV/bin/python" -m pip install -q -e ".[bench]"
+
+# Offline machines take the datasets from the mirror folder beside the repo, as course.sh does.
+if [ -z "${FASTCOURSE_MIRROR:-}" ] && [ -d ../shared/data ]; then
+  FASTCOURSE_MIRROR=$(cd ../shared/data && pwd); export FASTCOURSE_MIRROR
+fi
+
+exec "$VENV/bin/python" bench/bench_train.py "$@"
