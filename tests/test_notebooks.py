@@ -11,7 +11,8 @@ FLAGS = os.environ.get('FASTCOURSE_TEST_FLAGS', '')
 def test_found_notebooks(): assert {'index.ipynb', '01_data_loading.ipynb'} <= set(notebooks)
 
 @pytest.mark.parametrize('nb', notebooks)
-def test_notebook(nb):
+def test_notebook(nb, tmp_path):
     nbdev_test = Path(sys.executable).parent/'nbdev-test'
-    r = subprocess.run([str(nbdev_test), str(NBS/nb), '--flags', FLAGS], capture_output=True, text=True, cwd=NBS)
+    env = {**os.environ, 'FASTCOURSE_ANSWERS': str(tmp_path/'answers')}  # questionnaire cells never touch the learner's answers
+    r = subprocess.run([str(nbdev_test), str(NBS/nb), '--flags', FLAGS], capture_output=True, text=True, cwd=NBS, env=env)
     assert r.returncode == 0 and 'Success' in r.stdout, f'{nb} failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}'
