@@ -41,7 +41,7 @@ import argparse, hashlib, importlib.metadata, importlib.util, json, os, platform
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CONTENDERS = ('fastai', 'fastcourse', 'bare')
+CONTENDERS = ('fastai', 'fastcourse', 'bare', 'bare_cl')
 TASKS = {
     'mnist_sample': dict(dataset='MNIST_SAMPLE', layout='folder', bs=64, size=None, schedule='fit_one_cycle',
                          epochs=1, lr_max=1e-3),
@@ -56,7 +56,10 @@ NOTES = [("bare uses torchvision resnet18 with fc replaced by Linear(512, n_clas
           "their own head (concat pooling, BatchNorm/Dropout/Linear 1024->512->n_classes), so models differ in the head."),
          "pretrained=False: no ImageNet normalisation is added by either library, and none in the bare loop.",
          "peak_rss_mb is ru_maxrss of the contender's main process; DataLoader worker processes are not included.",
-         "fastai's train_loss is its smoothed loss; fastcourse and bare report the epoch mean."]
+         "fastai's train_loss is its smoothed loss; fastcourse and bare report the epoch mean.",
+         "fastcourse's vision_learner keeps model and images in channels-last memory format by default (ChannelsLast callback); "
+         "fastai and `bare` use PyTorch's default (contiguous NCHW); `bare_cl` is the bare loop with channels-last, to show how much "
+         "of the difference is the memory format."]
 
 
 # ---------------------------------------------------------------- shared helpers (child processes)
@@ -215,7 +218,7 @@ def one_cycle(opt, max_lrs, n_epoch:int, n_iter:int, pct_start:float, div:float)
         div_factor=div, final_div_factor=ONE_CYCLE['div_final'] / div, cycle_momentum=True,
         base_momentum=ONE_CYCLE['moms'][1], max_momentum=ONE_CYCLE['moms'][0])
 
-def bare_epoch(model, trn, val, opt, sched, device, limit:int|None):
+def bare_epoch(model, trn, val, opt, sched, device, limit:int|None, channels_last:bool=False):
     "Train one epoch, then validate: (train loss, valid loss, error rate), each the mean over items."
     import torch
     import torch.nn.functional as F
@@ -224,6 +227,7 @@ def bare_epoch(model, trn, val, opt, sched, device, limit:int|None):
     for i, (xb, yb) in enumerate(trn):
         if limit and i >= limit: break
         xb, yb = xb.to(device, non_blocking=True).float().div_(255), yb.to(device, non_blocking=True)
+        if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
         loss = F.cross_entropy(model(xb), yb)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); sched.step()
         tot, n = tot + loss.item() * len(yb), n + len(yb)
@@ -233,6 +237,7 @@ def bare_epoch(model, trn, val, opt, sched, device, limit:int|None):
         for i, (xb, yb) in enumerate(val):
             if limit and i >= limit: break
             xb, yb = xb.to(device, non_blocking=True).float().div_(255), yb.to(device, non_blocking=True)
+            if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
             out = model(xb)
             vtot += F.cross_entropy(out, yb, reduction='sum').item()
             wrong += (out.argmax(1) != yb).sum().item()
@@ -247,12 +252,13 @@ def bare_phases(task:dict, n_groups:int):
     return [([lr / 10, lr], task['freeze_epochs'], FINE_TUNE['frozen_pct_start'], ONE_CYCLE['div'], True),  # slice(lr)
             ([lr / 2 / FINE_TUNE['lr_mult'], lr / 2], task['epochs'], FINE_TUNE['pct_start'], FINE_TUNE['div'], False)]
 
-def run_bare(task:dict, data:Path, a) -> dict:
+def run_bare(task:dict, data:Path, a, channels_last:bool=False) -> dict:
     import torch
     t0 = time.perf_counter()
     seed_everything(a.seed)
     trn, val, vocab, val_files = bare_loaders(task, data, a)
     model = bare_model(len(vocab)).to(a.device)
+    if channels_last: model = model.to(memory_format=torch.channels_last)
     body = [p for n, p in model.named_parameters() if not n.startswith('fc.')]
     groups = [{'params': list(model.parameters())}] if task['schedule'] == 'fit_one_cycle' else \
              [{'params': body}, {'params': list(model.fc.parameters())}]
@@ -263,7 +269,7 @@ def run_bare(task:dict, data:Path, a) -> dict:
         sched = one_cycle(opt, lrs, n_epoch, len(trn), pct_start, div)
         for _ in range(n_epoch):
             e0 = time.perf_counter()
-            trn_loss, val_loss, err = bare_epoch(model, trn, val, opt, sched, a.device, a.limit_batches)
+            trn_loss, val_loss, err = bare_epoch(model, trn, val, opt, sched, a.device, a.limit_batches, channels_last)
             times.append(time.perf_counter() - e0)
     t2 = time.perf_counter()
     return {'_t0': t0, 'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': times, 'final_train_loss': trn_loss,
@@ -271,7 +277,8 @@ def run_bare(task:dict, data:Path, a) -> dict:
             'n_valid': len(val.dataset), 'valid_digest': digest(val_files), 'vocab_size': len(vocab)}
 
 
-RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare}
+RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare,
+           'bare_cl': lambda task, data, a: run_bare(task, data, a, channels_last=True)}
 
 def child_main(a):
     "Run one contender on one task in this (fresh) process and write its numbers to `a.json`."
@@ -343,7 +350,7 @@ def run_task(name:str, a) -> dict:
 def ratios(res:dict) -> dict:
     s = lambda c: res.get(c, {}).get('s_per_epoch')
     fc = s('fastcourse')
-    return {f'fastcourse/{o}_s_per_epoch': (fc / s(o) if fc and s(o) else None) for o in ('fastai', 'bare')}
+    return {f'fastcourse/{o}_s_per_epoch': (fc / s(o) if fc and s(o) else None) for o in ('fastai', 'bare', 'bare_cl')}
 
 def print_table(name:str, report:dict, out:Path):
     print(f'\n## {name}  ({report["settings"]["schedule"]}, bs {report["settings"]["bs"]}, '

@@ -26,7 +26,7 @@ __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelTrainE
            'accuracy', 'error_rate', 'trainable_params', 'Learner', 'TrainEvalCallback', 'DeviceCallback',
            'NanCallback', 'Recorder', 'ProgressCallback', 'synthetic_dls', 'sched_cos', 'combine_scheds',
            'ParamScheduler', 'LRFinder', 'minimum', 'steep', 'valley', 'slide', 'MixedPrecision', 'GradientClip',
-           'loss_activation', 'atomic_save', 'safe_load', 'register_builder', 'load_learner']
+           'ChannelsLast', 'loss_activation', 'atomic_save', 'safe_load', 'register_builder', 'load_learner']
 
 # %% ../nbs/02a_learner.ipynb #4662d22c
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -571,7 +571,17 @@ def to_fp32(self:Learner):
     if hasattr(self, 'mixed_precision'): self.remove_cb(self.mixed_precision)
     return self
 
-# %% ../nbs/02a_learner.ipynb #1071d233
+# %% ../nbs/02a_learner.ipynb #6f178bb8
+class ChannelsLast(Callback):
+    "Keep the model and 4-D inputs in channels-last (NHWC) memory format, for faster convolutions."
+    order = -15  # after the model is on its device
+    def before_fit(self): self.model.to(memory_format=torch.channels_last)
+    def before_batch(self): self.learn.xb = _to_channels_last(self.xb)
+
+def _to_channels_last(xs) -> tuple:
+    return tuple(x.contiguous(memory_format=torch.channels_last) if isinstance(x, torch.Tensor) and x.ndim == 4 else x for x in xs)
+
+# %% ../nbs/02a_learner.ipynb #9fd1ba3f
 def loss_activation(loss_func):
     "The activation that turns the model's raw output into what the loss compares (softmax for cross-entropy)."
     if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: torch.softmax(x, dim=1)
@@ -587,8 +597,9 @@ def get_preds(self:Learner, ds_idx:int=1, dl=None, with_loss:bool=False, act=Non
     preds, targs, losses = [], [], []
     n = getattr(dl, 'n_inp', 1)
     with torch.no_grad():
+        cl = any(isinstance(cb, ChannelsLast) for cb in self.cbs)
         for b in dl:
-            p = self.model(*b[:n])
+            p = self.model(*(_to_channels_last(b[:n]) if cl else b[:n]))
             preds.append(act(p).float().cpu())
             if len(b) > n: targs.append(b[n].cpu())
             if with_loss and len(b) > n: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
