@@ -1,6 +1,6 @@
 """Training speed, memory and accuracy of fastcourse against fastai 2.8.12 and a bare PyTorch loop.
 
-For each task the three contenders train the same torchvision `resnet18` (random init, `pretrained=False`) on the
+For each task the contenders train the same torchvision `resnet18` (random init, `pretrained=False`) on the
 same extracted data folders, with the same batch size, epochs, image size, seeds, one-cycle schedule,
 `torch.set_num_threads`, device and number of DataLoader workers:
 
@@ -9,6 +9,8 @@ same extracted data folders, with the same batch size, epochs, image size, seeds
 - `bare`: a `torch.utils.data.DataLoader` over a tiny Dataset (torchvision.io decoding, the same resize-crop),
   torchvision's `resnet18` with its `fc` replaced by one `Linear` (NOT the fastai/fastcourse head: pooling, two
   BatchNorm/Dropout/Linear blocks), `AdamW`, `OneCycleLR`, cross-entropy, and an eval pass for the error rate.
+- `bare_cl`: the same bare loop with model and images in channels-last memory format, which fastcourse's
+  `vision_learner` uses by default.
 
 Tasks:
 
@@ -21,6 +23,8 @@ Tasks:
   then 2 epochs unfrozen at `slice(1e-5, 1e-3)`, pct_start 0.3, div 5. The bare loop does the same with 2 parameter
   groups (body, fc) and one `OneCycleLR` per phase on one `AdamW` (fastcourse also splits body/head; fastai splits a
   resnet in 3 groups, so its middle group gets 1e-4).
+- `bare_cl`: the bare loop with model and images in channels-last memory format, as fastcourse's `vision_learner`
+  does by default.
 
 Each contender runs in its own fresh subprocess of this script, one after the other, so that the peak resident
 memory (`ru_maxrss` of that process; DataLoader worker processes are not included) and the imports do not leak from
