@@ -17,7 +17,7 @@ import fastcourse
 __all__ = ['doc_info', 'Doc', 'doc', 'TaughtIndex', 'chapters', 'load_questions', 'answers_dir', 'Questionnaire',
            'questionnaire_widget', 'questionnaire']
 
-# %% ../nbs/00_course.ipynb #2d78a4b9
+# %% ../nbs/00_course.ipynb #debc4f89
 _TAUGHT = Path(fastcourse.__file__).parent/'taught.json'
 
 def _modidx() -> dict:
@@ -49,7 +49,8 @@ def _params(obj) -> list:
     for k, v in d.items():
         if k in ('self', 'return') or not v.get('docment'): continue
         anno = v.get('anno', inspect.Parameter.empty)
-        anno = '' if anno in (inspect.Parameter.empty, type(None)) else (anno if isinstance(anno, str) else getattr(anno, '__name__', str(anno)))
+        if anno in (inspect.Parameter.empty, type(None)): anno = ''
+        elif not isinstance(anno, str): anno = getattr(anno, '__name__', str(anno))
         dflt = v.get('default', inspect.Parameter.empty)
         out.append((k, anno, '' if dflt is inspect.Parameter.empty else repr(dflt), v['docment']))
     return out
@@ -74,7 +75,7 @@ def doc_info(obj) -> dict:
     info['taught_in'] = _taught_index().get('names', {}).get(key)
     return info
 
-# %% ../nbs/00_course.ipynb #4956775a
+# %% ../nbs/00_course.ipynb #7cc692ff
 class Doc:
     "What `doc` shows: HTML in a notebook, plain text elsewhere."
     def __init__(self, info:dict): self.info = info
@@ -101,7 +102,8 @@ class Doc:
             rows = ''.join(f"<tr>{td(f'<code>{e(n)}</code>')}{td(e(a))}{td(e(d))}{td(e(c))}</tr>" for n, a, d, c in i['params'])
             head = ''.join(f"<th style='text-align:left'>{h}</th>" for h in ('parameter', 'type', 'default', 'meaning'))
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        links = [f"<a href='{html.escape(u)}' target='_blank'>{t}</a>" for t, u in (('source', i['source_url']), ('docs', i['docs_url'])) if u]
+        urls = (('source', i['source_url']), ('docs', i['docs_url']))
+        links = [f"<a href='{html.escape(u)}' target='_blank'>{t}</a>" for t, u in urls if u]
         if i['taught_in']: links.append(f"taught in <b>{e(i['taught_in']['notebook'])}</b>, section <i>{e(i['taught_in']['section'])}</i>")
         if links: out.append('<p>' + ' · '.join(links) + '</p>')
         return ''.join(out) + '</div>'
@@ -120,7 +122,7 @@ def doc(obj):
         display(d)
     else: print(d)
 
-# %% ../nbs/00_course.ipynb #90a58d40
+# %% ../nbs/00_course.ipynb #0537a9b8
 def _defined_names(src:str) -> list[str]:
     "Top-level names a cell defines: functions and classes (patched methods as `Class.name`) and assignments."
     import ast
@@ -150,14 +152,17 @@ class TaughtIndex:
         if exp: self.module = (exp if isinstance(exp, str) else ' '.join(exp)).split()[0]
         if self.module and ('export' in dirs or 'exports' in dirs):
             for n in _defined_names(cell.source):
-                self.names.setdefault(f'{fastcourse.__name__}.{self.module}.{n}', {'notebook': Path(self.nb.path_).name, 'section': self.section})
+                where = {'notebook': Path(self.nb.path_).name, 'section': self.section}
+                self.names.setdefault(f'{fastcourse.__name__}.{self.module}.{n}', where)
     def end(self):
-        nb_name = Path(self.nb.path_).name
-        idx = _taught_index() or {'names': {}}
+        from nbdev.config import get_config  # export time only: write into the project's package, wherever fastcourse is installed
+        out, nb_name = get_config().lib_path/_TAUGHT.name, Path(self.nb.path_).name
+        try: idx = json.loads(out.read_text())
+        except (OSError, ValueError): idx = {'names': {}}
         names = {k: v for k, v in idx.get('names', {}).items()
                  if v['notebook'] != nb_name and (Path(self.nb.path_).parent/v['notebook']).exists()}
         names.update(self.names)
-        _atomic_write(_TAUGHT, json.dumps({'names': dict(sorted(names.items()))}, indent=1, ensure_ascii=False) + '\n')
+        _atomic_write(out, json.dumps({'names': dict(sorted(names.items()))}, indent=1, ensure_ascii=False) + '\n')
 
 def _atomic_write(path:Path, text:str):
     "Write `text` to `path` through a temporary file and a rename, so a crash never leaves half a file."
