@@ -96,18 +96,21 @@ def epoch_timer(base, cancel_train, cancel_valid, limit:int|None):
 
 # ---------------------------------------------------------------- the contenders
 
+def library_dls(ImageDataLoaders, get_image_files, Resize, task:dict, data:Path, a):
+    "The task's `DataLoaders`, built with fastai's or fastcourse's classes (both have the same factory methods)."
+    kw = dict(bs=task['bs'], num_workers=a.workers, device=a.device)
+    if task['layout'] == 'folder': return ImageDataLoaders.from_folder(data, train='train', valid='valid', **kw)
+    fnames = sorted(get_image_files(data/task['subdir']))
+    return ImageDataLoaders.from_name_re(data, fnames, task['pat'], valid_pct=task['valid_pct'], seed=task['split_seed'],
+                                         item_tfms=Resize(task['size']), **kw)
+
 def run_fastai(task:dict, data:Path, a) -> dict:
     from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ImageDataLoaders,
                                    ProgressCallback, Resize, error_rate, get_image_files, vision_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
     seed_everything(a.seed)
-    kw = dict(bs=task['bs'], num_workers=a.workers, device=a.device)
-    if task['layout'] == 'folder': dls = ImageDataLoaders.from_folder(data, train='train', valid='valid', **kw)
-    else:
-        fnames = sorted(get_image_files(data/task['subdir']))
-        dls = ImageDataLoaders.from_name_re(data, fnames, task['pat'], valid_pct=task['valid_pct'], seed=task['split_seed'],
-                                            item_tfms=Resize(task['size']), **kw)
+    dls = library_dls(ImageDataLoaders, get_image_files, Resize, task, data, a)
     learn = vision_learner(dls, resnet18, pretrained=False, metrics=error_rate)
     learn.remove_cb(ProgressCallback)
     class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
@@ -130,12 +133,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
     from fastcourse.vision import vision_learner
     t0 = time.perf_counter()
     seed_everything(a.seed)
-    kw = dict(bs=task['bs'], num_workers=a.workers, device=a.device)
-    if task['layout'] == 'folder': dls = ImageDataLoaders.from_folder(data, train='train', valid='valid', **kw)
-    else:
-        fnames = sorted(get_image_files(data/task['subdir']))
-        dls = ImageDataLoaders.from_name_re(data, fnames, task['pat'], valid_pct=task['valid_pct'], seed=task['split_seed'],
-                                            item_tfms=Resize(task['size']), **kw)
+    dls = library_dls(ImageDataLoaders, get_image_files, Resize, task, data, a)
     learn = vision_learner(dls, 'resnet18', metrics=error_rate, pretrained=False)
     learn.remove_cb(learn.progress)
     timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
