@@ -5,6 +5,10 @@ from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .data import *  # noqa: F403
 from .optim import *  # noqa: F403
+from .layers import *  # noqa: F403
 from .learner import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
+from .tabular_data import *  # noqa: F403
+from .tabular import *  # noqa: F403
+from .collab import *  # noqa: F403

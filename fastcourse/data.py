@@ -23,7 +23,7 @@ __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 
            'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize', 'ItemError',
            'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader', 'DataLoaders',
            'inference_config', 'InferenceDataLoaders', 'show_batch', 'ImageBlock', 'MaskBlock', 'CategoryBlock',
-           'DataBlock', 'ImageDataLoaders']
+           'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -329,7 +329,7 @@ def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|No
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data_loading.ipynb #449c3e14
+# %% ../nbs/01_data_loading.ipynb #19854906
 class ImageBlock:
     "Input or target that is an image file, read as a `uint8` RGB tensor."
     kind, tfms = 'image', [load_image]
@@ -345,6 +345,12 @@ class CategoryBlock:
     def __init__(self, vocab=None): self.vocab = vocab
     @property
     def tfms(self): return [Categorize(self.vocab)]
+
+def _floats(o) -> torch.Tensor: return torch.as_tensor(o, dtype=torch.float32)
+
+class RegressionBlock:
+    "Target that is a number, or a list of numbers, as `float32`."
+    kind, tfms = 'regression', [_floats]
 
 # %% ../nbs/01_data_loading.ipynb #c51c0a86
 class DataBlock:

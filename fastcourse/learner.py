@@ -23,10 +23,11 @@ from .optim import Adam, get_hyper, set_hyper
 # %% auto #0
 __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelTrainException', 'CancelValidateException',
            'CancelBatchException', 'CancelStepException', 'Callback', 'check_callback', 'Metric', 'AvgMetric',
-           'accuracy', 'error_rate', 'trainable_params', 'Learner', 'TrainEvalCallback', 'DeviceCallback',
-           'NanCallback', 'Recorder', 'ProgressCallback', 'synthetic_dls', 'sched_cos', 'combine_scheds',
-           'ParamScheduler', 'LRFinder', 'minimum', 'steep', 'valley', 'slide', 'MixedPrecision', 'GradientClip',
-           'ChannelsLast', 'loss_activation', 'atomic_save', 'safe_load', 'register_builder', 'load_learner']
+           'accuracy', 'error_rate', 'MSELossFlat', 'trainable_params', 'Learner', 'TrainEvalCallback',
+           'DeviceCallback', 'NanCallback', 'Recorder', 'ProgressCallback', 'synthetic_dls', 'sched_cos',
+           'combine_scheds', 'ParamScheduler', 'LRFinder', 'minimum', 'steep', 'valley', 'slide', 'MixedPrecision',
+           'GradientClip', 'ChannelsLast', 'loss_activation', 'atomic_save', 'safe_load', 'register_builder',
+           'register_loader', 'load_learner']
 
 # %% ../nbs/02a_learner.ipynb #4662d22c
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -86,6 +87,15 @@ def error_rate(inp, targ, axis:int=1):
 
 def _metric(m): return m if isinstance(m, Metric) else AvgMetric(m)
 
+# %% ../nbs/02a_learner.ipynb #86346c79
+class MSELossFlat(nn.MSELoss):
+    "Mean squared error between predictions and targets holding the same number of values, whatever their shapes."
+    def forward(self, pred, targ):
+        if pred.numel() != targ.numel():
+            raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
+                             "hold different numbers of values.")
+        return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
+
 # %% ../nbs/02a_learner.ipynb #9d257fea
 def _resolve_lr(lr, n_groups):
     "A float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before), or `slice(lo, hi)` (geometric)."
@@ -102,7 +112,7 @@ def trainable_params(m:nn.Module) -> list:
 
 _bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm)
 
-# %% ../nbs/02a_learner.ipynb #547be604
+# %% ../nbs/02a_learner.ipynb #e9d44437
 class Learner:
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
@@ -258,7 +268,8 @@ def _snake(s): return ''.join('_' + c.lower() if c.isupper() else c for c in s).
 def _default_loss(dls):
     kinds = getattr(getattr(dls, 'train', None), 'kinds', ())
     if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
-    raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. nn.MSELoss().")
+    if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
+    raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
 
 # %% ../nbs/02a_learner.ipynb #38636642
 class _StopOnInterrupt:
@@ -581,7 +592,7 @@ class ChannelsLast(Callback):
 def _to_channels_last(xs) -> tuple:
     return tuple(x.contiguous(memory_format=torch.channels_last) if isinstance(x, torch.Tensor) and x.ndim == 4 else x for x in xs)
 
-# %% ../nbs/02a_learner.ipynb #9fd1ba3f
+# %% ../nbs/02a_learner.ipynb #cd5f87a5
 def loss_activation(loss_func):
     "The activation that turns the model's raw output into what the loss compares (softmax for cross-entropy)."
     if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: torch.softmax(x, dim=1)
@@ -610,8 +621,7 @@ def _item_losses(loss_func, p, t):
     "Loss of every item, not averaged."
     f = copy.copy(loss_func)
     if hasattr(f, 'reduction'): f.reduction = 'none'
-    l = f(p, t)
-    return l.view(l.shape[0], -1).mean(1) if l.ndim > 1 else l
+    return f(p, t).reshape(len(p), -1).mean(1)  # (bs,) whether the loss gave (bs,), (bs, h, w) or flat (bs * n,) values
 
 # %% ../nbs/02a_learner.ipynb #717dd6d0
 def atomic_save(obj, fname):
@@ -652,22 +662,27 @@ def load(self:Learner, name:str, with_opt:bool=True):
         self.opt.load_state_dict(state['opt'])
     return self
 
-# %% ../nbs/02a_learner.ipynb #84889df1
-_builders = {}
+# %% ../nbs/02a_learner.ipynb #3205ab49
+_builders, _loaders = {}, {'image': InferenceDataLoaders}
 _builder_modules = ('vision', 'segmentation', 'text', 'tabular', 'collab')  # fastcourse modules that register builders
 
 def register_builder(name:str, f):
     "Allow `load_learner` to rebuild models with `f(**kwargs)` under `name`."
     _builders[name] = f
 
-def _builder(name):
-    if name not in _builders and name in _builder_modules:
+def register_loader(name:str, f):
+    "Allow `load_learner` to rebuild input pipelines with `f(cfg, device=..., path=...)` for data configs of kind `name`."
+    _loaders[name] = f
+
+def _lookup(registry:dict, name, what:str):
+    if name not in registry and name in _builder_modules:
         import importlib
         importlib.import_module(f'fastcourse.{name}')  # a fixed list of our own modules, never a name from the file
-    if name not in _builders: raise ValueError(f"Unknown model builder {name!r} in the export file; known: {sorted(_builders)}.")
-    return _builders[name]
+    if name not in registry: raise ValueError(f"Unknown {what} {name!r} in the export file; known: {sorted(registry)}.")
+    return registry[name]
 
-_losses = {'CrossEntropyLoss': nn.CrossEntropyLoss, 'MSELoss': nn.MSELoss, 'L1Loss': nn.L1Loss, 'BCEWithLogitsLoss': nn.BCEWithLogitsLoss}
+_class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
+_losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss)}
 
 @patch
 def export(self:Learner, fname='export.pkl') -> Path:
@@ -676,7 +691,9 @@ def export(self:Learner, fname='export.pkl') -> Path:
     if spec is None: raise ValueError("This learner's model was not built by a fastcourse factory (e.g. vision_learner), so it cannot be "
                                       "rebuilt on load. Use learn.save() and rebuild the model yourself.")
     if type(self.loss_func).__name__ not in _losses: raise ValueError(f"Cannot export loss {type(self.loss_func).__name__}; exportable: {sorted(_losses)}.")
-    cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': inference_config(self.dls), 'loss': type(self.loss_func).__name__}
+    own = getattr(self.dls, 'inference_config', None)  # loaders that describe themselves (tables); images use `inference_config`
+    data = own() if own is not None else {'kind': 'image', **inference_config(self.dls)}
+    cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': type(self.loss_func).__name__}
     sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
     return atomic_save({'config': cfg, 'state_dict': sd}, self.path/fname)
 
@@ -687,17 +704,20 @@ def load_learner(fname, cpu:bool=True) -> Learner:
     if not isinstance(cfg, dict) or cfg.get('format') != 'fastcourse-export-1' or 'state_dict' not in obj:
         raise ValueError(f"{fname} is not a fastcourse export (made by Learner.export).")
     spec = cfg['model']
-    model = _builder(spec['builder'])(**spec['kwargs'])
+    model = _lookup(_builders, spec['builder'], 'model builder')(**spec['kwargs'])
     model.load_state_dict(obj['state_dict'])
-    dls = InferenceDataLoaders(cfg['data'], device='cpu' if cpu else None, path=Path(fname).parent)
+    loader = _lookup(_loaders, cfg['data'].get('kind', 'image'), 'kind of data')
+    dls = loader(cfg['data'], device='cpu' if cpu else None, path=Path(fname).parent)
     learn = Learner(dls, model.eval(), loss_func=_losses[cfg['loss']](), path=Path(fname).parent)
     learn.model_spec = spec
     return learn
 
 @patch
 def predict(self:Learner, item):
-    "Predict one item (e.g. an image file): returns (decoded label, index, probabilities)."
-    probs = self.get_preds(dl=self.dls.test_dl([item]))[0][0]
-    idx = probs.argmax(dim=-1)
+    "Predict one item (an image file, a table row): (label, index, probabilities) for classes, (value, tensor, tensor) for numbers."
+    pred = self.get_preds(dl=self.dls.test_dl([item]))[0][0]
     vocab = getattr(self.dls, 'vocab', None)
-    return (vocab[int(idx)] if vocab is not None and idx.ndim == 0 else idx), idx, probs
+    if vocab is None and not isinstance(self.loss_func, _class_losses):  # numbers: the prediction is the answer
+        return (pred.item() if pred.numel() == 1 else pred.tolist()), pred, pred
+    idx = pred.argmax(dim=-1)
+    return (vocab[int(idx)] if vocab is not None and idx.ndim == 0 else idx), idx, pred
