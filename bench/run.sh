@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Training benchmark: fastcourse against fastai 2.8.12 and a bare PyTorch loop (see bench/README.md).
-#   bench/run.sh                      both tasks, results in bench/results/<task>.json
+# Benchmarks: fastcourse against fastai 2.8.12 and a bare PyTorch loop (see bench/README.md).
+#   bench/run.sh                      vision training (bench_train.py), both tasks, results in bench/results/<task>.json
 #   bench/run.sh --task pets_128      one task; any other bench_train.py option passes through
+#   bench/run.sh tabular [options]    tables and collaborative filtering (bench_tabular.py)
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +16,6 @@ if [ -z "${FASTCOURSE_MIRROR:-}" ] && [ -d ../shared/data ]; then
   FASTCOURSE_MIRROR=$(cd ../shared/data && pwd); export FASTCOURSE_MIRROR
 fi
 
-exec "$VENV/bin/python" bench/bench_train.py "$@"
+script=bench_train.py
+if [ "${1:-}" = tabular ]; then script=bench_tabular.py; shift; fi
+exec "$VENV/bin/python" "bench/$script" "$@"
