@@ -109,7 +109,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
             'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds), 'valid_digest': digest(map(str, dls.valid_ds.items.index))}
 
 def run_fastcourse(task:dict, data:Path, a) -> dict:
-    from fastcourse.learner import CancelTrainException, CancelValidateException, Callback, accuracy
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
     t0 = time.perf_counter()
     seed_everything(a.seed)
     df, names = load_table(task, data)

@@ -128,7 +128,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
 
 def run_fastcourse(task:dict, data:Path, a) -> dict:
     from fastcourse.data import ImageDataLoaders, get_image_files
-    from fastcourse.learner import (CancelTrainException, CancelValidateException, Callback, error_rate)
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, error_rate
     from fastcourse.transforms import Resize
     from fastcourse.vision import vision_learner
     t0 = time.perf_counter()

@@ -6,6 +6,7 @@ from .transforms import *  # noqa: F403
 from .data import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403
+from .callback import *  # noqa: F403
 from .learner import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403

@@ -18,7 +18,8 @@ from torch import nn
 from .data import ImageDataLoaders, get_image_files
 from .external import URLs, untar_data
 from .layers import SigmoidRange
-from .learner import ChannelsLast, Learner, error_rate, register_builder
+from .callback import ChannelsLast, error_rate
+from .learner import Learner, register_builder
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms
 

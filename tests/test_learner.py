@@ -5,7 +5,8 @@ def test_sigint_stops_after_the_batch_and_learner_stays_usable():
     script = textwrap.dedent('''
         import os, signal, torch
         from torch import nn
-        from fastcourse.learner import Learner, Callback, synthetic_dls
+        from fastcourse.callback import Callback
+        from fastcourse.learner import Learner, synthetic_dls
         from fastcourse.optim import SGD
         class CtrlC(Callback):
             order = -10  # the signal lands before the learner's end-of-batch check
