@@ -104,7 +104,7 @@ def _proc(p) -> TabularProc:
     if not isinstance(p, TabularProc): raise TypeError(f"{p!r} is not a tabular proc; use Categorify, FillMissing, Normalize.")
     return p
 
-# %% ../nbs/05a_tabular_data.ipynb #8d8e8f05
+# %% ../nbs/05a_tabular_data.ipynb #6cb950cb
 def check_df(df):
     "Raise unless `df` is a DataFrame with at least one row."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, not {type(df).__name__}.")
@@ -219,17 +219,19 @@ class TabularPandas:
                 for c, v in zip(self.y_names, ys.reshape(len(df), -1).T): df[c] = v
         return df
 
+    _state_keys = ('input_names', 'cat_names', 'cont_names', 'y_names', 'y_kind', 'vocab', 'with_cont', 'unknown')
     def state(self) -> dict:
         "Everything needed to preprocess new rows, as plain data (no code), for `Learner.export`."
-        keys = ('input_names', 'cat_names', 'cont_names', 'y_names', 'y_kind', 'vocab', 'with_cont', 'unknown')
-        return {**{k: getattr(self, k) for k in keys}, 'procs': [{'cls': type(p).__name__, 'state': p.state()} for p in self.procs]}
+        procs = [{'cls': type(p).__name__, 'state': p.state()} for p in self.procs]
+        return {**{k: getattr(self, k) for k in self._state_keys}, 'procs': procs}
 
     @classmethod
     def from_state(cls, state:dict) -> TabularPandas:
         "A `TabularPandas` without rows that preprocesses new ones like the one `state` was taken from."
+        missing = [k for k in (*cls._state_keys, 'procs') if k not in state]
+        if missing: raise ValueError(f"The table description in the export file lacks {missing}: it was not written by fastcourse.")
         to = cls.__new__(cls)
-        for k, v in state.items():
-            if k != 'procs': setattr(to, k, v)
+        for k in cls._state_keys: setattr(to, k, state[k])
         to.procs = []
         for d in state['procs']:
             if d.get('cls') not in PROCS: raise ValueError(f"Unknown tabular proc {d.get('cls')!r} in the export file.")

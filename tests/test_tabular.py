@@ -1,5 +1,5 @@
 "Tables and ratings outside the notebooks: exports load in a fresh interpreter, tampered exports are refused, no leakage."
-import os, subprocess, sys, textwrap
+import json, os, subprocess, sys, textwrap
 from pathlib import Path
 
 import numpy as np
@@ -46,30 +46,34 @@ def test_tabular_export_loads_in_a_fresh_interpreter(tmp_path):
     row = {'colour': 'purple', 'size': None}  # an unseen category and a missing number
     expected = learn.predict(row)[2].tolist()
     script = textwrap.dedent(f'''
-        import sys
+        import json, sys
         from fastcourse.learner import load_learner
         assert 'fastcourse.tabular' not in sys.modules
         learn = load_learner({str(tmp_path / 'toy.pkl')!r})
         label, idx, probs = learn.predict({row!r})
-        print('PROBS', probs.tolist(), label)
+        print('PROBS', json.dumps(probs.tolist()))
     ''')
     r = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=tmp_path,
                        env={**os.environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
-    probs = eval(r.stdout.split('PROBS')[1].rsplit(']', 1)[0] + ']')
+    probs = json.loads(r.stdout.split('PROBS')[1])
     assert np.allclose(probs, expected, atol=1e-5)
 
 def test_tampered_tabular_export_is_refused(tmp_path):
     df = toy_table()
     dls = TabularDataLoaders.from_df(df, tmp_path, cat_names='colour', cont_names='size', y_names='big_red', seed=0, device='cpu')
     tabular_learner(dls, layers=[8]).export('toy.pkl')
-    obj = torch.load(tmp_path/'toy.pkl', weights_only=True)
-    obj['config']['data']['table']['procs'][0]['cls'] = 'os.system'
-    torch.save(obj, tmp_path/'bad.pkl')
-    with pytest.raises(ValueError, match="Unknown tabular proc 'os.system'"): load_learner(tmp_path/'bad.pkl')
-    obj['config']['data']['kind'] = 'pickle'
-    torch.save(obj, tmp_path/'bad2.pkl')
-    with pytest.raises(ValueError, match="Unknown kind of data 'pickle'"): load_learner(tmp_path/'bad2.pkl')
+    def tampered(name, change):
+        obj = torch.load(tmp_path/'toy.pkl', weights_only=True)
+        change(obj['config']['data'])
+        torch.save(obj, tmp_path/name)
+        return tmp_path/name
+    with pytest.raises(ValueError, match="Unknown tabular proc 'os.system'"):
+        load_learner(tampered('a.pkl', lambda d: d['table']['procs'][0].update(cls='os.system')))
+    with pytest.raises(ValueError, match=r"lacks \['vocab'\]: it was not written by fastcourse"):
+        load_learner(tampered('b.pkl', lambda d: d['table'].pop('vocab')))
+    with pytest.raises(ValueError, match="Unknown kind of data 'pickle'"):
+        load_learner(tampered('c.pkl', lambda d: d.update(kind='pickle')))
 
 def test_collab_unknown_user_is_an_error_not_an_index():
     rng = np.random.default_rng(0)
