@@ -21,7 +21,7 @@ from .transforms import Normalize
 
 # %% auto #0
 __all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas',
-           'TabDataLoader', 'TabularDataLoaders']
+           'TabDataLoader', 'read_table', 'TabularDataLoaders']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list, list]:
@@ -260,7 +260,13 @@ class TabDataLoader:
         conts = b[1] if self.to.with_cont else b[0].new_zeros(len(b[0]), 0).float()
         return self.to.decode(b[0], conts, b[self.n_inp] if len(b) > self.n_inp else None)
 
-# %% ../nbs/05a_tabular_data.ipynb #4cb92e2a
+# %% ../nbs/05a_tabular_data.ipynb #60c5ed4d
+def read_table(csv) -> tuple:
+    "(the table, its folder) from the CSV file `csv`, with a clear error when there is no such file."
+    csv = Path(csv)
+    if not csv.is_file(): raise FileNotFoundError(f"No CSV file at {csv}.")
+    return pd.read_csv(csv), csv.parent
+
 def _rows(items) -> pd.DataFrame:
     "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
     if isinstance(items, pd.DataFrame): return items
@@ -312,10 +318,9 @@ class TabularDataLoaders(DataLoaders):
     @classmethod
     @delegates(from_df)
     def from_csv(cls, csv, **kwargs):
-        "`from_df` on the table read from the CSV file `csv`."
-        csv = Path(csv)
-        if not csv.is_file(): raise FileNotFoundError(f"No CSV file at {csv}.")
-        return cls.from_df(pd.read_csv(csv), **{'path': csv.parent, **kwargs})
+        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`)."
+        df, folder = read_table(csv)
+        return cls.from_df(df, **{'path': folder, **kwargs})
 
     def test_dl(self, items, bs:int|None=None) -> TabDataLoader:
         "A loader of new rows (a DataFrame, a row, or a list of rows), preprocessed like the training rows."
