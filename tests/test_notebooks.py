@@ -1,5 +1,5 @@
 "Every notebook in nbs/ is a test: run it top to bottom with nbdev-test, one pytest test per notebook."
-import os, subprocess, sys
+import os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -16,3 +16,8 @@ def test_notebook(nb, tmp_path):
     env = {**os.environ, 'FASTCOURSE_ANSWERS': str(tmp_path/'answers')}  # questionnaire cells never touch the learner's answers
     r = subprocess.run([str(nbdev_test), str(NBS/nb), '--flags', FLAGS], capture_output=True, text=True, cwd=NBS, env=env)
     assert r.returncode == 0 and 'Success' in r.stdout, f'{nb} failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}'
+
+def test_docs_sidebar_lists_every_notebook():
+    "The docs site (nbs/sidebar.yml, custom_sidebar) shows every notebook: a new chapter cannot be left out of it."
+    listed = set(re.findall(r'([\w.]+\.ipynb)', (NBS/'sidebar.yml').read_text()))
+    assert listed == set(notebooks), f'missing from sidebar.yml: {sorted(set(notebooks) - listed)}; unknown: {sorted(listed - set(notebooks))}'
