@@ -15,10 +15,10 @@ import torch
 from fastcore.script import call_parse
 from torch import nn
 
+from .callback import ChannelsLast, error_rate
 from .data import ImageDataLoaders, get_image_files
 from .external import URLs, untar_data
 from .layers import SigmoidRange
-from .callback import ChannelsLast, error_rate
 from .learner import Learner, register_builder
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms
