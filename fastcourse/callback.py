@@ -266,18 +266,19 @@ def slide(lrs, losses, lr_diff:int=15, thresh:float=0.005, adjust_value:float=1.
     while l >= 0 and abs(g[r] - g[l]) > thresh: lr, r, l = lrs[l], r - 1, l - 1
     return lr * adjust_value
 
-# %% ../nbs/02d_callbacks.ipynb #9e1f6cd5
+# %% ../nbs/02d_callbacks.ipynb #76a8c9dd
 class MixedPrecision(Callback):
-    "Autocast the forward pass and loss to `dtype` on CUDA; scale the loss for float16."
+    "Autocast the forward pass and loss to `dtype` on the data's device; scale the loss for float16."
     order = 10
     def __init__(self, dtype=torch.float16): self.dtype = dtype
     def before_fit(self):
-        self.scaler = torch.amp.GradScaler('cuda', enabled=self.dtype == torch.float16)
+        self.device_type = getattr(self.dls, 'device', torch.device('cuda')).type
+        self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.dtype == torch.float16)
     def before_batch(self):
-        self._ac = torch.autocast('cuda', dtype=self.dtype); self._ac.__enter__()
+        self._ac = torch.autocast(self.device_type, dtype=self.dtype); self._ac.__enter__()
     def after_loss(self): self._ac.__exit__(None, None, None)
     def after_cancel_batch(self):
-        if torch.is_autocast_enabled(): self._ac.__exit__(None, None, None)
+        if torch.is_autocast_enabled(self.device_type): self._ac.__exit__(None, None, None)
     def before_backward(self): self.learn.loss_grad = self.scaler.scale(self.loss)
     def after_backward(self): self.scaler.unscale_(self.opt)  # so that clipping and any gradient code see true values
     def before_step(self):
