@@ -25,6 +25,13 @@ Tasks:
   resnet in 3 groups, so its middle group gets 1e-4).
 - `bare_cl`: the bare loop with model and images in channels-last memory format, as fastcourse's `vision_learner`
   does by default.
+- `pets_224` (asked for by name; the GPU recipe): the same as `pets_128` at 224 px with bs 64. Run it with
+  `--device cuda --precision bf16 --channels-last`: bf16 mixed precision (`to_bf16()` in both libraries, autocast in
+  the bare loop) and every model in channels-last (fastai gets its `ChannelsLast` callback; use the `bare_cl`
+  contender). On the CPU fastcourse's `to_bf16()` is a no-op, so bf16 numbers only compare on a GPU.
+
+Besides seconds per epoch, each contender reports images per second: images trained and validated over the time of
+all epochs.
 
 Each contender runs in its own fresh subprocess of this script, one after the other, so that the peak resident
 memory (`ru_maxrss` of that process; DataLoader worker processes are not included) and the imports do not leak from
@@ -35,6 +42,8 @@ Run it from the repository root, with datasets from the offline mirror:
 
     FASTCOURSE_MIRROR=/path/to/shared/data .venv/bin/python bench/bench_train.py              # both tasks
     FASTCOURSE_MIRROR=/path/to/shared/data .venv/bin/python bench/bench_train.py --task pets_128
+    FASTCOURSE_MIRROR=... python bench/bench_train.py --task pets_224 --device cuda --precision bf16 --channels-last \
+        --contenders fastai,fastcourse,bare_cl --workers 8 --threads 8                            # on a GPU
     .venv/bin/python bench/bench_train.py --task mnist_sample --limit-batches 3 --results-dir /tmp/bench  # smoke test
 
 Results go to `bench/results/<task>.json` (machine, versions, settings, per-contender numbers); a short table and the
@@ -51,7 +60,11 @@ TASKS = {
                          epochs=1, lr_max=1e-3),
     'pets_128': dict(dataset='PETS', layout='name_re', subdir='images', pat=r'^(.+)_\d+\.jpg$', valid_pct=0.2,
                      split_seed=42, bs=32, size=128, schedule='fine_tune', epochs=2, freeze_epochs=1, base_lr=2e-3),
+    # the GPU recipe: run with --device cuda --precision bf16 --channels-last (see bench/README.md)
+    'pets_224': dict(dataset='PETS', layout='name_re', subdir='images', pat=r'^(.+)_\d+\.jpg$', valid_pct=0.2,
+                     split_seed=42, bs=64, size=224, schedule='fine_tune', epochs=2, freeze_epochs=1, base_lr=2e-3),
 }
+DEFAULT_TASKS = ('mnist_sample', 'pets_128')  # the CPU tasks; pets_224 is asked for by name
 # fastai's and fastcourse's defaults, which the bare loop copies
 ONE_CYCLE = dict(div=25., div_final=1e5, pct_start=0.25, moms=(0.95, 0.85, 0.95))
 FINE_TUNE = dict(lr_mult=100, pct_start=0.3, div=5., frozen_pct_start=0.99)
@@ -86,10 +99,11 @@ def epoch_timer(base, cancel_train, cancel_valid, limit:int|None):
         order = 95  # after the Recorder, so `after_epoch` closes the epoch
         def __init__(self):
             super().__init__()
-            self.times, self._t0 = [], 0.
-        def before_epoch(self): self._t0 = time.perf_counter()
-        def after_epoch(self): self.times.append(time.perf_counter() - self._t0)
+            self.times, self.images, self._t0 = [], [], 0.
+        def before_epoch(self): self._t0, self._n = time.perf_counter(), 0
+        def after_epoch(self): self.times.append(time.perf_counter() - self._t0); self.images.append(self._n)
         def after_batch(self):
+            self._n += len(self.learn.yb[0])
             if limit and self.iter + 1 >= limit: raise (cancel_train if self.training else cancel_valid)()
     return EpochTimer
 
@@ -105,7 +119,7 @@ def library_dls(ImageDataLoaders, get_image_files, Resize, task:dict, data:Path,
                                          item_tfms=Resize(task['size']), **kw)
 
 def run_fastai(task:dict, data:Path, a) -> dict:
-    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ImageDataLoaders,
+    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ChannelsLast, ImageDataLoaders,
                                    ProgressCallback, Resize, error_rate, get_image_files, vision_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
@@ -113,6 +127,8 @@ def run_fastai(task:dict, data:Path, a) -> dict:
     dls = library_dls(ImageDataLoaders, get_image_files, Resize, task, data, a)
     learn = vision_learner(dls, resnet18, pretrained=False, metrics=error_rate)
     learn.remove_cb(ProgressCallback)
+    if a.channels_last: learn.add_cb(ChannelsLast())
+    if a.precision == 'bf16': learn.to_bf16()
     class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
         "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
         def after_cancel_train(self): self.learn.recorder.cancel_train = False
@@ -134,8 +150,9 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
     t0 = time.perf_counter()
     seed_everything(a.seed)
     dls = library_dls(ImageDataLoaders, get_image_files, Resize, task, data, a)
-    learn = vision_learner(dls, 'resnet18', metrics=error_rate, pretrained=False)
+    learn = vision_learner(dls, 'resnet18', metrics=error_rate, pretrained=False)  # channels-last by default
     learn.remove_cb(learn.progress)
+    if a.precision == 'bf16': learn.to_bf16()
     timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
     learn.add_cb(timer)
     res = {**train_with_library(learn, task, timer, t0), '_t0': t0}
@@ -150,7 +167,7 @@ def train_with_library(learn, task:dict, timer, t0:float) -> dict:
     if task['schedule'] == 'fit_one_cycle': learn.fit_one_cycle(task['epochs'], task['lr_max'])
     else: learn.fine_tune(task['epochs'], base_lr=task['base_lr'], freeze_epochs=task['freeze_epochs'])
     t2 = time.perf_counter()
-    return {'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': list(timer.times)}
+    return {'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': list(timer.times), 'epoch_images': list(timer.images)}
 
 
 # ---------------------------------------------------------------- the bare PyTorch loop
@@ -220,17 +237,20 @@ def one_cycle(opt, max_lrs, n_epoch:int, n_iter:int, pct_start:float, div:float)
         div_factor=div, final_div_factor=ONE_CYCLE['div_final'] / div, cycle_momentum=True,
         base_momentum=ONE_CYCLE['moms'][1], max_momentum=ONE_CYCLE['moms'][0])
 
-def bare_epoch(model, trn, val, opt, sched, device, limit:int|None, channels_last:bool=False):
-    "Train one epoch, then validate: (train loss, valid loss, error rate), each the mean over items."
+def bare_epoch(model, trn, val, opt, sched, device, limit:int|None, channels_last:bool=False, precision:str='fp32'):
+    "Train one epoch, then validate: (train loss, valid loss, error rate, images seen), losses the mean over items."
     import torch
     import torch.nn.functional as F
+    dev = torch.device(device)
+    # bf16 autocast, as the libraries' `to_bf16` do (bf16 needs no gradient scaling)
+    amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == 'bf16')
     model.train()
     tot, n = 0., 0
     for i, (xb, yb) in enumerate(trn):
         if limit and i >= limit: break
         xb, yb = xb.to(device, non_blocking=True).float().div_(255), yb.to(device, non_blocking=True)
         if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
-        loss = F.cross_entropy(model(xb), yb)
+        with amp(): loss = F.cross_entropy(model(xb), yb)
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); sched.step()
         tot, n = tot + loss.item() * len(yb), n + len(yb)
     model.eval()
@@ -240,11 +260,11 @@ def bare_epoch(model, trn, val, opt, sched, device, limit:int|None, channels_las
             if limit and i >= limit: break
             xb, yb = xb.to(device, non_blocking=True).float().div_(255), yb.to(device, non_blocking=True)
             if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
-            out = model(xb)
+            with amp(): out = model(xb).float()
             vtot += F.cross_entropy(out, yb, reduction='sum').item()
             wrong += (out.argmax(1) != yb).sum().item()
             vn += len(yb)
-    return tot / max(n, 1), vtot / max(vn, 1), wrong / max(vn, 1)
+    return tot / max(n, 1), vtot / max(vn, 1), wrong / max(vn, 1), n + vn
 
 def bare_phases(task:dict, n_groups:int):
     "[(param-group lrs, epochs, pct_start, div, frozen)] for the task, mirroring `fit_one_cycle`/`fine_tune`."
@@ -265,16 +285,18 @@ def run_bare(task:dict, data:Path, a, channels_last:bool=False) -> dict:
     groups = [{'params': list(model.parameters())}] if task['schedule'] == 'fit_one_cycle' else \
              [{'params': body}, {'params': list(model.fc.parameters())}]
     opt = torch.optim.AdamW(groups, lr=1e-3, **ADAM)
-    t1, times = time.perf_counter(), []
+    t1, times, images = time.perf_counter(), [], []
     for lrs, n_epoch, pct_start, div, frozen in bare_phases(task, len(groups)):
         set_frozen(model, frozen)
         sched = one_cycle(opt, lrs, n_epoch, len(trn), pct_start, div)
         for _ in range(n_epoch):
             e0 = time.perf_counter()
-            trn_loss, val_loss, err = bare_epoch(model, trn, val, opt, sched, a.device, a.limit_batches, channels_last)
-            times.append(time.perf_counter() - e0)
+            trn_loss, val_loss, err, n_img = bare_epoch(model, trn, val, opt, sched, a.device, a.limit_batches,
+                                                        channels_last, a.precision)
+            times.append(time.perf_counter() - e0); images.append(n_img)
     t2 = time.perf_counter()
-    return {'_t0': t0, 'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': times, 'final_train_loss': trn_loss,
+    return {'_t0': t0, 'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': times, 'epoch_images': images,
+            'final_train_loss': trn_loss,
             'final_valid_loss': val_loss, 'final_error_rate': err, 'n_train': len(trn.dataset),
             'n_valid': len(val.dataset), 'valid_digest': digest(val_files), 'vocab_size': len(vocab)}
 
@@ -290,6 +312,7 @@ def child_main(a):
     res = RUNNERS[a.contender](TASKS[a.task[0]], Path(a.data), a)
     res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
     res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
+               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
                peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
     Path(a.json).write_text(json.dumps(res, indent=1))
 
@@ -318,13 +341,19 @@ def machine() -> dict:
 
 def settings(name:str, a) -> dict:
     return {'task': name, **TASKS[name], 'arch': 'torchvision resnet18, pretrained=False', 'seed': a.seed,
-            'num_workers': a.workers, 'torch_threads': a.threads, 'device': a.device, 'batch_augmentation': None,
+            'num_workers': a.workers, 'torch_threads': a.threads, 'device': a.device, 'precision': a.precision,
+            'fastai_channels_last': a.channels_last, 'batch_augmentation': None,
             'one_cycle': ONE_CYCLE, 'fine_tune': FINE_TUNE, 'bare_adamw': ADAM, 'limit_batches': a.limit_batches,
             'contender_order': a.contenders}
 
 def child_args(a) -> list[str]:
     return ['--seed', str(a.seed), '--workers', str(a.workers), '--threads', str(a.threads), '--device', a.device,
+            '--precision', a.precision, *(['--channels-last'] if a.channels_last else []),
             *(['--limit-batches', str(a.limit_batches)] if a.limit_batches else [])]
+
+def results_name(name:str, a) -> str:
+    "`<task>.json` for the CPU in fp32; the device and precision are added to the name otherwise."
+    return f'{name}.json' if (a.device, a.precision) == ('cpu', 'fp32') else f'{name}-{a.device}-{a.precision}.json'
 
 def run_child(name:str, contender:str, data:Path, a, tmp:Path) -> dict:
     out = tmp/f'{name}-{contender}.json'
@@ -343,7 +372,7 @@ def run_task(name:str, a) -> dict:
     threads = {c: r.get('torch_num_threads') for c, r in res.items()}
     report = {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
               'settings': {**settings(name, a), 'data': str(data)}, 'notes': NOTES, 'results': res, 'ratios': ratios(res)}
-    out = Path(a.results_dir)/f'{name}.json'
+    out = Path(a.results_dir)/results_name(name, a)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     print_table(name, report, out)
@@ -355,13 +384,14 @@ def ratios(res:dict) -> dict:
     return {f'fastcourse/{o}_s_per_epoch': (fc / s(o) if fc and s(o) else None) for o in ('fastai', 'bare', 'bare_cl')}
 
 def print_table(name:str, report:dict, out:Path):
-    print(f'\n## {name}  ({report["settings"]["schedule"]}, bs {report["settings"]["bs"]}, '
-          f'{report["settings"]["num_workers"]} workers, {report["settings"]["torch_threads"]} threads, {report["settings"]["device"]})')
+    st = report['settings']
+    print(f'\n## {name}  ({st["schedule"]}, bs {st["bs"]}, {st["num_workers"]} workers, {st["torch_threads"]} threads, '
+          f'{st["device"]}, {st["precision"]})')
     if report['settings']['limit_batches']: print(f'   DEBUG RUN: epochs cut to {report["settings"]["limit_batches"]} batches')
-    print(f'{"contender":<11} {"s/epoch":>8} {"total s":>8} {"peak MB":>8} {"val loss":>9} {"error":>7}  epochs (s)')
+    print(f'{"contender":<11} {"s/epoch":>8} {"img/s":>8} {"total s":>8} {"peak MB":>8} {"val loss":>9} {"error":>7}  epochs (s)')
     for c, r in report['results'].items():
         if 'error' in r: print(f'{c:<11} {r["error"]}'); continue
-        print(f'{c:<11} {r["s_per_epoch"]:8.2f} {r["total_s"]:8.1f} {r["peak_rss_mb"]:8.0f} {r["final_valid_loss"]:9.4f} '
+        print(f'{c:<11} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:8.0f} {r["total_s"]:8.1f} {r["peak_rss_mb"]:8.0f} {r["final_valid_loss"]:9.4f} '
               f'{r["final_error_rate"]:7.4f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
     for k, v in report['ratios'].items(): print(f'{k}: {"n/a" if v is None else f"{v:.2f}"}')
     print('note: the bare loop\'s model has a plain Linear head; fastai/fastcourse use their pooled BN/Dropout head.')
@@ -372,12 +402,16 @@ def print_table(name:str, report:dict, out:Path):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--task', action='append', choices=list(TASKS), help='task to run (repeatable; default: all)')
+    p.add_argument('--task', action='append', choices=list(TASKS), help='task to run (repeatable; default: mnist_sample and pets_128)')
     p.add_argument('--contenders', default=','.join(CONTENDERS), help='comma-separated, run in this order')
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--workers', type=int, default=2, help='DataLoader worker processes, for every contender')
     p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads, for every contender')
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda', for every contender")
+    p.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'),
+                   help="bf16: each library's `to_bf16()`, autocast in the bare loop (the GPU recipe)")
+    p.add_argument('--channels-last', action='store_true',
+                   help="give fastai its ChannelsLast callback too (fastcourse's vision_learner and bare_cl always use it)")
     p.add_argument('--limit-batches', type=int, default=None, help='debug: stop each train/valid pass after N batches')
     p.add_argument('--results-dir', default=str(HERE/'results'))
     p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)  # child process mode
@@ -395,6 +429,6 @@ def main(argv=None):
     if a.contender: return child_main(a)
     if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
         sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
-    for name in a.task or list(TASKS): run_task(name, a)
+    for name in a.task or DEFAULT_TASKS: run_task(name, a)
 
 if __name__ == '__main__': main()
