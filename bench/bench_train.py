@@ -11,6 +11,9 @@ same extracted data folders, with the same batch size, epochs, image size, seeds
   BatchNorm/Dropout/Linear blocks), `AdamW`, `OneCycleLR`, cross-entropy, and an eval pass for the error rate.
 - `bare_cl`: the same bare loop with model and images in channels-last memory format, which fastcourse's
   `vision_learner` uses by default.
+- `fastcourse_nocache`: fastcourse without its `CPUMemoryCache` callback (which every learner has: on Linux it keeps
+  the memory freed after a CPU batch for the next one instead of letting glibc return it to the system and fault it
+  back in), to show how much of fastcourse's CPU time that saves.
 
 Tasks:
 
@@ -54,7 +57,7 @@ import argparse, hashlib, importlib.metadata, importlib.util, json, os, platform
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CONTENDERS = ('fastai', 'fastcourse', 'bare', 'bare_cl')
+CONTENDERS = ('fastai', 'fastcourse', 'bare', 'bare_cl', 'fastcourse_nocache')
 TASKS = {
     'mnist_sample': dict(dataset='MNIST_SAMPLE', layout='folder', bs=64, size=None, schedule='fit_one_cycle',
                          epochs=1, lr_max=1e-3),
@@ -76,7 +79,10 @@ NOTES = [("bare uses torchvision resnet18 with fc replaced by Linear(512, n_clas
          "fastai's train_loss is its smoothed loss; fastcourse and bare report the epoch mean.",
          "fastcourse's vision_learner keeps model and images in channels-last memory format by default (ChannelsLast callback); "
          "fastai and `bare` use PyTorch's default (contiguous NCHW); `bare_cl` is the bare loop with channels-last, to show how much "
-         "of the difference is the memory format."]
+         "of the difference is the memory format.",
+         "Every fastcourse learner fitting on the CPU keeps freed memory in the process between batches (CPUMemoryCache: glibc's "
+         "mallopt thresholds, restored after fit); fastai and the bare loop run with glibc's defaults; `fastcourse_nocache` is "
+         "fastcourse without that callback."]
 
 
 # ---------------------------------------------------------------- shared helpers (child processes)
@@ -142,9 +148,9 @@ def run_fastai(task:dict, data:Path, a) -> dict:
             'final_error_rate': float(final['error_rate']), 'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds),
             'valid_digest': digest(dls.valid_ds.items), 'vocab_size': len(dls.vocab)}
 
-def run_fastcourse(task:dict, data:Path, a) -> dict:
+def run_fastcourse(task:dict, data:Path, a, memory_cache:bool=True) -> dict:
     from fastcourse.data import ImageDataLoaders, get_image_files
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, error_rate
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, CPUMemoryCache, error_rate
     from fastcourse.transforms import Resize
     from fastcourse.vision import vision_learner
     t0 = time.perf_counter()
@@ -152,6 +158,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
     dls = library_dls(ImageDataLoaders, get_image_files, Resize, task, data, a)
     learn = vision_learner(dls, 'resnet18', metrics=error_rate, pretrained=False)  # channels-last by default
     learn.remove_cb(learn.progress)
+    if not memory_cache: learn.remove_cb(CPUMemoryCache)
     if a.precision == 'bf16': learn.to_bf16()
     timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
     learn.add_cb(timer)
@@ -302,7 +309,8 @@ def run_bare(task:dict, data:Path, a, channels_last:bool=False) -> dict:
 
 
 RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare,
-           'bare_cl': lambda task, data, a: run_bare(task, data, a, channels_last=True)}
+           'bare_cl': lambda task, data, a: run_bare(task, data, a, channels_last=True),
+           'fastcourse_nocache': lambda task, data, a: run_fastcourse(task, data, a, memory_cache=False)}
 
 def child_main(a):
     "Run one contender on one task in this (fresh) process and write its numbers to `a.json`."
@@ -380,18 +388,20 @@ def run_task(name:str, a) -> dict:
 
 def ratios(res:dict) -> dict:
     s = lambda c: res.get(c, {}).get('s_per_epoch')
-    fc = s('fastcourse')
-    return {f'fastcourse/{o}_s_per_epoch': (fc / s(o) if fc and s(o) else None) for o in ('fastai', 'bare', 'bare_cl')}
+    r = lambda a, b: s(a) / s(b) if s(a) and s(b) else None
+    return {**{f'fastcourse/{o}_s_per_epoch': r('fastcourse', o) for o in ('fastai', 'bare', 'bare_cl')},
+            'fastcourse_nocache/fastai_s_per_epoch': r('fastcourse_nocache', 'fastai')}
 
 def print_table(name:str, report:dict, out:Path):
     st = report['settings']
     print(f'\n## {name}  ({st["schedule"]}, bs {st["bs"]}, {st["num_workers"]} workers, {st["torch_threads"]} threads, '
           f'{st["device"]}, {st["precision"]})')
     if report['settings']['limit_batches']: print(f'   DEBUG RUN: epochs cut to {report["settings"]["limit_batches"]} batches')
-    print(f'{"contender":<11} {"s/epoch":>8} {"img/s":>8} {"total s":>8} {"peak MB":>8} {"val loss":>9} {"error":>7}  epochs (s)')
+    print(f'{"contender":<18} {"s/epoch":>8} {"img/s":>8} {"total s":>8} {"peak MB":>8} {"val loss":>9} {"error":>7}  epochs (s)')
     for c, r in report['results'].items():
-        if 'error' in r: print(f'{c:<11} {r["error"]}'); continue
-        print(f'{c:<11} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:8.0f} {r["total_s"]:8.1f} {r["peak_rss_mb"]:8.0f} {r["final_valid_loss"]:9.4f} '
+        if 'error' in r: print(f'{c:<18} {r["error"]}'); continue
+        print(f'{c:<18} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:8.0f} {r["total_s"]:8.1f} {r["peak_rss_mb"]:8.0f} '
+              f'{r["final_valid_loss"]:9.4f} '
               f'{r["final_error_rate"]:7.4f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
     for k, v in report['ratios'].items(): print(f'{k}: {"n/a" if v is None else f"{v:.2f}"}')
     print('note: the bare loop\'s model has a plain Linear head; fastai/fastcourse use their pooled BN/Dropout head.')
