@@ -1,4 +1,4 @@
-"""Events and the `Callback` class, metrics, the callbacks every learner has, schedules, the learning-rate finder, mixed precision, channels-last and keeping memory between batches on a CPU.
+"""Events, the `Callback` class, metrics, the default callbacks, schedules, the LR finder, mixed precision, channels-last, CPU memory.
 
 Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 
@@ -303,7 +303,7 @@ def to_channels_last(xs) -> tuple:
     "The 4-D tensors of `xs` in channels-last memory format; anything else unchanged."
     return tuple(x.contiguous(memory_format=torch.channels_last) if isinstance(x, torch.Tensor) and x.ndim == 4 else x for x in xs)
 
-# %% ../nbs/02d_callbacks.ipynb #1bb77f3d
+# %% ../nbs/02d_callbacks.ipynb #e2e6084c
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # mallopt's parameter numbers (glibc's malloc.h)
 _MMAP_MAX, _TRIM_MAX = 32 << 20, 64 << 20  # the highest values glibc's adaptive thresholds reach on 64-bit systems
 _TOP_PAD = 128 << 10  # glibc's default
@@ -316,8 +316,9 @@ def _glibc():
     try: return ctypes.CDLL(None)
     except OSError: return None
 
-def hold_cpu_memory(max_block:int=1 << 30, # bytes: freed blocks up to this size are kept (some glibc versions cap it at 32 MiB)
-                   ) -> bool:
+def hold_cpu_memory(
+    max_block:int=1 << 30, # bytes: freed blocks up to this size are kept (some glibc versions cap it at 32 MiB)
+) -> bool:
     "Keep freed memory in the process for reuse instead of returning it to the system; False where the C library is not glibc."
     libc = _glibc()
     if libc is None: return False
