@@ -27,11 +27,11 @@ def test_sigint_stops_after_the_batch_and_learner_stays_usable():
     assert float(r.stdout.split('VALID')[-1]) < 0.1
 
 def test_cpu_memory_cache_stops_page_faults_between_batches():
-    "On glibc, a learner fitting on the CPU reuses the memory of the previous batch; without `CPUMemoryCache` it faults it back in."
+    "On glibc, fitting and predicting on the CPU reuse the memory of the previous batch; without `CPUMemoryCache` it is faulted back in."
     script = textwrap.dedent('''
         import os, resource, statistics, torch, torchvision
         from torch import nn
-        from fastcourse.callback import Callback, CPUMemoryCache
+        from fastcourse.callback import Callback, CPUMemoryCache, hold_cpu_memory, release_cpu_memory
         from fastcourse.data import DataLoader, DataLoaders
         from fastcourse.learner import Learner
         if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
@@ -45,19 +45,28 @@ def test_cpu_memory_cache_stops_page_faults_between_batches():
         ds = [(torch.randn(3, 128, 128), torch.tensor(i % 2)) for i in range(8 * 32)]
         dls = DataLoaders(DataLoader(ds, 32, shuffle=True, num_workers=0), DataLoader(ds[:32], 32, num_workers=0))
         def faults(cache):
+            "Median page faults of a training batch in `fit`, and of a batch predicted by `get_preds`."
             learn = Learner(dls, torchvision.models.resnet18(num_classes=2), loss_func=nn.CrossEntropyLoss(), cbs=Faults())
             if not cache: learn.remove_cb(CPUMemoryCache)
             learn.fit(1)
             assert not getattr(learn, 'cpu_memory_cache', None) or not learn.cpu_memory_cache.held
-            return statistics.median(learn.faults.faults[3:])
+            pred = []  # get_preds runs no callbacks: count around each forward pass
+            learn.model.register_forward_pre_hook(lambda m, i: pred.append(-resource.getrusage(resource.RUSAGE_SELF).ru_minflt))
+            learn.model.register_forward_hook(lambda m, i, o: pred.append(pred.pop() + resource.getrusage(resource.RUSAGE_SELF).ru_minflt))
+            learn.get_preds(dl=DataLoader(ds, 64, num_workers=0))
+            return statistics.median(learn.faults.faults[3:]), statistics.median(pred[2:])
         with_cache = faults(True)
         without = faults(False)  # after the first fit gave its memory back
-        print('FAULTS', with_cache, without)
+        hold_cpu_memory(); hold_cpu_memory(); release_cpu_memory()  # holds nest: one release is not the last
+        nested = faults(False)
+        release_cpu_memory()
+        print('FAULTS', *with_cache, *without, nested[0])
     ''')
     r = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     if 'NOT GLIBC' in r.stdout: pytest.skip('the C library is not glibc: CPUMemoryCache does nothing here')
-    with_cache, without = map(float, r.stdout.split('FAULTS')[-1].split())
-    assert without > 1000, f'the workload should page-fault without the cache: {without}'
-    assert with_cache < without / 10, (with_cache, without)
-    print(f'median page faults per batch: {with_cache} with the cache, {without} without')
+    fit_with, pred_with, fit_without, pred_without, fit_nested = map(float, r.stdout.split('FAULTS')[-1].split())
+    print(f'median page faults per batch, fit / get_preds: {fit_with} / {pred_with} with the cache, {fit_without} / {pred_without} without')
+    assert fit_without > 1000 and pred_without > 1000, 'the workload should page-fault without the cache'
+    assert fit_with < fit_without / 10 and pred_with < pred_without / 10
+    assert fit_nested < fit_without / 10, f'an inner release gave the memory back while an outer hold wanted it: {fit_nested}'
