@@ -22,7 +22,7 @@ __all__ = ['EVENTS', 'norm_types', 'CancelFitException', 'CancelEpochException',
            'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback',
            'Recorder', 'ProgressCallback', 'sched_cos', 'combine_scheds', 'ParamScheduler', 'LRFinder', 'minimum',
            'steep', 'valley', 'slide', 'MixedPrecision', 'GradientClip', 'ChannelsLast', 'to_channels_last',
-           'hold_cpu_memory', 'release_cpu_memory', 'CPUMemoryCache']
+           'hold_cpu_memory', 'release_cpu_memory', 'trim_cpu_memory', 'CPUMemoryCache']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -303,7 +303,7 @@ def to_channels_last(xs) -> tuple:
     "The 4-D tensors of `xs` in channels-last memory format; anything else unchanged."
     return tuple(x.contiguous(memory_format=torch.channels_last) if isinstance(x, torch.Tensor) and x.ndim == 4 else x for x in xs)
 
-# %% ../nbs/02d_callbacks.ipynb #908d4f68
+# %% ../nbs/02d_callbacks.ipynb #4a946c18
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # mallopt's parameter numbers (glibc's malloc.h)
 _MMAP_MAX, _TRIM_MAX = 32 << 20, 64 << 20  # the highest values glibc's adaptive thresholds reach on 64-bit systems
 _TOP_PAD = 128 << 10  # glibc's default
@@ -343,10 +343,20 @@ def release_cpu_memory():
         libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX); libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_MAX); libc.mallopt(_M_TOP_PAD, _TOP_PAD)
         libc.malloc_trim(0)
 
+def trim_cpu_memory():
+    "Return the free memory the process holds to the system now, without ending a hold (glibc only)."
+    libc = _glibc()
+    if libc is not None: libc.malloc_trim(0)
+
 class CPUMemoryCache(Callback):
     "While fitting on the CPU, keep the memory freed after each batch for the next one instead of returning it to the system."
     order = -20
     def before_fit(self):
         self.held = torch.device(getattr(self.dls, 'device', None) or 'cpu').type == 'cpu' and hold_cpu_memory()
+    def _trim(self):
+        # a data loader may start worker processes now: forked children would keep their own copy of the memory held
+        if getattr(self, 'held', False): trim_cpu_memory()
+    def before_train(self): self._trim()
+    def before_validate(self): self._trim()
     def after_fit(self):
         if getattr(self, 'held', False): release_cpu_memory(); self.held = False

@@ -70,3 +70,45 @@ def test_cpu_memory_cache_stops_page_faults_between_batches():
     assert fit_without > 1000 and pred_without > 1000, 'the workload should page-fault without the cache'
     assert fit_with < fit_without / 10 and pred_with < pred_without / 10
     assert fit_nested < fit_without / 10, f'an inner release gave the memory back while an outer hold wanted it: {fit_nested}'
+
+def test_cpu_memory_cache_does_not_leave_its_memory_to_forked_workers():
+    "Data loader workers forked at validation get no copy of the memory the training batches left in the process."
+    script = textwrap.dedent('''
+        import os, sys, torch, torchvision
+        from torch import nn
+        from fastcourse import callback
+        from fastcourse.callback import Callback, CPUMemoryCache
+        from fastcourse.data import DataLoader, DataLoaders
+        from fastcourse.learner import Learner
+        if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
+        def pss(pid): return sum(int(l.split()[1]) for l in open(f'/proc/{pid}/smaps_rollup') if l.startswith('Pss:')) / 1024
+        def tree_mb():
+            "Memory of this process and its children (proportional set sizes, MiB): shared pages counted once."
+            me, tot = os.getpid(), pss(os.getpid())
+            for pid in filter(str.isdigit, os.listdir('/proc')):
+                try:
+                    if int(open(f'/proc/{pid}/stat').read().split()[3]) == me: tot += pss(pid)
+                except OSError: pass
+            return tot
+        class Memory(Callback):
+            def after_batch(self):
+                if not self.training and self.iter == 0: self.learn.tree_mb = tree_mb()  # the workers are running
+        mode = sys.argv[1]
+        if mode == 'no_trim': callback.trim_cpu_memory = lambda: None  # hold, but let the workers fork from the held memory
+        torch.manual_seed(0)
+        ds = [(torch.randn(3, 128, 128), torch.tensor(i % 2)) for i in range(6 * 32)]
+        dls = DataLoaders(DataLoader(ds, 32, shuffle=True, num_workers=0), DataLoader(ds[:64], 32, num_workers=2))
+        learn = Learner(dls, torchvision.models.resnet18(num_classes=2), loss_func=nn.CrossEntropyLoss(), cbs=Memory())
+        if mode == 'without': learn.remove_cb(CPUMemoryCache)
+        learn.fit(1)
+        print('TREE', learn.tree_mb)
+    ''')
+    mb = {}
+    for mode in ('without', 'no_trim', 'cache'):  # each in a fresh process
+        r = subprocess.run([sys.executable, '-c', script, mode], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        if 'NOT GLIBC' in r.stdout: pytest.skip('the C library is not glibc: CPUMemoryCache does nothing here')
+        mb[mode] = float(r.stdout.split('TREE')[-1])
+    print('memory of the process and its validation workers (MiB):', {k: round(v) for k, v in mb.items()})
+    assert mb['cache'] < mb['no_trim'], mb  # trimming before the workers fork keeps the held memory out of them
+    assert mb['cache'] <= mb['without'], mb  # so the cache costs the process tree nothing here
