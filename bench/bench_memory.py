@@ -4,15 +4,29 @@ Runs `fastcourse.vision.train_pets` (the chapter's two recipes with pretrained E
 then 37 breeds) and then `get_preds` over the validation photos (four passes), each in a fresh process, with the
 cache as every learner has it (`cache`) and with `hold_cpu_memory` turned into a no-op (`none`, glibc's default
 behaviour), alternating `none, cache` for `--repeats` rounds. Writes `bench/results/cpu_memory_cache.json` with the
-seconds, peak resident memory (`ru_maxrss` of the process, DataLoader workers not included), minor page faults and the
-error rates of each run; the error rates must be equal in both modes (the same computation, only the allocator differs).
+seconds, peak resident memory (`ru_maxrss` of the process, DataLoader workers not included), the peak memory of the
+process and its DataLoader workers together (the sum of their proportional set sizes, so shared pages count once,
+sampled every 0.5 s), minor page faults and the error rates of each run; the error rates must be equal in both modes
+(the same computation, only the allocator differs).
 
     FASTCOURSE_MIRROR=../shared/data .venv/bin/python bench/bench_memory.py [--repeats 2] [--threads 2]
 """
-import argparse, json, platform, resource, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, resource, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+def tree_mb() -> float:
+    "Memory of this process and its children (sum of proportional set sizes, MiB; Linux)."
+    def pss(pid):
+        with open(f'/proc/{pid}/smaps_rollup') as f: return sum(int(l.split()[1]) for l in f if l.startswith('Pss:')) / 1024
+    me, tot = os.getpid(), pss('self')
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/stat') as f: parent = int(f.read().split()[3])
+            if parent == me: tot += pss(pid)
+        except OSError: pass  # a worker that just exited
+    return tot
 
 def child(mode:str, threads:int, out:str):
     "One run in this process: train the chapter's recipes, then predict; `mode` 'none' disables the cache."
@@ -25,6 +39,10 @@ def child(mode:str, threads:int, out:str):
     from fastcourse.external import URLs, untar_data
     from fastcourse.transforms import Resize
     from fastcourse.vision import train_pets, vision_learner
+    peak, done = [0.], threading.Event()
+    def sample():
+        while not done.wait(0.5): peak[0] = max(peak[0], tree_mb())
+    threading.Thread(target=sample, daemon=True).start()
     t0 = time.perf_counter()
     res = train_pets()
     t1 = time.perf_counter()
@@ -35,9 +53,10 @@ def child(mode:str, threads:int, out:str):
     t2 = time.perf_counter()
     for _ in range(4): learn.get_preds()
     t3 = time.perf_counter()
+    done.set()
     ru = resource.getrusage(resource.RUSAGE_SELF)
     Path(out).write_text(json.dumps({**res, 'mode': mode, 'train_pets_s': t1 - t0, 'get_preds_4x_s': t3 - t2,
-                                     'n_valid': len(dls.valid.dataset), 'peak_rss_mb': ru.ru_maxrss / 1024,
+                                     'n_valid': len(dls.valid.dataset), 'peak_rss_mb': ru.ru_maxrss / 1024, 'peak_tree_mb': peak[0],
                                      'minor_faults': ru.ru_minflt}))
 
 def main():
@@ -57,7 +76,8 @@ def main():
                 runs.append(json.loads(out.read_text()))
                 print({k: round(v, 3) if isinstance(v, float) else v for k, v in runs[-1].items()}, flush=True)
     med = lambda mode, k: statistics.median(r[k] for r in runs if r['mode'] == mode)
-    summary = {m: {k: med(m, k) for k in ('train_pets_s', 'get_preds_4x_s', 'peak_rss_mb', 'minor_faults')} for m in ('none', 'cache')}
+    keys = ('train_pets_s', 'get_preds_4x_s', 'peak_rss_mb', 'peak_tree_mb', 'minor_faults')
+    summary = {m: {k: med(m, k) for k in keys} for m in ('none', 'cache')}
     summary['speedup_train_pets'] = summary['none']['train_pets_s'] / summary['cache']['train_pets_s']
     summary['speedup_get_preds'] = summary['none']['get_preds_4x_s'] / summary['cache']['get_preds_4x_s']
     summary['same_error_rates'] = len({(r['cat_error_rate'], r['breeds_error_rate']) for r in runs}) == 1
