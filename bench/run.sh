@@ -3,6 +3,7 @@
 #   bench/run.sh                      vision training (bench_train.py), both tasks, results in bench/results/<task>.json
 #   bench/run.sh --task pets_128      one task; any other bench_train.py option passes through
 #   bench/run.sh tabular [options]    tables and collaborative filtering (bench_tabular.py)
+#   bench/run.sh tta [options]        chapter 8's recipe: MixUp, label smoothing, then tta (bench_tta.py)
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +18,8 @@ if [ -z "${FASTCOURSE_MIRROR:-}" ] && [ -d ../shared/data ]; then
 fi
 
 script=bench_train.py
-if [ "${1:-}" = tabular ]; then script=bench_tabular.py; shift; fi
+case "${1:-}" in
+  tabular) script=bench_tabular.py; shift ;;
+  tta)     script=bench_tta.py; shift ;;
+esac
 exec "$VENV/bin/python" "bench/$script" "$@"

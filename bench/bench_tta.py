@@ -1,0 +1,257 @@
+"""Chapter 8's recipe (from scratch with MixUp and label smoothing, then test-time augmentation): fastcourse against fastai 2.8.12.
+
+Both contenders run the same recipe on the same extracted data folders, with the same seed, `torch.set_num_threads`,
+device and number of DataLoader workers:
+
+- Data: Imagenette 160 px (`untar_data(URLs.IMAGENETTE_160)`), labels from the folder names, split by the `train/` and
+  `val/` folders (the mirror's sample: 1500 training and 500 validation images, 10 classes).
+  `ImageDataLoaders.from_folder(path, train='train', valid='val', item_tfms=Resize(80),
+  batch_tfms=[*aug_transforms(size=64, min_scale=0.35), Normalize.from_stats(*imagenet_stats)], bs=64)`: a random
+  80 px crop per image (centre crop on valid), then on the batch a random resized crop to 64 px keeping at least 35%
+  of the area, flips, rotation, zoom, warp and lighting (training only), and ImageNet normalisation.
+- Model: torchvision's `resnet18` with random weights (`pretrained=False`) and the library's own head, built by
+  `vision_learner(dls, resnet18, pretrained=False, metrics=accuracy, loss_func=LabelSmoothingCrossEntropy(), cbs=MixUp(0.4))`.
+  - `fastai`: everything from `fastai.vision.all`, the arch given as `torchvision.models.resnet18`.
+  - `fastcourse`: `fastcourse.data`, `fastcourse.transforms`, `fastcourse.vision` (the arch given as `'resnet18'`),
+    `fastcourse.callback.accuracy`, and `LabelSmoothingCrossEntropy`/`MixUp` from `fastcourse.tta`.
+- Training: `fit_one_cycle(8, 3e-3)` (the epochs: `--epochs`), each library's defaults otherwise.
+- Then on the validation set: plain predictions `learn.get_preds()`, and `learn.tta(n=4)` (4 passes through the
+  training-time transforms, averaged, blended with the plain prediction with beta 0.25). Every contender is seeded
+  again right before `tta`, so both start it from the same RNG state.
+
+Each contender reports seconds per epoch (wall clock from `before_epoch` to `after_epoch`, training plus validation),
+images per second (images trained and validated over the time of all epochs), the seconds of `fit`, `get_preds` and
+`tta` and their ratio, the final losses and accuracy from the recorder, and the accuracy of the plain and the TTA
+predictions. Each contender runs in its own fresh subprocess of this script, one after the other, so that the peak
+resident memory (`ru_maxrss` of that process; DataLoader worker processes are not included) and the imports do not
+leak from one contender into the next.
+
+Run it from the repository root, with datasets from the offline mirror:
+
+    FASTCOURSE_MIRROR=/path/to/shared/data .venv/bin/python bench/bench_tta.py
+    FASTCOURSE_MIRROR=... .venv/bin/python bench/bench_tta.py --epochs 1 --limit-batches 2 --results-dir /tmp/bench  # smoke test
+
+Results go to `bench/results/imagenette_tta.json` (machine, versions, settings, per-contender numbers); a short table
+and the fastcourse/fastai ratios of seconds per epoch and TTA seconds are printed.
+"""
+from __future__ import annotations
+import argparse, importlib.util, json, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_train import (dataset_path, digest, epoch_timer, machine, peak_rss_mb, seed_everything, versions,  # noqa: E402
+                         warm_file_cache)
+
+NAME = 'imagenette_tta'
+CONTENDERS = ('fastai', 'fastcourse')
+RECIPE = dict(dataset='IMAGENETTE_160', train='train', valid='val', resize=80, size=64, min_scale=0.35,
+              normalize='imagenet_stats', bs=64, arch='torchvision resnet18, pretrained=False',
+              loss='LabelSmoothingCrossEntropy()', mixup_alpha=0.4, schedule='fit_one_cycle', lr_max=3e-3, tta_n=4,
+              tta_beta=0.25)
+NOTES = ["Both libraries apply the same kinds of augmentation in training and TTA, but each draws its own random numbers "
+         "its own way, so tta_accuracy differs between them even though both start tta from the same seed.",
+         "tta makes n+1 passes over the validation set (n augmented, one plain), and the augmented ones also run the batch "
+         "augmentations, so tta_over_get_preds is above 5.",
+         "fastai builds a new DataLoader, with new worker processes, for every prediction pass; fastcourse's get_preds reuses "
+         "the validation loader's persistent workers and its tta builds one augmented loader for its n passes, so get_preds_s "
+         "and tta_s include different worker start-up costs.",
+         "fastcourse's vision_learner keeps model and images in channels-last memory format by default (ChannelsLast "
+         "callback); fastai uses PyTorch's default (contiguous NCHW).",
+         "Every fastcourse learner fitting on the CPU keeps freed memory in the process between batches (CPUMemoryCache); "
+         "fastai runs with glibc's defaults.",
+         "fastai's train_loss is its smoothed loss; fastcourse reports the epoch mean. With MixUp both are losses on mixed "
+         "images and targets, so they are higher than the validation loss.",
+         "fastai splits a resnet into 3 parameter groups and fastcourse into 2 (body, head); fit_one_cycle gives every "
+         "group the same lr here.",
+         "peak_rss_mb is ru_maxrss of the contender's main process; DataLoader worker processes are not included."]
+
+
+# ---------------------------------------------------------------- the contenders (child processes)
+
+def library_dls(ImageDataLoaders, Resize, aug_transforms, Normalize, imagenet_stats, data:Path, a):
+    "The recipe's `DataLoaders`, built with fastai's or fastcourse's classes (both have the same factory method)."
+    r = RECIPE
+    return ImageDataLoaders.from_folder(
+        data, train=r['train'], valid=r['valid'], item_tfms=Resize(r['resize']),
+        batch_tfms=[*aug_transforms(size=r['size'], min_scale=r['min_scale']), Normalize.from_stats(*imagenet_stats)],
+        bs=r['bs'], num_workers=a.workers, device=a.device)
+
+def run_fastai(data:Path, a) -> dict:
+    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ImageDataLoaders,
+                                   LabelSmoothingCrossEntropy, MixUp, Normalize, ProgressCallback, Resize, accuracy,
+                                   aug_transforms, imagenet_stats, vision_learner)
+    from torchvision.models import resnet18
+    t0 = time.perf_counter()
+    seed_everything(a.seed)
+    dls = library_dls(ImageDataLoaders, Resize, aug_transforms, Normalize, imagenet_stats, data, a)
+    learn = vision_learner(dls, resnet18, pretrained=False, metrics=accuracy, loss_func=LabelSmoothingCrossEntropy(),
+                           cbs=MixUp(RECIPE['mixup_alpha']))
+    learn.remove_cb(ProgressCallback)
+    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
+        "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
+        def after_cancel_train(self): self.learn.recorder.cancel_train = False
+        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
+    timer = Timer()
+    learn.add_cb(timer)
+    res = {**fit(learn, timer, a), '_t0': t0}
+    # read the recorder now: fastai's tta runs `before_fit` on the callbacks, which empties it
+    rec = learn.recorder  # values hold [train_loss, valid_loss, metrics...], names also have 'epoch' and 'time'
+    final = dict(zip(rec.metric_names[1:-1], rec.values[-1]))
+    res.update(final_train_loss=float(final['train_loss']), final_valid_loss=float(final['valid_loss']),
+               final_accuracy=float(final['accuracy']), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds),
+               valid_digest=digest(dls.valid_ds.items), vocab_size=len(dls.vocab))
+    return {**res, **predict(learn, timer, a)}
+
+def run_fastcourse(data:Path, a) -> dict:
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
+    from fastcourse.data import ImageDataLoaders
+    from fastcourse.transforms import Normalize, Resize, aug_transforms, imagenet_stats
+    from fastcourse.tta import LabelSmoothingCrossEntropy, MixUp
+    from fastcourse.vision import vision_learner
+    t0 = time.perf_counter()
+    seed_everything(a.seed)
+    dls = library_dls(ImageDataLoaders, Resize, aug_transforms, Normalize, imagenet_stats, data, a)
+    learn = vision_learner(dls, 'resnet18', pretrained=False, metrics=accuracy, loss_func=LabelSmoothingCrossEntropy(),
+                           cbs=MixUp(RECIPE['mixup_alpha']))  # channels-last by default
+    learn.remove_cb(learn.progress)
+    timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
+    learn.add_cb(timer)
+    res = {**fit(learn, timer, a), '_t0': t0}
+    rec = learn.recorder
+    res.update(final_train_loss=float(rec.final('train_loss')), final_valid_loss=float(rec.final('valid_loss')),
+               final_accuracy=float(rec.final('accuracy')), n_train=len(dls.train.dataset),
+               n_valid=len(dls.valid.dataset), valid_digest=digest(dls.valid.dataset.items), vocab_size=len(dls.vocab))
+    return {**res, **predict(learn, timer, a)}
+
+def fit(learn, timer, a) -> dict:
+    "Train with the recipe's schedule; fastai's and fastcourse's `fit_one_cycle` take the same arguments."
+    t1 = time.perf_counter()
+    learn.fit_one_cycle(a.epochs, RECIPE['lr_max'])
+    t2 = time.perf_counter()
+    return {'fit_s': t2 - t1, 'epoch_s': list(timer.times), 'epoch_images': list(timer.images)}
+
+def predict(learn, timer, a) -> dict:
+    "Plain and TTA predictions on the whole validation set, timed; both libraries return `(preds, targs)`."
+    # fastai runs the callbacks' batch events in get_preds/tta: the timer would cut them short with --limit-batches
+    learn.remove_cb(timer)
+    accuracy = lambda preds, targs: float((preds.argmax(1) == targs).float().mean())
+    t0 = time.perf_counter()
+    preds, targs = learn.get_preds()
+    t1 = time.perf_counter()
+    seed_everything(a.seed)  # both libraries start their augmented passes from the same RNG state
+    tta_preds, tta_targs = learn.tta(n=RECIPE['tta_n'], beta=RECIPE['tta_beta'])
+    t2 = time.perf_counter()
+    return {'get_preds_s': t1 - t0, 'tta_s': t2 - t1, 'tta_over_get_preds': (t2 - t1) / (t1 - t0),
+            'plain_accuracy': accuracy(preds, targs), 'tta_accuracy': accuracy(tta_preds, tta_targs),
+            'n_predicted': len(targs)}
+
+
+RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse}
+
+def child_main(a):
+    "Run one contender in this (fresh) process and write its numbers to `a.json`."
+    t0 = time.perf_counter()
+    import torch
+    torch.set_num_threads(a.threads)
+    res = RUNNERS[a.contender](Path(a.data), a)
+    res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
+    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
+               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
+               peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
+    Path(a.json).write_text(json.dumps(res, indent=1))
+
+
+# ---------------------------------------------------------------- orchestration (main process)
+
+def settings(a) -> dict:
+    return {'task': NAME, **RECIPE, 'epochs': a.epochs, 'seed': a.seed, 'num_workers': a.workers,
+            'torch_threads': a.threads, 'device': a.device, 'limit_batches': a.limit_batches,
+            'contender_order': a.contenders}
+
+def child_args(a) -> list[str]:
+    return ['--epochs', str(a.epochs), '--seed', str(a.seed), '--workers', str(a.workers), '--threads', str(a.threads),
+            '--device', a.device, *(['--limit-batches', str(a.limit_batches)] if a.limit_batches else [])]
+
+def results_name(a) -> str:
+    "`imagenette_tta.json` on the CPU with the default seed; the device and any other seed are added to the name."
+    return NAME + ('' if a.device == 'cpu' else f'-{a.device}') + ('' if a.seed == 42 else f'-seed{a.seed}') + '.json'
+
+def run_child(contender:str, data:Path, a, tmp:Path) -> dict:
+    out = tmp/f'{contender}.json'
+    cmd = [sys.executable, str(Path(__file__).resolve()), '--contender', contender, '--data', str(data),
+           '--json', str(out), *child_args(a)]
+    print(f'\n=== {NAME}: {contender} ===', flush=True)
+    rc = subprocess.run(cmd, check=False).returncode
+    if rc != 0 or not out.exists(): return {'error': f'child process exited with code {rc}'}
+    return json.loads(out.read_text())
+
+def run_all(a) -> dict:
+    data = dataset_path(RECIPE)  # extracted here, once, so no contender's time includes it
+    warm_file_cache(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = {c: run_child(c, data, a, Path(tmp)) for c in a.contenders}
+    threads = {c: r.get('torch_num_threads') for c, r in res.items()}
+    report = {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
+              'settings': {**settings(a), 'data': str(data)}, 'notes': NOTES, 'results': res, 'ratios': ratios(res)}
+    out = Path(a.results_dir)/results_name(a)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    print_table(report, out)
+    return report
+
+def ratios(res:dict) -> dict:
+    def r(key):
+        fc, fa = (res.get(c, {}).get(key) for c in ('fastcourse', 'fastai'))
+        return fc / fa if fc and fa else None
+    return {f'fastcourse/fastai_{k}': r(k) for k in ('s_per_epoch', 'tta_s')}
+
+def print_table(report:dict, out:Path):
+    st = report['settings']
+    print(f'\n## {NAME}  (fit_one_cycle({st["epochs"]}, {st["lr_max"]}), MixUp({st["mixup_alpha"]}), label smoothing, '
+          f'tta(n={st["tta_n"]}); bs {st["bs"]}, {st["num_workers"]} workers, {st["torch_threads"]} threads, {st["device"]})')
+    if st['limit_batches']: print(f'   DEBUG RUN: epochs cut to {st["limit_batches"]} batches (predictions use the whole valid set)')
+    print(f'{"contender":<11} {"s/epoch":>8} {"img/s":>6} {"fit s":>7} {"preds s":>8} {"tta s":>7} {"tta/prd":>7} '
+          f'{"peak MB":>8} {"val loss":>8} {"acc":>6} {"plain":>6} {"tta":>6}  epochs (s)')
+    for c, r in report['results'].items():
+        if 'error' in r: print(f'{c:<11} {r["error"]}'); continue
+        print(f'{c:<11} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:6.0f} {r["fit_s"]:7.1f} {r["get_preds_s"]:8.2f} '
+              f'{r["tta_s"]:7.2f} {r["tta_over_get_preds"]:7.2f} {r["peak_rss_mb"]:8.0f} {r["final_valid_loss"]:8.4f} '
+              f'{r["final_accuracy"]:6.4f} {r["plain_accuracy"]:6.4f} {r["tta_accuracy"]:6.4f}  '
+              f'{" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
+    for k, v in report['ratios'].items(): print(f'{k}: {"n/a" if v is None else f"{v:.2f}"}')
+    print('note: the libraries draw their augmentations differently, so TTA accuracies differ even from the same seed.')
+    digests = {r.get('valid_digest') for r in report['results'].values() if 'error' not in r}
+    if len(digests) > 1: print('WARNING: the contenders validated on different items (valid_digest differs).')
+    print(f'written {out}')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--epochs', type=int, default=8, help='epochs of fit_one_cycle')
+    p.add_argument('--contenders', default=','.join(CONTENDERS), help='comma-separated, run in this order')
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--workers', type=int, default=2, help='DataLoader worker processes, for every contender')
+    p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads, for every contender')
+    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda', for every contender")
+    p.add_argument('--limit-batches', type=int, default=None,
+                   help='debug: stop each train/valid pass of the fit after N batches (predictions still use the whole valid set)')
+    p.add_argument('--results-dir', default=str(HERE/'results'))
+    p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)  # child process mode
+    p.add_argument('--data', help=argparse.SUPPRESS)
+    p.add_argument('--json', help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    a.contenders = [c.strip() for c in a.contenders.split(',') if c.strip()]
+    bad = [c for c in a.contenders if c not in CONTENDERS]
+    if bad: p.error(f'unknown contender(s) {bad}; choose from {list(CONTENDERS)}')
+    if a.contender and (not a.data or not a.json): p.error('--contender needs --data and --json')
+    return a
+
+def main(argv=None):
+    a = parse_args(argv)
+    if a.contender: return child_main(a)
+    if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
+        sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
+    run_all(a)
+
+if __name__ == '__main__': main()
