@@ -22,8 +22,8 @@ from .transforms import IntToFloat, load_image, load_mask, tfm_from_dict, tfm_to
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
            'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize', 'ItemError',
            'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader', 'DataLoaders',
-           'inference_config', 'InferenceDataLoaders', 'show_batch', 'ImageBlock', 'MaskBlock', 'CategoryBlock',
-           'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
+           'inference_config', 'InferenceDataLoaders', 'show_batch', 'show_results', 'ImageBlock', 'MaskBlock',
+           'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -326,6 +326,41 @@ def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|No
             elif k == 'mask': ax.imshow(o[i].cpu().numpy(), cmap='tab20', alpha=0.5, interpolation='nearest', vmin=0, vmax=19)
             else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item()))
         ax.set_title(' / '.join(titles), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/01_data_loading.ipynb #3c03a8f5
+def _mask(ax, img, m, title):
+    ax.imshow(img); ax.imshow(m.cpu().numpy(), cmap='tab20', alpha=0.5, interpolation='nearest', vmin=0, vmax=19)
+    ax.set_title(title, fontsize=10); ax.axis('off')
+
+def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None):
+    "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
+    if not dl.kinds or dl.kinds[0] != 'image':
+        raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
+    n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
+    imgs = [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in d[0][:max_n]]
+    ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, None)
+    if kind == 'mask':
+        fig, axs = plt.subplots(len(imgs), 2, figsize=figsize or (6, 2.4 * len(imgs)), squeeze=False)
+        for i, img in enumerate(imgs):
+            _mask(axs[i, 0], img, ys[i], 'actual'); _mask(axs[i, 1], img, preds[i].argmax(0), 'predicted')
+        fig.tight_layout()
+        return fig
+    dec = dl.decoders[n_inp] if len(dl.decoders) > n_inp else None
+    nrows = -(-len(imgs) // ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for i, (ax, img) in enumerate(zip(axs.flat, imgs)):
+        ax.imshow(img)
+        if kind == 'category':
+            p = int(preds[i].argmax())
+            right = ys is None or p == int(ys[i])
+            title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
+        else:  # numbers: show up to four of them
+            fmt = lambda t: ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())
+            title, right = fmt(preds[i]) + ('' if ys is None else f' / {fmt(ys[i])}'), True
+        ax.set_title(title, fontsize=10, color='green' if right else 'red')
     fig.tight_layout()
     return fig
 

@@ -238,7 +238,7 @@ class TabularPandas:
             p = PROCS[d['cls']].__new__(PROCS[d['cls']]); vars(p).update(d['state']); to.procs.append(p)
         return to
 
-# %% ../nbs/05a_tabular_data.ipynb #f64c811c
+# %% ../nbs/05a_tabular_data.ipynb #ea67ca49
 class TabDataLoader:
     "Batches of rows sliced from whole-table tensors kept on the device: no per-row Python work."
     def __init__(self, to:TabularPandas, cats, conts, ys=None, bs:int=64, shuffle:bool=False, drop_last:bool=False, device=None):
@@ -259,6 +259,14 @@ class TabDataLoader:
         "The rows of batch `b` with their original values."
         conts = b[1] if self.to.with_cont else b[0].new_zeros(len(b[0]), 0).float()
         return self.to.decode(b[0], conts, b[self.n_inp] if len(b) > self.n_inp else None)
+    def show_results(self, b:tuple, preds:torch.Tensor, max_n:int=10) -> pd.DataFrame:
+        "The first `max_n` rows of batch `b` with their original values and targets, plus the predictions as `<target>_pred`."
+        df = self.decode_batch(b).head(max_n)
+        p = preds[:len(df)].cpu()
+        if self.to.vocab is not None: df[f'{self.to.y_names[0]}_pred'] = np.array(self.to.vocab, dtype=object)[p.argmax(1).numpy()]
+        else:
+            for c, v in zip(self.to.y_names, p.reshape(len(df), -1).T.numpy()): df[f'{c}_pred'] = v
+        return df
 
 # %% ../nbs/05a_tabular_data.ipynb #60c5ed4d
 def read_table(csv) -> tuple:
