@@ -163,7 +163,7 @@ class Normalize(BatchTransform):
     def decodes(self, x, kind):
         return x if kind == 'mask' else x * self.std.to(x.device) + self.mean.to(x.device)
 
-# %% ../nbs/01b_transforms.ipynb #91d35508
+# %% ../nbs/01b_transforms.ipynb #73979be4
 class AffineAug(BatchTransform):
     "Random crop, flip, rotation, zoom and perspective warp in one resampling per image."
     order = 30
@@ -213,7 +213,8 @@ class AffineAug(BatchTransform):
             if kind == 'mask': return F.interpolate(x[:, None].float(), self._hw, mode='nearest')[:, 0].long()
             return F.interpolate(x, self._hw, mode='bilinear', align_corners=False, antialias=True)
         if kind == 'mask':
-            return F.grid_sample(x[:, None].float(), self._grid, mode='nearest', padding_mode='zeros', align_corners=False)[:, 0].long()
+            # padded like the image, so that reflected pixels keep the labels of the pixels they reflect
+            return F.grid_sample(x[:, None].float(), self._grid, mode='nearest', padding_mode=self.pad_mode, align_corners=False)[:, 0].long()
         return F.grid_sample(x, self._grid.to(x.dtype), mode='bilinear', padding_mode=self.pad_mode, align_corners=False)
 
 # %% ../nbs/01b_transforms.ipynb #1d955331
