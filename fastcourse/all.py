@@ -10,6 +10,7 @@ from .callback import *  # noqa: F403
 from .learner import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
+from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
 from .tabular_data import *  # noqa: F403
 from .tabular import *  # noqa: F403

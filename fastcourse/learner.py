@@ -446,7 +446,7 @@ def load(self:Learner, name:str, with_opt:bool=True):
         self.opt.load_state_dict(state['opt'])
     return self
 
-# %% ../nbs/02a_learner.ipynb #bf1dc62f
+# %% ../nbs/02a_learner.ipynb #11ef6ccd
 _builders, _loaders = {}, {'image': InferenceDataLoaders}
 _builder_modules = ('vision', 'segmentation', 'text', 'tabular', 'collab')  # fastcourse modules that register builders
 
@@ -505,5 +505,5 @@ def predict(self:Learner, item):
     vocab = getattr(self.dls, 'vocab', None)
     if vocab is None and not isinstance(self.loss_func, _class_losses):  # numbers: the prediction is the answer
         return (pred.item() if pred.numel() == 1 else pred.tolist()), pred, pred
-    idx = pred.argmax(dim=-1)
+    idx = pred.argmax(dim=0)  # the class axis: a label for one item, a class per pixel for a mask
     return (vocab[int(idx)] if vocab is not None and idx.ndim == 0 else idx), idx, pred
