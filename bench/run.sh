@@ -4,6 +4,7 @@
 #   bench/run.sh --task pets_128      one task; any other bench_train.py option passes through
 #   bench/run.sh tabular [options]    tables and collaborative filtering (bench_tabular.py)
 #   bench/run.sh tta [options]        chapter 8's recipe: MixUp, label smoothing, then tta (bench_tta.py)
+#   bench/run.sh segmentation [opts]  chapter 3's U-Net on CamVid tiny (bench_segmentation.py)
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +22,6 @@ script=bench_train.py
 case "${1:-}" in
   tabular) script=bench_tabular.py; shift ;;
   tta)     script=bench_tta.py; shift ;;
+  segmentation) script=bench_segmentation.py; shift ;;
 esac
 exec "$VENV/bin/python" "bench/$script" "$@"
