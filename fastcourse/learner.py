@@ -376,7 +376,7 @@ def show_results(self:Learner,
     own = getattr(dl, 'show_results', None)  # loaders that show themselves (tables)
     return own(b, preds, max_n=max_n) if own is not None else show_image_results(dl, b, preds, max_n, ncols, figsize)
 
-# %% ../nbs/02a_learner.ipynb #e0391cdc
+# %% ../nbs/02a_learner.ipynb #f3467bc9
 def _augmented(dl) -> DataLoader:
     "A loader of the same items as `dl`, in the same order, through the training-time (random) item and batch transforms."
     ds = dl.dataset
@@ -401,7 +401,10 @@ def tta(self:Learner,
     if beta is not None and not 0 <= beta <= 1: raise ValueError(f"beta is the plain prediction's weight, between 0 and 1, not {beta}.")
     dl = dl if dl is not None else self.dls[ds_idx]
     aug = _augmented(dl)
-    aug_preds = torch.stack([self.get_preds(dl=aug)[0] for _ in range(n)])  # (n, items, classes)
+    first = self.get_preds(dl=aug)[0]
+    if first.ndim > 2: raise ValueError("tta averages predictions made on randomly cropped, flipped and warped images; predictions "
+                                        f"with a value per pixel (shape {tuple(first.shape[1:])}) would not line up. Use get_preds.")
+    aug_preds = torch.stack([first] + [self.get_preds(dl=aug)[0] for _ in range(n - 1)])  # (n, items, classes)
     aug_preds = aug_preds.max(0)[0] if use_max else aug_preds.mean(0)
     preds, targs = self.get_preds(dl=dl)
     if use_max: return torch.maximum(preds, aug_preds), targs
