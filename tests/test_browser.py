@@ -75,6 +75,15 @@ def _run_cell(page, text:str):
     page.keyboard.press('Escape'); page.keyboard.press('Shift+Enter')
     return cell
 
+def _run_until_shown(page, text:str, selector:str, tries:int=3, timeout:int=40_000):
+    "Run the cell containing `text` until `selector` shows in it: a run sent while the page reconnects to a restarted kernel can be lost."
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for i in range(tries):
+        cell = _run_cell(page, text)
+        try: cell.locator(selector).wait_for(timeout=timeout); return cell
+        except PlaywrightTimeout:
+            if i == tries - 1: raise
+
 def _accept_kernel_dialog(page):
     "JupyterLab may ask which kernel to use for a notebook it has not seen: take the proposed Python 3 kernel."
     btn = page.locator('.jp-Dialog button', has_text='Select')
@@ -108,10 +117,10 @@ def test_questionnaire_and_doc_in_jupyterlab(lab):
             kernels = _api(lab, '/api/kernels')
             assert len(kernels) == 1
             _api(lab, f"/api/kernels/{kernels[0]['id']}/restart", 'POST')
+            _wait_for(lambda: _api(lab, f"/api/kernels/{kernels[0]['id']}")['execution_state'] == 'idle', 90, 'the restarted kernel')
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=90_000)
-            cell = _run_cell(page, "questionnaire('00a_ethics')")
+            cell = _run_until_shown(page, "questionnaire('00a_ethics')", '.fastcourse-answer-1 textarea')
             box = cell.locator('.fastcourse-answer-1 textarea')
-            box.wait_for(timeout=60_000)
             page.wait_for_function("el => el.value.length > 0", arg=box.element_handle(), timeout=30_000)
             assert box.input_value() == 'A model whose outputs become its next training data.'  # restored from the file
             cell.locator('text=answered 1 of').wait_for(timeout=10_000)
