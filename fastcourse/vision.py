@@ -24,9 +24,9 @@ from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms
 
 # %% auto #0
-__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'vision_learner', 'is_cat',
-           'ClassificationInterpretation', 'grad_cam', 'show_cam', 'predict_bytes', 'classifier_app', 'train_pets',
-           'pets_main']
+__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'arch_learner', 'vision_learner',
+           'is_cat', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'predict_bytes', 'classifier_app',
+           'train_pets', 'pets_main']
 
 # %% ../nbs/02_pets.ipynb #8c2adf63
 class AdaptiveConcatPool2d(nn.Module):
@@ -63,7 +63,18 @@ def vision_splitter(m:nn.Module, split:int=6) -> list:
 
 register_builder('vision', create_vision_model)
 
-# %% ../nbs/02_pets.ipynb #53b41c6d
+# %% ../nbs/02_pets.ipynb #f7c3e865
+def arch_learner(dls, model:nn.Module, spec, builder:str, model_kwargs:dict, splitter, pretrained:bool=True, normalize:bool=True,
+                 channels_last:bool=True, **kwargs) -> Learner:
+    "A `Learner` for `model` built on architecture `spec`: its normalisation, the export recipe, channels-last, body frozen if pretrained."
+    if normalize and pretrained and not any(isinstance(t, Normalize) for t in dls.train.batch_tfms):
+        dls.add_tfms([Normalize.from_stats(*spec.stats)])
+    learn = Learner(dls, model, splitter=splitter, **kwargs)
+    learn.model_spec = {'builder': builder, 'kwargs': model_kwargs}  # how `load_learner` rebuilds the model (see `export`)
+    if channels_last: learn.add_cb(ChannelsLast())
+    if pretrained: learn.freeze()
+    return learn
+
 def vision_learner(
     dls, # `DataLoaders` of images
     arch, # architecture: a registered name ('resnet34', 'efficientnet_lite0') or its function
@@ -88,14 +99,10 @@ def vision_learner(
         raise ValueError(f"n_out={n_out}, but the data has {c} classes {list(dls.vocab)[:5]}...: leave n_out out, or fix the labels.")
     spec = arch_spec(arch)
     model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range)
-    if normalize and pretrained and not any(isinstance(t, Normalize) for t in dls.train.batch_tfms):
-        dls.add_tfms([Normalize.from_stats(*spec.stats)])
-    learn = Learner(dls, model, loss_func=loss_func, splitter=partial(vision_splitter, split=spec.split), metrics=metrics, **kwargs)
-    learn.model_spec = {'builder': 'vision', 'kwargs': dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=ps,
-                                                            concat_pool=concat_pool, y_range=None if y_range is None else list(y_range))}
-    if channels_last: learn.add_cb(ChannelsLast())
-    if pretrained: learn.freeze()
-    return learn
+    rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=ps, concat_pool=concat_pool,
+                   y_range=None if y_range is None else list(y_range))
+    return arch_learner(dls, model, spec, 'vision', rebuild, partial(vision_splitter, split=spec.split), pretrained, normalize,
+                        channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
 
 # %% ../nbs/02_pets.ipynb #30c5a824
 def is_cat(fname:str) -> bool:
