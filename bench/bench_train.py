@@ -312,17 +312,21 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare,
            'bare_cl': lambda task, data, a: run_bare(task, data, a, channels_last=True),
            'fastcourse_nocache': lambda task, data, a: run_fastcourse(task, data, a, memory_cache=False)}
 
+def write_child_results(res:dict, t0:float, json_path):
+    "Add what every contender reports (import time, s/epoch, images/s, peak memory, threads) to `res`; write it to `json_path`."
+    import torch
+    res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
+    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
+               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
+               peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
+    Path(json_path).write_text(json.dumps(res, indent=1))
+
 def child_main(a):
     "Run one contender on one task in this (fresh) process and write its numbers to `a.json`."
     t0 = time.perf_counter()
     import torch
     torch.set_num_threads(a.threads)
-    res = RUNNERS[a.contender](TASKS[a.task[0]], Path(a.data), a)
-    res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
-    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
-               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
-               peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
-    Path(a.json).write_text(json.dumps(res, indent=1))
+    write_child_results(RUNNERS[a.contender](TASKS[a.task[0]], Path(a.data), a), t0, a.json)
 
 
 # ---------------------------------------------------------------- orchestration (main process)

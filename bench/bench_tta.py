@@ -40,8 +40,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_train import (dataset_path, digest, epoch_timer, machine, peak_rss_mb, seed_everything, versions,  # noqa: E402
-                         warm_file_cache)
+from bench_train import (dataset_path, digest, epoch_timer, machine, seed_everything, versions,  # noqa: E402
+                         warm_file_cache, write_child_results)
 
 NAME = 'imagenette_tta'
 CONTENDERS = ('fastai', 'fastcourse')
@@ -154,12 +154,7 @@ def child_main(a):
     t0 = time.perf_counter()
     import torch
     torch.set_num_threads(a.threads)
-    res = RUNNERS[a.contender](Path(a.data), a)
-    res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
-    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
-               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
-               peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
-    Path(a.json).write_text(json.dumps(res, indent=1))
+    write_child_results(RUNNERS[a.contender](Path(a.data), a), t0, a.json)
 
 
 # ---------------------------------------------------------------- orchestration (main process)
