@@ -280,7 +280,7 @@ class MixedPrecision(Callback):
     def after_loss(self): self._ac.__exit__(None, None, None)
     def after_cancel_batch(self):
         if torch.is_autocast_enabled(self.device_type): self._ac.__exit__(None, None, None)
-    def before_backward(self): self.learn.loss_grad = self.scaler.scale(self.loss)
+    def before_backward(self): self.learn.loss_grad = self.scaler.scale(self.loss_grad)  # with any term callbacks added to the loss
     def after_backward(self): self.scaler.unscale_(self.opt)  # so that clipping and any gradient code see true values
     def before_step(self):
         self.scaler.step(self.opt); self.scaler.update()

@@ -320,10 +320,11 @@ def to_fp32(self:Learner):
 
 # %% ../nbs/02a_learner.ipynb #2407cf58
 def loss_activation(loss_func):
-    "The activation that turns the model's raw output into what the loss compares (softmax for cross-entropy)."
+    "The activation that turns the model's raw output into what the loss compares: the loss's own `activation`, else softmax for cross-entropy."
+    if hasattr(loss_func, 'activation'): return loss_func.activation  # e.g. a loss whose class axis is last
     if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: torch.softmax(x, dim=1)
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
-    return getattr(loss_func, 'activation', lambda x: x)
+    return lambda x: x
 
 @patch
 def get_preds(self:Learner, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
