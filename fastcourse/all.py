@@ -12,6 +12,8 @@ from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
 from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
+from .text_data import *  # noqa: F403
+from .text import *  # noqa: F403
 from .tabular_data import *  # noqa: F403
 from .tabular import *  # noqa: F403
 from .collab import *  # noqa: F403
