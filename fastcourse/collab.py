@@ -18,7 +18,8 @@ from .data import RandomSplitter, RegressionBlock
 from .layers import Embedding, sigmoid_range
 from .learner import Learner, register_builder
 from .tabular import TabularModel, check_y_range, get_emb_sz
-from .tabular_data import Categorify, TabularDataLoaders, TabularPandas, check_df, read_table
+from .data import read_table
+from .tabular_data import Categorify, TabularDataLoaders, TabularPandas, check_df
 
 # %% auto #0
 __all__ = ['CollabDataLoaders', 'EmbeddingDotBias', 'EmbeddingNN', 'collab_learner', 'item_biases', 'item_factors', 'item_counts',

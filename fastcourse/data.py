@@ -21,10 +21,10 @@ from .transforms import IntToFloat, load_image, load_mask, tfm_from_dict, tfm_to
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
-           'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize', 'ItemError',
-           'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader', 'DataLoaders',
-           'inference_config', 'InferenceDataLoaders', 'show_mask', 'show_batch', 'show_results', 'ImageBlock',
-           'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
+           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize',
+           'ItemError', 'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader',
+           'DataLoaders', 'inference_config', 'InferenceDataLoaders', 'show_mask', 'show_batch', 'show_results',
+           'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -82,6 +82,12 @@ class ColReader:
         cs = self.cols if isinstance(self.cols, (list, tuple)) else [self.cols]
         res = [self._one(row, c) for c in cs]
         return res[0] if len(res) == 1 else res
+
+def read_table(csv) -> tuple:
+    "(the table, its folder) from the CSV file `csv`, with a clear error when there is no such file."
+    csv = Path(csv)
+    if not csv.is_file(): raise FileNotFoundError(f"No CSV file at {csv}.")
+    return pd.read_csv(csv), csv.parent
 
 # %% ../nbs/01_data_loading.ipynb #6d1d354a
 def _check_pct(valid_pct):

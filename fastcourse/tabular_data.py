@@ -7,7 +7,6 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
 import difflib, math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,13 +14,13 @@ import torch
 from fastcore.basics import listify
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, default_device
+from .data import DataLoaders, RandomSplitter, default_device, read_table
 from .learner import register_loader
 from .transforms import Normalize
 
 # %% auto #0
 __all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas',
-           'TabDataLoader', 'read_table', 'TabularDataLoaders']
+           'TabDataLoader', 'TabularDataLoaders']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list, list]:
@@ -269,12 +268,6 @@ class TabDataLoader:
         return df
 
 # %% ../nbs/05a_tabular_data.ipynb #60c5ed4d
-def read_table(csv) -> tuple:
-    "(the table, its folder) from the CSV file `csv`, with a clear error when there is no such file."
-    csv = Path(csv)
-    if not csv.is_file(): raise FileNotFoundError(f"No CSV file at {csv}.")
-    return pd.read_csv(csv), csv.parent
-
 def _rows(items) -> pd.DataFrame:
     "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
     if isinstance(items, pd.DataFrame): return items

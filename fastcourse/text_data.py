@@ -14,9 +14,8 @@ import pandas as pd
 import torch
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, default_device
+from .data import DataLoaders, RandomSplitter, default_device, read_table
 from .learner import register_loader
-from .tabular_data import read_table
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
