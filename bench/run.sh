@@ -5,6 +5,7 @@
 #   bench/run.sh tabular [options]    tables and collaborative filtering (bench_tabular.py)
 #   bench/run.sh tta [options]        chapter 8's recipe: MixUp, label smoothing, then tta (bench_tta.py)
 #   bench/run.sh segmentation [opts]  chapter 3's U-Net on CamVid tiny (bench_segmentation.py)
+#   bench/run.sh text [options]       chapter 4's AWD-LSTM language model and classifier on IMDB_SAMPLE (bench_text.py)
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +24,6 @@ case "${1:-}" in
   tabular) script=bench_tabular.py; shift ;;
   tta)     script=bench_tta.py; shift ;;
   segmentation) script=bench_segmentation.py; shift ;;
+  text)    script=bench_text.py; shift ;;
 esac
 exec "$VENV/bin/python" "bench/$script" "$@"
