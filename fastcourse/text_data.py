@@ -78,7 +78,7 @@ def lowercase(toks:list) -> list:
 
 defaults_text_postproc_rules = [replace_all_caps, replace_maj, lowercase]
 
-# %% ../nbs/04a_text_data.ipynb #d584a668
+# %% ../nbs/04a_text_data.ipynb #a77f4529
 def tokenize1(text:str) -> list[str]:
     "The tokens of one text: the text rules, `word_tokenize`, then the token rules."
     if not isinstance(text, str): raise TypeError(f"Expected a text (str), not {type(text).__name__}: {text!r:.60}.")
@@ -92,8 +92,7 @@ def tokenize_texts(texts) -> list[list[str]]:
     res = []
     for i, t in enumerate(texts):
         if not isinstance(t, str) or not t.strip():
-            raise ValueError(f"Text {i} is {t!r:.60}, not a text: drop or fill empty and missing texts first "
-                             "(df.dropna(subset=[text_col])).")
+            raise ValueError(f"Text {i} is {t!r:.60}, not a text: drop or fill empty and missing texts first.")
         res.append(tokenize1(t))
     return res
 
