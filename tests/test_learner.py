@@ -62,11 +62,16 @@ def test_cpu_memory_cache_stops_page_faults_between_batches():
         release_cpu_memory()
         print('FAULTS', *with_cache, *without, nested[0])
     ''')
-    r = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    if 'NOT GLIBC' in r.stdout: pytest.skip('the C library is not glibc: CPUMemoryCache does nothing here')
-    fit_with, pred_with, fit_without, pred_without, fit_nested = map(float, r.stdout.split('FAULTS')[-1].split())
-    print(f'median page faults per batch, fit / get_preds: {fit_with} / {pred_with} with the cache, {fit_without} / {pred_without} without')
+    # Rarely (2 runs in about 15), glibc serves every predicted batch without faults even without the cache, and the
+    # comparison then measures nothing. That premise is not what is under test, so a run where it fails is repeated,
+    # in a fresh process, up to twice; the assertions on the cache are unchanged.
+    for attempt in range(3):
+        r = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        if 'NOT GLIBC' in r.stdout: pytest.skip('the C library is not glibc: CPUMemoryCache does nothing here')
+        fit_with, pred_with, fit_without, pred_without, fit_nested = map(float, r.stdout.split('FAULTS')[-1].split())
+        print(f'median page faults per batch, fit / get_preds: {fit_with} / {pred_with} with the cache, {fit_without} / {pred_without} without')
+        if fit_without > 1000 and pred_without > 1000: break
     assert fit_without > 1000 and pred_without > 1000, 'the workload should page-fault without the cache'
     assert fit_with < fit_without / 10 and pred_with < pred_without / 10
     assert fit_nested < fit_without / 10, f'an inner release gave the memory back while an outer hold wanted it: {fit_nested}'
