@@ -16,8 +16,8 @@ and device (the CPU by default); every DataLoader works in the main process (fas
     seq_len=72)`, `language_model_learner(dls, AWD_LSTM, config=dict(awd_lstm_lm_config, emb_sz=128, n_hid=384,
     n_layers=2), drop_mult=0.3, pretrained=False, metrics=[accuracy, Perplexity()])`.
   - `fastcourse`: `TextDataLoaders.from_csv(path/'texts.csv', is_lm=True, valid_col=None, seed=42, bs=64, seq_len=72)`,
-    `language_model_learner(dls, AWD_LSTM, config=dict(emb_sz=128, n_hid=384, n_layers=2), drop_mult=0.3)` (its default
-    metrics: `lm_accuracy` and `Perplexity()`).
+    `language_model_learner(dls, AWD_LSTM, config=dict(emb_sz=128, n_hid=384, n_layers=2), drop_mult=0.3,
+    pretrained=False)` (its default metrics: `lm_accuracy` and `Perplexity()`).
 - Step 2, the classifier: the training rows and the 200 `is_valid` rows, labels from `label`, the language model's
   vocabulary (`text_vocab=`), bs 64; an AWD-LSTM classifier with the same sizes (the rest of `awd_lstm_clas_config`),
   `drop_mult=0.5`, `metrics=accuracy`; `load_encoder('enc')`, `unfreeze()`, `fit_one_cycle(4, 5e-3)` (`--clas-epochs`).
@@ -26,7 +26,7 @@ and device (the CPU by default); every DataLoader works in the main process (fas
     emb_sz=128, n_hid=384, n_layers=2), drop_mult=0.5, pretrained=False, metrics=accuracy)`.
   - `fastcourse`: `TextDataLoaders.from_csv(path/'texts.csv', text_vocab=dls_lm.text_vocab, bs=64)`,
     `text_classifier_learner(dls, AWD_LSTM, config=dict(emb_sz=128, n_hid=384, n_layers=2), drop_mult=0.5,
-    metrics=accuracy)`.
+    pretrained=False, metrics=accuracy)`.
   Both libraries' progress callbacks are removed (`learn.remove_cb(ProgressCallback)`).
 
 Differences from a literal reading of the recipe, and between the libraries' APIs:
@@ -35,9 +35,9 @@ Differences from a literal reading of the recipe, and between the libraries' API
   defaults to 'text', 'label' and 'is_valid'. fastai splits at random unless `valid_col` is given (its default is
   None); fastcourse uses `is_valid` when present, so its language model needs `valid_col=None`.
 - fastai's `language_model_learner` and `text_classifier_learner` take `config` as the whole configuration (hence
-  `dict(awd_lstm_lm_config, ...)`), and download pretrained weights unless `pretrained=False`; fastcourse merges
-  `config` into its defaults and has no pretrained weights. fastai's `text_classifier_learner` defaults to
-  `drop_mult=0.5` and fastcourse's to 1; both get 0.5 here.
+  `dict(awd_lstm_lm_config, ...)`); fastcourse merges `config` into its defaults. Both download the WikiText-103
+  weights unless `pretrained=False`, which both get here (the weights are not available offline). fastai's
+  `text_classifier_learner` defaults to `drop_mult=0.5` and fastcourse's to 1; both get 0.5 here.
 - fastai's vocabulary of a language model's loaders is `dls.vocab`; fastcourse's is `dls.text_vocab` (its
   `dls.vocab` is the same list for a language model, the classes for a classifier).
 - fastai's `load_encoder` freezes the classifier; fastcourse's `text_classifier_learner` starts frozen. Both are
@@ -208,7 +208,7 @@ def run_fastcourse(data:Path, a, cache:bool=True) -> dict:
         dls_lm = TextDataLoaders.from_csv(csv, is_lm=True, valid_col=None, valid_pct=r['lm_valid_pct'], seed=r['lm_split_seed'],
                                           bs=r['lm_bs'], seq_len=r['seq_len'], device=a.device)
         t_prep = time.perf_counter() - t
-        learn = language_model_learner(dls_lm, AWD_LSTM, config=CFG, drop_mult=r['lm_drop_mult'])  # metrics: lm_accuracy, perplexity
+        learn = language_model_learner(dls_lm, AWD_LSTM, config=CFG, drop_mult=r['lm_drop_mult'], pretrained=False)  # metrics: lm_accuracy, perplexity
         learn.path = Path(tmp)
         learn.remove_cb(ProgressCallback)
         if not cache: learn.remove_cb(CPUMemoryCache)
@@ -230,7 +230,7 @@ def run_fastcourse(data:Path, a, cache:bool=True) -> dict:
         t = time.perf_counter()
         dls = TextDataLoaders.from_csv(csv, text_vocab=dls_lm.text_vocab, bs=r['clas_bs'], device=a.device)
         t_prep = time.perf_counter() - t
-        learn = text_classifier_learner(dls, AWD_LSTM, config=CFG, drop_mult=r['clas_drop_mult'], metrics=accuracy)
+        learn = text_classifier_learner(dls, AWD_LSTM, config=CFG, drop_mult=r['clas_drop_mult'], metrics=accuracy, pretrained=False)
         learn.path = Path(tmp)
         learn.remove_cb(ProgressCallback)
         if not cache: learn.remove_cb(CPUMemoryCache)

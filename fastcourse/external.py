@@ -32,11 +32,14 @@ class URLs:
     ADULT_SAMPLE = f'{URL}adult_sample.tgz'
     ML_SAMPLE = f'{URL}movie_lens_sample.tgz'
     ML_100k = 'https://files.grouplens.org/datasets/movielens/ml-100k.zip'
+    S3_MODEL = f'{S3}modelzoo/'  # pretrained models, not datasets
+    WT103_FWD = f'{S3_MODEL}wt103-fwd.tgz'  # fastai's AWD-LSTM language model trained on WikiText-103 (chapter 4)
 
     @classmethod
     def all(cls) -> dict:
-        "Name → URL for every dataset archive."
-        return {k: v for k, v in vars(cls).items() if not k.startswith('_') and isinstance(v, str) and v.endswith(('.tgz', '.zip'))}
+        "Name → URL for every dataset archive (the pretrained models under `S3_MODEL` are not datasets)."
+        return {k: v for k, v in vars(cls).items()
+                if not k.startswith('_') and isinstance(v, str) and v.endswith(('.tgz', '.zip')) and not v.startswith(cls.S3_MODEL)}
 
 # %% ../nbs/01a_external.ipynb #12eeb1f3
 checks = {  # url: (size in bytes, 'algorithm:hexdigest')

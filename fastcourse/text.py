@@ -1,4 +1,4 @@
-"""An AWD-LSTM language model trained on movie reviews, then fine-tuned into a classifier of their sentiment: ULMFiT, from scratch.
+"""ULMFiT on movie reviews: an AWD-LSTM language model (from fastai's WikiText-103 weights, or from scratch) trained on them, then fine-tuned into a classifier of their sentiment.
 
 Docs: https://fastcourse.github.io/fastcourse/imdb.html.md"""
 
@@ -6,122 +6,22 @@ Docs: https://fastcourse.github.io/fastcourse/imdb.html.md"""
 
 # %% ../nbs/04_imdb.ipynb #6005ecfa
 from __future__ import annotations
-import math, re, warnings
+import math, re
 
 import torch
-import torch.nn.functional as F
 from fastcore.meta import delegates
 from torch import nn
-from torch.func import functional_call
 
+from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_language_model, load_pretrained_lm, scale_dropouts, wt103_files
 from .callback import Callback, Metric, accuracy
 from .learner import Learner, atomic_save, register_builder, safe_load
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
 
 # %% auto #0
-__all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout',
-           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'get_language_model', 'ModelResetter', 'RNNRegularizer',
-           'Perplexity', 'lm_accuracy', 'CrossEntropyLossFlat', 'awd_lstm_lm_split', 'awd_lstm_clas_split',
-           'TextLearner', 'LMLearner', 'decode_spec_tokens', 'language_model_learner', 'SentenceEncoder',
-           'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier', 'text_classifier_learner']
-
-# %% ../nbs/04_imdb.ipynb #f51ba8b4
-def dropout_mask(x:torch.Tensor, sz:tuple, p:float) -> torch.Tensor:
-    "A tensor of shape `sz` like `x`: 0 with probability `p`, else 1/(1-p), so the expected value is unchanged."
-    return x.new_empty(*sz).bernoulli_(1 - p).div_(1 - p)
-
-class RNNDropout(nn.Module):
-    "Dropout that zeroes the same activations at every step of a sequence."
-    def __init__(self, p:float=0.5): super().__init__(); self.p = p
-    def forward(self, x):  # (bs, seq, n)
-        if not self.training or self.p == 0: return x
-        return x * dropout_mask(x, (x.size(0), 1, x.size(2)), self.p)  # one mask per sequence, broadcast over its steps
-
-# %% ../nbs/04_imdb.ipynb #4b6315b8
-class WeightDropout(nn.Module):
-    "Run `module` with dropout applied to its hidden-to-hidden weights (a new mask each batch), so the recurrence itself is regularised."
-    def __init__(self, module:nn.Module, weight_p:float, layer_names=('weight_hh_l0',)):
-        super().__init__(); self.module, self.weight_p, self.layer_names = module, weight_p, list(layer_names)
-    def forward(self, *args):
-        ws = {n: F.dropout(getattr(self.module, n), self.weight_p, self.training) for n in self.layer_names}
-        with warnings.catch_warnings():  # cuDNN warns that substituted weights are not one contiguous block; correct, only slower
-            warnings.simplefilter('ignore', UserWarning)
-            return functional_call(self.module, ws, args)
-
-# %% ../nbs/04_imdb.ipynb #f4dec836
-class EmbeddingDropout(nn.Module):
-    "Look up `emb` with whole rows (words) dropped: a dropped word is all zeros wherever it appears in the batch."
-    def __init__(self, emb:nn.Embedding, embed_p:float): super().__init__(); self.emb, self.embed_p = emb, embed_p
-    def forward(self, words):  # (bs, seq) → (bs, seq, emb_sz)
-        w = self.emb.weight
-        if self.training and self.embed_p: w = w * dropout_mask(w, (w.size(0), 1), self.embed_p)
-        return F.embedding(words, w, self.emb.padding_idx)
-
-# %% ../nbs/04_imdb.ipynb #89e41bd9
-class AWD_LSTM(nn.Module):
-    "Merity et al.'s AWD-LSTM: stacked LSTMs with embedding, input, weight and hidden dropout; keeps its hidden state between calls."
-    def __init__(self,
-                 vocab_sz:int, # number of tokens
-                 emb_sz:int=400, # size of the embeddings (and of the last layer's outputs, so a decoder can share them)
-                 n_hid:int=1152, # size of the hidden layers
-                 n_layers:int=3, # number of stacked LSTMs
-                 pad_token:int=1, # index of `xxpad`
-                 hidden_p:float=0.3, # dropout between LSTM layers
-                 input_p:float=0.4, # dropout of the embedded input
-                 embed_p:float=0.05, # probability of dropping a whole word's embedding
-                 weight_p:float=0.5): # dropout of the hidden-to-hidden weights
-        super().__init__()
-        self.emb = nn.Embedding(vocab_sz, emb_sz, padding_idx=pad_token)
-        nn.init.uniform_(self.emb.weight, -0.1, 0.1)
-        self.emb_dp, self.input_dp = EmbeddingDropout(self.emb, embed_p), RNNDropout(input_p)
-        szs = [emb_sz] + [n_hid] * (n_layers - 1) + [emb_sz]
-        self.rnns = nn.ModuleList([WeightDropout(nn.LSTM(a, b, batch_first=True), weight_p) for a, b in zip(szs[:-1], szs[1:])])
-        self.hidden_dps = nn.ModuleList([RNNDropout(hidden_p) for _ in range(n_layers - 1)])
-        self.hidden = None
-
-    def reset(self):
-        "Forget the hidden state: the next batch starts new texts."
-        self.hidden = None
-
-    def forward(self, x):  # (bs, seq) token indices
-        if self.hidden is not None and self.hidden[0][0].size(1) != x.size(0): self.hidden = None  # a batch of another size
-        out, new = self.input_dp(self.emb_dp(x)), []  # (bs, seq, emb_sz)
-        for i, rnn in enumerate(self.rnns):
-            out, h = rnn(out, None if self.hidden is None else self.hidden[i])  # (bs, seq, n_hid), or emb_sz for the last
-            new.append(tuple(t.detach() for t in h))  # carried to the next batch, but gradients stop at its edge
-            if i < len(self.hidden_dps): out = self.hidden_dps[i](out)
-        self.hidden = new
-        return out  # (bs, seq, emb_sz)
-
-# %% ../nbs/04_imdb.ipynb #4a06d965
-awd_lstm_lm_config = dict(emb_sz=400, n_hid=1152, n_layers=3, pad_token=1, hidden_p=0.15, input_p=0.25, embed_p=0.02, weight_p=0.2, output_p=0.1)
-awd_lstm_clas_config = dict(emb_sz=400, n_hid=1152, n_layers=3, pad_token=1, hidden_p=0.3, input_p=0.4, embed_p=0.05, weight_p=0.5, output_p=0.4)
-
-# %% ../nbs/04_imdb.ipynb #fc3551c5
-class LinearDecoder(nn.Module):
-    "Scores for every token from the encoder's outputs; its weights are the encoder's embeddings (tied), as in AWD-LSTM."
-    def __init__(self, n_out:int, n_hid:int, output_p:float=0.1, tie_encoder:nn.Embedding|None=None):
-        super().__init__()
-        self.output_dp, self.decoder = RNNDropout(output_p), nn.Linear(n_hid, n_out)
-        nn.init.uniform_(self.decoder.weight, -0.1, 0.1); nn.init.zeros_(self.decoder.bias)
-        if tie_encoder is not None: self.decoder.weight = tie_encoder.weight
-    def forward(self, x): return self.decoder(self.output_dp(x))  # (bs, seq, emb_sz) → (bs, seq, vocab)
-
-class SequentialRNN(nn.Sequential):
-    "A sequence of modules whose recurrent ones can all be reset."
-    def reset(self):
-        for m in self.children():
-            if hasattr(m, 'reset'): m.reset()
-
-def _drop_scaled(config:dict, drop_mult:float) -> dict:
-    return {k: v * drop_mult if k.endswith('_p') else v for k, v in config.items()}
-
-def get_language_model(vocab_sz:int, config:dict|None=None, drop_mult:float=1.) -> SequentialRNN:
-    "An AWD-LSTM encoder and a tied decoder; `drop_mult` scales every dropout of `config`."
-    cfg = _drop_scaled({**awd_lstm_lm_config, **(config or {})}, drop_mult)
-    output_p = cfg.pop('output_p')
-    enc = AWD_LSTM(vocab_sz, **cfg)
-    return SequentialRNN(enc, LinearDecoder(vocab_sz, cfg['emb_sz'], output_p, tie_encoder=enc.emb))
+__all__ = ['ModelResetter', 'RNNRegularizer', 'Perplexity', 'lm_accuracy', 'CrossEntropyLossFlat', 'awd_lstm_lm_split',
+           'awd_lstm_clas_split', 'TextLearner', 'LMLearner', 'decode_spec_tokens', 'language_model_learner',
+           'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier',
+           'text_classifier_learner']
 
 # %% ../nbs/04_imdb.ipynb #cb5a7ed4
 class ModelResetter(Callback):
@@ -198,6 +98,12 @@ class TextLearner(Learner):
         try: self._encoder().load_state_dict(state['encoder'])
         except RuntimeError as e: raise ValueError(f"The encoder {name!r} does not fit this model (another config?): {str(e)[:300]}") from None
         return self
+    def load_pretrained(self, wgts_fname, vocab_fname):
+        "Start from fastai-format AWD-LSTM weights (`.pth`) and their vocabulary (`.pkl`), matched to this learner's tokens; then freeze."
+        load_pretrained_lm(self._encoder() if isinstance(self.model[0], SentenceEncoder) else self.model, wgts_fname, vocab_fname,
+                           list(self.dls.text_vocab))
+        self.freeze()
+        return self
 
 class LMLearner(TextLearner):
     "A `TextLearner` for a language model, which `predict`s how a text goes on."
@@ -253,16 +159,21 @@ def language_model_learner(
     arch=AWD_LSTM, # the encoder; AWD_LSTM is the one there is
     config:dict|None=None, # changes to `awd_lstm_lm_config` (e.g. smaller sizes for a CPU)
     drop_mult:float=1., # scales every dropout probability
+    pretrained:bool=True, # start from fastai's WikiText-103 weights (downloaded once; needs the default sizes)
+    pretrained_fnames:tuple|None=None, # or from these (weights, vocabulary) files in `path/model_dir`, named without .pth/.pkl
     alpha:float=2., # activation regularisation
     beta:float=1., # temporal activation regularisation
     metrics=None, # default: accuracy of the next token, and perplexity
     **kwargs) -> LMLearner:
-    "An `LMLearner` training an AWD-LSTM language model from scratch on `dls`."
+    "An `LMLearner` training an AWD-LSTM language model on `dls`: from WikiText-103 weights (frozen but the embeddings), or from scratch."
     _check_dls(dls, True, 'language_model_learner')
     if arch is not AWD_LSTM: raise ValueError(f"Only AWD_LSTM is implemented, not {arch!r}.")
     model = get_language_model(len(dls.text_vocab), config, drop_mult)
     metrics = [lm_accuracy, Perplexity()] if metrics is None else metrics
-    return LMLearner(dls, model, alpha, beta, loss_func=CrossEntropyLossFlat(), splitter=awd_lstm_lm_split, metrics=metrics, **kwargs)
+    learn = LMLearner(dls, model, alpha, beta, loss_func=CrossEntropyLossFlat(), splitter=awd_lstm_lm_split, metrics=metrics, **kwargs)
+    if pretrained_fnames is not None: learn.load_pretrained(*(learn.path/learn.model_dir/f'{n}.{e}' for n, e in zip(pretrained_fnames, ('pth', 'pkl'))))
+    elif pretrained: learn.load_pretrained(*wt103_files())
+    return learn
 
 # %% ../nbs/04_imdb.ipynb #b8486069
 class SentenceEncoder(nn.Module):
@@ -311,7 +222,7 @@ class PoolingLinearClassifier(nn.Module):
 def get_text_classifier(vocab_sz:int, n_class:int, config:dict|None=None, drop_mult:float=1., lin_ftrs:list|None=None,
                         ps:list|None=None, bptt:int=72, max_len:int=72 * 20, pad_idx:int=1) -> SequentialRNN:
     "A `SentenceEncoder` around an AWD-LSTM, and a `PoolingLinearClassifier` head with hidden layers `lin_ftrs` (default [50])."
-    cfg = _drop_scaled({**awd_lstm_clas_config, **(config or {})}, drop_mult)
+    cfg = scale_dropouts({**awd_lstm_clas_config, **(config or {})}, drop_mult)
     lin_ftrs = [50] if lin_ftrs is None else list(lin_ftrs)
     ps = [0.1] * len(lin_ftrs) if ps is None else list(ps)
     dims, ps = [cfg['emb_sz'] * 3] + lin_ftrs + [n_class], [cfg.pop('output_p')] + ps
@@ -327,6 +238,7 @@ def text_classifier_learner(
     arch=AWD_LSTM, # the encoder; AWD_LSTM is the one there is
     config:dict|None=None, # changes to `awd_lstm_clas_config`; must match the language model's sizes to load its encoder
     drop_mult:float=1., # scales every dropout probability
+    pretrained:bool=True, # start the encoder from fastai's WikiText-103 weights (then `load_encoder` your fine-tuned one)
     n_out:int|None=None, # number of classes (default: those of `dls`)
     lin_ftrs:list|None=None, # hidden layers of the head (default [50])
     ps:list|None=None, # their dropout (default 0.1 each)
@@ -344,5 +256,6 @@ def text_classifier_learner(
                lin_ftrs=lin_ftrs, ps=ps, bptt=bptt, max_len=max_len, pad_idx=dls.num.pad)
     learn = TextLearner(dls, get_text_classifier(**cfg), alpha, beta, loss_func=nn.CrossEntropyLoss(), splitter=awd_lstm_clas_split, **kwargs)
     learn.model_spec = {'builder': 'text', 'kwargs': cfg}
+    if pretrained: learn.load_pretrained(*wt103_files())
     learn.freeze()
     return learn
