@@ -429,7 +429,7 @@ def safe_load(fname, what:str='file'):
     if not fname.is_file(): raise FileNotFoundError(f"No {what} at {fname}.")
     try: return torch.load(fname, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ValueError(f"Refusing to load {fname}: it is not a plain fastcourse {what} (tensors and values only), "
+        raise ValueError(f"Refusing to load {fname}: it is not a plain {what} (tensors and values only), "
                          f"or it is damaged. Nothing in it was executed. ({type(e).__name__}: {str(e)[:200]})") from None
 
 @patch
