@@ -48,13 +48,12 @@ Results go to `bench/results/camvid_tiny.json` (machine, versions, settings, per
 and the fastcourse/fastai ratio of seconds per epoch are printed.
 """
 from __future__ import annotations
-import argparse, importlib.util, json, subprocess, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from bench_train import (dataset_path, digest, epoch_timer, machine, seed_everything, versions,  # noqa: E402
-                         warm_file_cache, write_child_results)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+from harness import digest, epoch_timer, seed_everything  # noqa: E402
 
 NAME = 'camvid_tiny'
 CONTENDERS = ('fastai', 'fastcourse')
@@ -218,10 +217,7 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse}
 
 def child_main(a):
     "Run one contender in this (fresh) process and write its numbers to `a.json`."
-    t0 = time.perf_counter()
-    import torch
-    torch.set_num_threads(a.threads)
-    write_child_results(RUNNERS[a.contender](Path(a.data), a), t0, a.json)
+    harness.child_main(RUNNERS[a.contender], a, Path(a.data))
 
 
 # ---------------------------------------------------------------- orchestration (main process)
@@ -236,41 +232,21 @@ def child_args(a) -> list[str]:
             '--workers', str(a.workers), '--threads', str(a.threads), '--device', a.device,
             *(['--limit-batches', str(a.limit_batches)] if a.limit_batches else [])]
 
-def results_name(a) -> str:
-    "`camvid_tiny.json` on the CPU with the default seed; the device and any other seed are added to the name."
-    return NAME + ('' if a.device == 'cpu' else f'-{a.device}') + ('' if a.seed == 42 else f'-seed{a.seed}') + '.json'
-
-def run_child(contender:str, data:Path, a, tmp:Path) -> dict:
-    out = tmp/f'{contender}.json'
-    cmd = [sys.executable, str(Path(__file__).resolve()), '--contender', contender, '--data', str(data),
-           '--json', str(out), *child_args(a)]
-    print(f'\n=== {NAME}: {contender} ===', flush=True)
-    rc = subprocess.run(cmd, check=False).returncode
-    if rc != 0 or not out.exists(): return {'error': f'child process exited with code {rc}'}
-    return json.loads(out.read_text())
-
 def run_all(a) -> dict:
-    data = dataset_path(RECIPE)  # extracted here, once, so no contender's time includes it
-    warm_file_cache(data)
+    data = harness.dataset_path(RECIPE['dataset'])  # extracted here, once, so no contender's time includes it
+    harness.warm_file_cache(data)
     codes = read_codes(data)
     data_info = {'data': str(data), 'n_codes': len(codes), 'void_index': codes.index('Void'),
                  'valid_names': sorted(valid_names(data)), **trivial_baseline(data)}
     with tempfile.TemporaryDirectory() as tmp:
-        res = {c: run_child(c, data, a, Path(tmp)) for c in a.contenders}
-    threads = {c: r.get('torch_num_threads') for c, r in res.items()}
-    report = {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
-              'settings': {**settings(a), **data_info}, 'notes': NOTES, 'results': res, 'ratios': ratios(res)}
-    out = Path(a.results_dir)/results_name(a)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
+        res = {c: harness.run_child(__file__, c, data, Path(tmp)/f'{c}.json', child_args(a), f'{NAME}: {c}') for c in a.contenders}
+    report = harness.report(res, {**settings(a), **data_info}, NOTES, ratios(res))
+    out = harness.write_report(report, Path(a.results_dir)/harness.results_name(NAME, a))
     print_table(report, out)
     return report
 
 def ratios(res:dict) -> dict:
-    def r(key):
-        fc, fa = (res.get(c, {}).get(key) for c in ('fastcourse', 'fastai'))
-        return fc / fa if fc and fa else None
-    return {f'fastcourse/fastai_{k}': r(k) for k in ('s_per_epoch', 'model_step_s')}
+    return {f'fastcourse/fastai_{k}': harness.ratio(res, k) for k in ('s_per_epoch', 'model_step_s')}
 
 def print_table(report:dict, out:Path):
     st = report['settings']
@@ -286,11 +262,10 @@ def print_table(report:dict, out:Path):
               f'{r["peak_rss_mb"]:8.0f} {r["final_train_loss"]:8.4f} {r["final_valid_loss"]:8.4f} '
               f'{r["final_acc_camvid"]:6.4f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
     print(f'trivial baseline (always {st["trivial_baseline_class"]!r}): acc {st["trivial_baseline_acc"]:.4f}')
-    for k, v in report['ratios'].items(): print(f'{k}: {"n/a" if v is None else f"{v:.2f}"}')
+    harness.print_ratios_and_digests(report)
     print("note: the two U-Nets are different models (see params): s/epoch compares models and loops together.")
     digests = {r.get('valid_digest') for r in report['results'].values() if 'error' not in r}
-    if len(digests) > 1: print('WARNING: the contenders validated on different items (valid_digest differs).')
-    elif digests: print(f'valid_digest {digests.pop()}: the same validation files for every contender')
+    if len(digests) == 1: print(f'valid_digest {digests.pop()}: the same validation files for every contender')
     print(f'written {out}')
 
 
@@ -298,28 +273,13 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--epochs', type=int, default=8, help='epochs of fine_tune after the frozen ones')
     p.add_argument('--freeze-epochs', type=int, default=3, help='epochs of fine_tune with the encoder frozen')
-    p.add_argument('--contenders', default=','.join(CONTENDERS), help='comma-separated, run in this order')
     p.add_argument('--seed', type=int, default=42, help='training seed (the validation split always uses 42)')
     p.add_argument('--workers', type=int, default=2, help='DataLoader worker processes, for every contender')
-    p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads, for every contender')
-    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda', for every contender")
     p.add_argument('--limit-batches', type=int, default=None, help='debug: stop each train/valid pass after N batches')
-    p.add_argument('--results-dir', default=str(HERE/'results'))
-    p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)  # child process mode
-    p.add_argument('--data', help=argparse.SUPPRESS)
-    p.add_argument('--json', help=argparse.SUPPRESS)
-    a = p.parse_args(argv)
-    a.contenders = [c.strip() for c in a.contenders.split(',') if c.strip()]
-    bad = [c for c in a.contenders if c not in CONTENDERS]
-    if bad: p.error(f'unknown contender(s) {bad}; choose from {list(CONTENDERS)}')
-    if a.contender and (not a.data or not a.json): p.error('--contender needs --data and --json')
+    harness.add_common_args(p, CONTENDERS)
+    a = harness.parse(p, argv, CONTENDERS)
     return a
 
-def main(argv=None):
-    a = parse_args(argv)
-    if a.contender: return child_main(a)
-    if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
-        sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
-    run_all(a)
+def main(argv=None): harness.main(parse_args(argv), child_main, run_all)
 
 if __name__ == '__main__': main()

@@ -32,12 +32,13 @@ Results: `bench/results/<task>.json` (machine, versions, settings, per contender
 memory, final losses and metric), and a table with the ratios of seconds per epoch.
 """
 from __future__ import annotations
-import argparse, importlib.util, json, statistics, subprocess, sys, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from bench_train import ADAM, ONE_CYCLE, digest, epoch_timer, machine, peak_rss_mb, seed_everything, versions  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+from bench_train import ADAM, ONE_CYCLE  # noqa: E402
+from harness import digest, epoch_timer, seed_everything  # noqa: E402
 
 CONTENDERS = ('fastai', 'fastcourse', 'bare')
 ADULT_CATS = ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country']
@@ -240,23 +241,13 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare}
 # ---------------------------------------------------------------- orchestration
 
 def child_main(a):
-    t0 = time.perf_counter()
-    import torch
-    torch.set_num_threads(a.threads)
-    res = RUNNERS[a.contender](TASKS[a.task[0]], Path(a.data), a)
-    res['import_s'] = res.pop('_t0') - t0
-    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0, peak_rss_mb=peak_rss_mb(),
-               torch_num_threads=torch.get_num_threads(), seed=a.seed)
-    Path(a.json).write_text(json.dumps(res, indent=1))
+    "Run one contender with one seed in this (fresh) process and write its numbers to `a.json`."
+    harness.child_main(lambda task, data, a: {**RUNNERS[a.contender](task, data, a), 'seed': a.seed}, a, TASKS[a.task[0]], Path(a.data))
 
-def run_child(name, contender, seed, data, a, tmp) -> dict:
-    out = Path(tmp)/f'{name}-{contender}-{seed}.json'
-    cmd = [sys.executable, str(Path(__file__).resolve()), '--task', name, '--contender', contender, '--data', str(data), '--json', str(out),
-           '--seeds', str(seed), '--threads', str(a.threads)]
-    print(f'=== {name}: {contender}, seed {seed}', flush=True)
-    rc = subprocess.run(cmd, check=False).returncode
-    if rc != 0 or not out.exists(): return {'error': f'child process exited with code {rc}', 'seed': seed}
-    return json.loads(out.read_text())
+def run_child(name:str, contender:str, seed:int, data:Path, a, tmp) -> dict:
+    res = harness.run_child(__file__, contender, data, Path(tmp)/f'{name}-{contender}-{seed}.json',
+                            ['--task', name, '--seeds', str(seed), '--threads', str(a.threads)], f'{name}: {contender}, seed {seed}')
+    return {'seed': seed, **res} if 'error' in res else res
 
 def summary(runs:list, metric:str) -> dict:
     ok = [r for r in runs if 'error' not in r]
@@ -268,21 +259,18 @@ def summary(runs:list, metric:str) -> dict:
             'peak_rss_mb_max': max(r['peak_rss_mb'] for r in ok)}
 
 def run_task(name:str, a) -> dict:
-    from fastcourse.external import URLs, untar_data
     task = TASKS[name]
-    data = Path(untar_data(getattr(URLs, task['dataset'])))
+    data = harness.dataset_path(task['dataset'])
     with tempfile.TemporaryDirectory() as tmp:
         runs = {c: [] for c in a.contenders}
         for seed in a.seeds:  # contenders interleaved, so that drift in the machine's speed hits all of them alike
             for c in a.contenders: runs[c].append(run_child(name, c, seed, data, a, tmp))
     summ = {c: summary(r, task['metric']) for c, r in runs.items()}
-    s = lambda c: summ.get(c, {}).get('s_per_epoch_median')
-    ratios = {f'fastcourse/{o}_s_per_epoch': (s('fastcourse') / s(o) if s('fastcourse') and s(o) else None) for o in ('fastai', 'bare')}
-    report = {'machine': machine(), 'versions': versions(), 'settings': {'task': name, **task, **SPLIT, 'seeds': a.seeds, 'torch_threads': a.threads,
-              'device': 'cpu', 'contenders': a.contenders, 'data': str(data)}, 'summary': summ, 'ratios': ratios, 'runs': runs}
-    out = Path(a.results_dir)/f'{name}.json'
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
+    ratios = {f'fastcourse/{o}_s_per_epoch': harness.ratio(summ, 's_per_epoch_median', den=o) for o in ('fastai', 'bare')}
+    report = {'machine': harness.machine(), 'versions': harness.versions(), 'settings': {'task': name, **task, **SPLIT, 'seeds': a.seeds,
+              'torch_threads': a.threads, 'device': 'cpu', 'contenders': a.contenders, 'data': str(data)}, 'summary': summ,
+              'ratios': ratios, 'runs': runs}
+    out = harness.write_report(report, Path(a.results_dir)/f'{name}.json')
     print(f'\n## {name} ({task["schedule"]}, bs {task["bs"]}, seeds {a.seeds}, {a.threads} threads)')
     print(f'{"contender":<11} {"s/epoch":>8} {task["metric"] + " mean [min, max]":>32} {"peak MB":>8}')
     for c, r in summ.items():
@@ -295,22 +283,16 @@ def run_task(name:str, a) -> dict:
     print(f'written {out}')
     return report
 
-def main(argv=None):
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--task', action='append', choices=list(TASKS), help='task to run (repeatable; default: all)')
-    p.add_argument('--contenders', default=','.join(CONTENDERS))
     p.add_argument('--seeds', default='0,1,2', help='comma-separated training seeds; every contender runs each')
-    p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--results-dir', default=str(HERE/'results'))
-    p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)
-    p.add_argument('--data', help=argparse.SUPPRESS)
-    p.add_argument('--json', help=argparse.SUPPRESS)
-    a = p.parse_args(argv)
-    a.contenders = [c for c in a.contenders.split(',') if c]
+    harness.add_common_args(p, CONTENDERS, device=False)  # the CPU only
+    a = harness.parse(p, argv, CONTENDERS, one_task=True)
     a.seeds = [int(s) for s in a.seeds.split(',') if s]
-    if a.contender: a.seed = a.seeds[0]; return child_main(a)
-    if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
-        sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
-    for name in a.task or list(TASKS): run_task(name, a)
+    a.seed = a.seeds[0]
+    return a
+
+def main(argv=None): harness.main(parse_args(argv), child_main, lambda a: [run_task(name, a) for name in a.task or TASKS])
 
 if __name__ == '__main__': main()

@@ -76,13 +76,13 @@ versions, settings, per-contender numbers. A short table per seed, with the fast
 epoch of each step and of the preparation, is printed, and a summary over the seeds when there are several.
 """
 from __future__ import annotations
-import argparse, importlib.util, json, statistics, subprocess, sys, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_train import (dataset_path, digest, epoch_timer, machine, peak_rss_mb, seed_everything, versions,  # noqa: E402
-                         warm_file_cache, write_child_results)
+import harness  # noqa: E402
+from harness import digest, epoch_timer, peak_rss_mb, seed_everything  # noqa: E402
 
 NAME = 'imdb_sample'
 CONTENDERS = ('fastai', 'fastcourse', 'fastcourse_nocache')
@@ -254,10 +254,7 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse,
 
 def child_main(a):
     "Run one contender in this (fresh) process and write its numbers to `a.json`."
-    t0 = time.perf_counter()
-    import torch
-    torch.set_num_threads(a.threads)
-    write_child_results(RUNNERS[a.contender](Path(a.data), a), t0, a.json)
+    harness.child_main(RUNNERS[a.contender], a, Path(a.data))
 
 
 # ---------------------------------------------------------------- orchestration (main process)
@@ -271,11 +268,6 @@ def child_args(a) -> list[str]:
     return ['--lm-epochs', str(a.lm_epochs), '--clas-epochs', str(a.clas_epochs), '--seeds', str(a.seed),
             '--threads', str(a.threads), '--device', a.device, *(['--smoke'] if a.smoke else [])]
 
-def results_name(a) -> str:
-    "`imdb_sample.json` on the CPU with seed 42; the device and any other seed are added to the name (and -smoke)."
-    return (NAME + ('' if a.device == 'cpu' else f'-{a.device}') + ('' if a.seed == 42 else f'-seed{a.seed}')
-            + ('-smoke' if a.smoke else '') + '.json')
-
 def smoke_data(data:Path, folder:Path) -> Path:
     "200 rows of texts.csv in `folder`: the first 160 training rows and the first 40 validation rows."
     import pandas as pd
@@ -284,32 +276,19 @@ def smoke_data(data:Path, folder:Path) -> Path:
     pd.concat([df[~v].head(160), df[v].head(40)]).to_csv(folder/RECIPE['csv'], index=False)
     return folder
 
-def run_child(contender:str, data:Path, a, tmp:Path) -> dict:
-    out = tmp/f'{contender}-{a.seed}.json'
-    cmd = [sys.executable, str(Path(__file__).resolve()), '--contender', contender, '--data', str(data),
-           '--json', str(out), *child_args(a)]
-    print(f'\n=== {NAME}: {contender}, seed {a.seed} ===', flush=True)
-    rc = subprocess.run(cmd, check=False).returncode
-    if rc != 0 or not out.exists(): return {'error': f'child process exited with code {rc}'}
-    return json.loads(out.read_text())
-
 def run_seed(data:Path, a, tmp:Path) -> dict:
-    res = {c: run_child(c, data, a, tmp) for c in a.contenders}
-    threads = {c: r.get('torch_num_threads') for c, r in res.items()}
-    report = {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
-              'settings': {**settings(a), 'data': str(data)}, 'notes': NOTES, 'results': res, 'ratios': ratios(res)}
-    out = Path(a.results_dir)/results_name(a)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
-    print_table(report, out)
+    res = {c: harness.run_child(__file__, c, data, tmp/f'{c}-{a.seed}.json', child_args(a), f'{NAME}: {c}, seed {a.seed}')
+           for c in a.contenders}
+    report = harness.report(res, {**settings(a), 'data': str(data)}, NOTES, ratios(res))
+    print_table(report, harness.write_report(report, Path(a.results_dir)/harness.results_name(NAME, a, *(['smoke'] if a.smoke else []))))
     return report
 
 def run_all(a) -> list[dict]:
-    data = dataset_path(RECIPE)  # extracted here, once, so no contender's time includes it
+    data = harness.dataset_path(RECIPE['dataset'])  # extracted here, once, so no contender's time includes it
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         if a.smoke: data = smoke_data(data, Path(tmp))
-        warm_file_cache(data)
+        harness.warm_file_cache(data)
         for seed in a.seeds:
             a.seed = seed
             reports.append(run_seed(data, a, Path(tmp)))
@@ -320,10 +299,7 @@ KEYS = ('lm_s_per_epoch', 'clas_s_per_epoch', 'lm_prep_s', 'clas_prep_s')
 
 def ratios(res:dict) -> dict:
     "Each fastcourse contender's seconds, and peak memory, over fastai's."
-    def r(c, key):
-        fc, fa = (res.get(o, {}).get(key) for o in (c, 'fastai'))
-        return fc / fa if fc and fa else None
-    return {f'{c}/fastai_{k}': r(c, k) for c in ('fastcourse', 'fastcourse_nocache') if c in res for k in (*KEYS, 'peak_rss_mb')}
+    return {f'{c}/fastai_{k}': harness.ratio(res, k, c) for c in ('fastcourse', 'fastcourse_nocache') if c in res for k in (*KEYS, 'peak_rss_mb')}
 
 def fmt(v, spec:str) -> str: return 'n/a' if v is None else format(v, spec)
 
@@ -344,10 +320,7 @@ def print_table(report:dict, out:Path):
               f'{r["peak_rss_mb"]:7.0f}')
         print(f'{"":<11} epochs (s): LM {" ".join(f"{t:.1f}" for t in r["lm_epoch_s"])}, '
               f'classifier {" ".join(f"{t:.1f}" for t in r["clas_epoch_s"])}')
-    for k, v in report['ratios'].items(): print(f'{k}: {fmt(v, ".2f")}')
-    ok = [r for r in report['results'].values() if 'error' not in r]
-    for key in ('lm_valid_digest', 'clas_valid_digest'):
-        if len({r[key] for r in ok}) > 1: print(f'WARNING: the contenders validated on different rows ({key} differs).')
+    harness.print_ratios_and_digests(report, ('lm_valid_digest', 'clas_valid_digest'), 'rows')
     print(f'written {out}')
 
 def print_summary(reports:list):
@@ -371,30 +344,16 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--lm-epochs', type=int, default=3, help="epochs of the language model's fit_one_cycle")
     p.add_argument('--clas-epochs', type=int, default=4, help="epochs of the classifier's fit_one_cycle")
-    p.add_argument('--contenders', default=','.join(CONTENDERS), help='comma-separated, run in this order')
     p.add_argument('--seeds', type=int, nargs='+', default=[42, 1, 2],
                    help='training seeds, one results file each; every contender runs each (the LM split always uses 42)')
-    p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads, for every contender')
-    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda', for every contender")
     p.add_argument('--smoke', action='store_true', help='test the script: 200 rows, 1 epoch per step, results named -smoke')
     p.add_argument('--results-dir', default=None, help='default: bench/results (the temporary folder with --smoke)')
-    p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)  # child process mode
-    p.add_argument('--data', help=argparse.SUPPRESS)
-    p.add_argument('--json', help=argparse.SUPPRESS)
-    a = p.parse_args(argv)
-    a.contenders = [c.strip() for c in a.contenders.split(',') if c.strip()]
-    bad = [c for c in a.contenders if c not in CONTENDERS]
-    if bad: p.error(f'unknown contender(s) {bad}; choose from {list(CONTENDERS)}')
-    if a.contender and (not a.data or not a.json): p.error('--contender needs --data and --json')
+    harness.add_common_args(p, CONTENDERS, results_dir=False)
+    a = harness.parse(p, argv, CONTENDERS)
     if a.results_dir is None: a.results_dir = tempfile.gettempdir() if a.smoke else str(HERE/'results')
     a.seed = a.seeds[0]
     return a
 
-def main(argv=None):
-    a = parse_args(argv)
-    if a.contender: return child_main(a)
-    if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
-        sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
-    run_all(a)
+def main(argv=None): harness.main(parse_args(argv), child_main, run_all)
 
 if __name__ == '__main__': main()

@@ -53,10 +53,13 @@ Results go to `bench/results/<task>.json` (machine, versions, settings, per-cont
 fastcourse/fastai and fastcourse/bare ratios of seconds per epoch are printed. See bench/README.md for the targets.
 """
 from __future__ import annotations
-import argparse, hashlib, importlib.metadata, importlib.util, json, os, platform, random, resource, subprocess, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import harness  # noqa: E402
+from harness import digest, epoch_timer, seed_everything  # noqa: E402
 CONTENDERS = ('fastai', 'fastcourse', 'bare', 'bare_cl', 'fastcourse_nocache')
 TASKS = {
     'mnist_sample': dict(dataset='MNIST_SAMPLE', layout='folder', bs=64, size=None, schedule='fit_one_cycle',
@@ -83,35 +86,6 @@ NOTES = [("bare uses torchvision resnet18 with fc replaced by Linear(512, n_clas
          "Every fastcourse learner fitting on the CPU keeps freed memory in the process between batches (CPUMemoryCache: glibc's "
          "mallopt thresholds, restored after fit); fastai and the bare loop run with glibc's defaults; `fastcourse_nocache` is "
          "fastcourse without that callback."]
-
-
-# ---------------------------------------------------------------- shared helpers (child processes)
-
-def seed_everything(seed:int):
-    import numpy as np, torch
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-
-def peak_rss_mb() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == 'darwin' else r / 2**10  # bytes on macOS, KiB on Linux
-
-def digest(paths) -> str:
-    "Short hash of a set of file names, to check every contender validates on the same items."
-    return hashlib.sha1('\n'.join(sorted(Path(p).name for p in paths)).encode()).hexdigest()[:12]
-
-def epoch_timer(base, cancel_train, cancel_valid, limit:int|None):
-    "A callback class (subclass of the library's `base`) timing each epoch; with `limit`, it cuts epochs short (debug)."
-    class EpochTimer(base):
-        order = 95  # after the Recorder, so `after_epoch` closes the epoch
-        def __init__(self):
-            super().__init__()
-            self.times, self.images, self._t0 = [], [], 0.
-        def before_epoch(self): self._t0, self._n = time.perf_counter(), 0
-        def after_epoch(self): self.times.append(time.perf_counter() - self._t0); self.images.append(self._n)
-        def after_batch(self):
-            self._n += len(self.learn.yb[0])
-            if limit and self.iter + 1 >= limit: raise (cancel_train if self.training else cancel_valid)()
-    return EpochTimer
 
 
 # ---------------------------------------------------------------- the contenders
@@ -312,44 +286,12 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare,
            'bare_cl': lambda task, data, a: run_bare(task, data, a, channels_last=True),
            'fastcourse_nocache': lambda task, data, a: run_fastcourse(task, data, a, memory_cache=False)}
 
-def write_child_results(res:dict, t0:float, json_path):
-    "Add what every contender reports (import time, s/epoch, images/s, peak memory, threads) to `res`; write it to `json_path`."
-    import torch
-    res['import_s'] = res.pop('_t0') - t0  # imports of torch and the contender's library
-    res.update(s_per_epoch=sum(res['epoch_s']) / len(res['epoch_s']), total_s=time.perf_counter() - t0,
-               images_per_s=sum(res['epoch_images']) / sum(res['epoch_s']),
-               peak_rss_mb=peak_rss_mb(), torch_num_threads=torch.get_num_threads(), n_epochs_run=len(res['epoch_s']))
-    Path(json_path).write_text(json.dumps(res, indent=1))
-
 def child_main(a):
     "Run one contender on one task in this (fresh) process and write its numbers to `a.json`."
-    t0 = time.perf_counter()
-    import torch
-    torch.set_num_threads(a.threads)
-    write_child_results(RUNNERS[a.contender](TASKS[a.task[0]], Path(a.data), a), t0, a.json)
+    harness.child_main(RUNNERS[a.contender], a, TASKS[a.task[0]], Path(a.data))
 
 
 # ---------------------------------------------------------------- orchestration (main process)
-
-def dataset_path(task:dict) -> Path:
-    "Download/extract through fastcourse's `untar_data` (the mirror when `FASTCOURSE_MIRROR` is set)."
-    from fastcourse.external import URLs, untar_data
-    return Path(untar_data(getattr(URLs, task['dataset'])))
-
-def warm_file_cache(path:Path):
-    "Read every file once so the first contender does not pay for a cold disk cache."
-    for p in path.rglob('*'):
-        if p.is_file(): p.read_bytes()
-
-def versions() -> dict:
-    def v(pkg):
-        try: return importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError: return None
-    return {'python': platform.python_version(), **{p: v(p) for p in ('torch', 'torchvision', 'fastai', 'fastcourse', 'fastcore')}}
-
-def machine() -> dict:
-    return {'platform': platform.platform(), 'processor': platform.processor() or platform.machine(),
-            'cpu_count': os.cpu_count(), 'cpus_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None}
 
 def settings(name:str, a) -> dict:
     return {'task': name, **TASKS[name], 'arch': 'torchvision resnet18, pretrained=False', 'seed': a.seed,
@@ -367,34 +309,19 @@ def results_name(name:str, a) -> str:
     "`<task>.json` for the CPU in fp32; the device and precision are added to the name otherwise."
     return f'{name}.json' if (a.device, a.precision) == ('cpu', 'fp32') else f'{name}-{a.device}-{a.precision}.json'
 
-def run_child(name:str, contender:str, data:Path, a, tmp:Path) -> dict:
-    out = tmp/f'{name}-{contender}.json'
-    cmd = [sys.executable, str(Path(__file__).resolve()), '--task', name, '--contender', contender, '--data', str(data),
-           '--json', str(out), *child_args(a)]
-    print(f'\n=== {name}: {contender} ===', flush=True)
-    rc = subprocess.run(cmd, check=False).returncode
-    if rc != 0 or not out.exists(): return {'error': f'child process exited with code {rc}'}
-    return json.loads(out.read_text())
-
 def run_task(name:str, a) -> dict:
-    data = dataset_path(TASKS[name])
-    warm_file_cache(data)
+    data = harness.dataset_path(TASKS[name]['dataset'])
+    harness.warm_file_cache(data)
     with tempfile.TemporaryDirectory() as tmp:
-        res = {c: run_child(name, c, data, a, Path(tmp)) for c in a.contenders}
-    threads = {c: r.get('torch_num_threads') for c, r in res.items()}
-    report = {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
-              'settings': {**settings(name, a), 'data': str(data)}, 'notes': NOTES, 'results': res, 'ratios': ratios(res)}
-    out = Path(a.results_dir)/results_name(name, a)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
-    print_table(name, report, out)
+        res = {c: harness.run_child(__file__, c, data, Path(tmp)/f'{name}-{c}.json', ['--task', name, *child_args(a)], f'{name}: {c}')
+               for c in a.contenders}
+    report = harness.report(res, {**settings(name, a), 'data': str(data)}, NOTES, ratios(res))
+    print_table(name, report, harness.write_report(report, Path(a.results_dir)/results_name(name, a)))
     return report
 
 def ratios(res:dict) -> dict:
-    s = lambda c: res.get(c, {}).get('s_per_epoch')
-    r = lambda a, b: s(a) / s(b) if s(a) and s(b) else None
-    return {**{f'fastcourse/{o}_s_per_epoch': r('fastcourse', o) for o in ('fastai', 'bare', 'bare_cl')},
-            'fastcourse_nocache/fastai_s_per_epoch': r('fastcourse_nocache', 'fastai')}
+    return {**{f'fastcourse/{o}_s_per_epoch': harness.ratio(res, 's_per_epoch', den=o) for o in ('fastai', 'bare', 'bare_cl')},
+            'fastcourse_nocache/fastai_s_per_epoch': harness.ratio(res, 's_per_epoch', 'fastcourse_nocache')}
 
 def print_table(name:str, report:dict, out:Path):
     st = report['settings']
@@ -407,42 +334,25 @@ def print_table(name:str, report:dict, out:Path):
         print(f'{c:<18} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:8.0f} {r["total_s"]:8.1f} {r["peak_rss_mb"]:8.0f} '
               f'{r["final_valid_loss"]:9.4f} '
               f'{r["final_error_rate"]:7.4f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
-    for k, v in report['ratios'].items(): print(f'{k}: {"n/a" if v is None else f"{v:.2f}"}')
+    harness.print_ratios_and_digests(report)
     print('note: the bare loop\'s model has a plain Linear head; fastai/fastcourse use their pooled BN/Dropout head.')
-    digests = {r.get('valid_digest') for r in report['results'].values() if 'error' not in r}
-    if len(digests) > 1: print('WARNING: the contenders validated on different items (valid_digest differs).')
     print(f'written {out}')
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--task', action='append', choices=list(TASKS), help='task to run (repeatable; default: mnist_sample and pets_128)')
-    p.add_argument('--contenders', default=','.join(CONTENDERS), help='comma-separated, run in this order')
     p.add_argument('--seed', type=int, default=42)
     p.add_argument('--workers', type=int, default=2, help='DataLoader worker processes, for every contender')
-    p.add_argument('--threads', type=int, default=2, help='torch.set_num_threads, for every contender')
-    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda', for every contender")
     p.add_argument('--precision', default='fp32', choices=('fp32', 'bf16'),
                    help="bf16: each library's `to_bf16()`, autocast in the bare loop (the GPU recipe)")
     p.add_argument('--channels-last', action='store_true',
                    help="give fastai its ChannelsLast callback too (fastcourse's vision_learner and bare_cl always use it)")
     p.add_argument('--limit-batches', type=int, default=None, help='debug: stop each train/valid pass after N batches')
-    p.add_argument('--results-dir', default=str(HERE/'results'))
-    p.add_argument('--contender', choices=CONTENDERS, help=argparse.SUPPRESS)  # child process mode
-    p.add_argument('--data', help=argparse.SUPPRESS)
-    p.add_argument('--json', help=argparse.SUPPRESS)
-    a = p.parse_args(argv)
-    a.contenders = [c.strip() for c in a.contenders.split(',') if c.strip()]
-    bad = [c for c in a.contenders if c not in CONTENDERS]
-    if bad: p.error(f'unknown contender(s) {bad}; choose from {list(CONTENDERS)}')
-    if a.contender and (len(a.task or []) != 1 or not a.data or not a.json): p.error('--contender needs one --task, --data and --json')
+    harness.add_common_args(p, CONTENDERS)
+    a = harness.parse(p, argv, CONTENDERS, one_task=True)
     return a
 
-def main(argv=None):
-    a = parse_args(argv)
-    if a.contender: return child_main(a)
-    if 'fastai' in a.contenders and importlib.util.find_spec('fastai') is None:
-        sys.exit("fastai is not installed: `pip install -e '.[bench]'` (or bench/run.sh), or leave it out with --contenders.")
-    for name in a.task or DEFAULT_TASKS: run_task(name, a)
+def main(argv=None): harness.main(parse_args(argv), child_main, lambda a: [run_task(name, a) for name in a.task or DEFAULT_TASKS])
 
 if __name__ == '__main__': main()

@@ -1,0 +1,78 @@
+"""The benchmark scripts' shared harness (bench/harness.py): what each child reports, how the parent runs a child and
+reads its numbers or its failure, the ratios and the results file names. A mistake here would put a wrong number in
+bench/results/, so it is checked without running a benchmark."""
+import argparse, importlib.util, json, sys, time
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'bench'))
+import harness  # noqa: E402
+
+def test_child_results_add_the_shared_numbers(tmp_path):
+    t0 = time.perf_counter() - 1.
+    res = {'_t0': t0 + .25, 'epoch_s': [2., 4.], 'epoch_images': [100, 200]}
+    harness.write_child_results(res, t0, tmp_path/'r.json')
+    back = json.loads((tmp_path/'r.json').read_text())
+    assert back['import_s'] == pytest.approx(.25) and '_t0' not in back
+    assert back['s_per_epoch'] == 3. and back['images_per_s'] == 50. and back['n_epochs_run'] == 2
+    assert back['total_s'] >= 1. and back['peak_rss_mb'] > 0 and back['torch_num_threads'] >= 1
+    harness.write_child_results({'_t0': t0, 'epoch_s': [1.]}, t0, tmp_path/'tab.json')  # tables count no images
+    assert 'images_per_s' not in json.loads((tmp_path/'tab.json').read_text())
+
+CHILD = '''import json, sys
+a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+if a['--contender'] == 'crashes': sys.exit(3)
+if a['--contender'] == 'writes_nothing': sys.exit(0)
+open(a['--json'], 'w').write(json.dumps({'contender': a['--contender'], 'data': a['--data'], 'extra': a['--x']}))
+'''
+
+def test_run_child_returns_the_numbers_or_the_failure(tmp_path, capsys):
+    script = tmp_path/'child.py'
+    script.write_text(CHILD)
+    ok = harness.run_child(script, 'fastcourse', tmp_path/'data', tmp_path/'fc.json', ['--x', '7'], 'task: fastcourse')
+    assert ok == {'contender': 'fastcourse', 'data': str(tmp_path/'data'), 'extra': '7'}
+    assert '=== task: fastcourse ===' in capsys.readouterr().out
+    assert harness.run_child(script, 'crashes', tmp_path, tmp_path/'c.json', ['--x', '1'], 't') == {'error': 'child process exited with code 3'}
+    assert harness.run_child(script, 'writes_nothing', tmp_path, tmp_path/'n.json', ['--x', '1'], 't') == {'error': 'child process exited with code 0'}
+
+def test_ratio_is_none_unless_both_contenders_have_the_number():
+    res = {'fastcourse': {'s': 3.}, 'fastai': {'s': 4.}, 'bare': {'error': 'child process exited with code 1'}}
+    assert harness.ratio(res, 's') == .75
+    assert harness.ratio(res, 's', den='bare') is None and harness.ratio(res, 's', 'bare') is None
+    assert harness.ratio(res, 's', den='bare_cl') is None  # not run
+
+def test_results_names():
+    a = argparse.Namespace(device='cpu', seed=42)
+    assert harness.results_name('camvid_tiny', a) == 'camvid_tiny.json'  # the committed CPU results keep their names
+    assert harness.results_name('imdb_sample', argparse.Namespace(device='cuda', seed=1), 'smoke') == 'imdb_sample-cuda-seed1-smoke.json'
+
+def test_common_options_refuse_an_unknown_contender_and_a_child_without_its_files(capsys):
+    p = argparse.ArgumentParser()
+    p.add_argument('--task', action='append')
+    harness.add_common_args(p, ('fastai', 'fastcourse'))
+    a = harness.parse(p, ['--contenders', 'fastcourse, fastai'], ('fastai', 'fastcourse'))
+    assert a.contenders == ['fastcourse', 'fastai'] and a.threads == 2 and a.device == 'cpu'
+    for argv, msg in [(['--contenders', 'fastcourse,fastia'], "unknown contender(s) ['fastia']"),
+                      (['--contender', 'fastai', '--data', 'd'], '--contender needs one --task, --data and --json'),
+                      (['--contender', 'fastai', '--data', 'd', '--json', 'j'], '--contender needs one --task')]:
+        with pytest.raises(SystemExit): harness.parse(p, argv, ('fastai', 'fastcourse'), one_task=True)
+        assert msg in capsys.readouterr().err
+    a = harness.parse(p, ['--contender', 'fastai', '--data', 'd', '--json', 'j', '--task', 't'], ('fastai', 'fastcourse'), one_task=True)
+    assert a.contender == 'fastai' and a.task == ['t']
+
+def test_main_runs_the_child_or_the_parent():
+    calls, ns = [], argparse.Namespace
+    child, parent = (lambda a: calls.append(('child', a.contender))), (lambda a: calls.append('parent'))
+    harness.main(ns(contender='fastcourse', contenders=['fastcourse']), child, parent)
+    harness.main(ns(contender=None, contenders=['fastcourse', 'bare']), child, parent)
+    assert calls == [('child', 'fastcourse'), 'parent']
+
+@pytest.mark.parametrize('script', ['bench_train', 'bench_tabular', 'bench_tta', 'bench_segmentation', 'bench_text'])
+def test_every_script_builds_its_options_on_the_harness(script):
+    "Each script imports (without fastai) and its parser takes the common options."
+    spec = importlib.util.spec_from_file_location(script, ROOT/'bench'/f'{script}.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a = mod.parse_args(['--contenders', 'fastcourse', '--threads', '1'])
+    assert a.contenders == ['fastcourse'] and a.threads == 1 and a.results_dir
