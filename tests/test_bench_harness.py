@@ -25,6 +25,7 @@ a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 if a['--contender'] == 'crashes': sys.exit(3)
 if a['--contender'] == 'writes_nothing': sys.exit(0)
 open(a['--json'], 'w').write(json.dumps({'contender': a['--contender'], 'data': a['--data'], 'extra': a['--x']}))
+if a['--contender'] == 'fails_after_writing': sys.exit(1)  # its numbers are not to be trusted
 '''
 
 def test_run_child_returns_the_numbers_or_the_failure(tmp_path, capsys):
@@ -35,6 +36,7 @@ def test_run_child_returns_the_numbers_or_the_failure(tmp_path, capsys):
     assert '=== task: fastcourse ===' in capsys.readouterr().out
     assert harness.run_child(script, 'crashes', tmp_path, tmp_path/'c.json', ['--x', '1'], 't') == {'error': 'child process exited with code 3'}
     assert harness.run_child(script, 'writes_nothing', tmp_path, tmp_path/'n.json', ['--x', '1'], 't') == {'error': 'child process exited with code 0'}
+    assert harness.run_child(script, 'fails_after_writing', tmp_path, tmp_path/'f.json', ['--x', '1'], 't') == {'error': 'child process exited with code 1'}
 
 def test_ratio_is_none_unless_both_contenders_have_the_number():
     res = {'fastcourse': {'s': 3.}, 'fastai': {'s': 4.}, 'bare': {'error': 'child process exited with code 1'}}
