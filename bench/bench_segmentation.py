@@ -277,8 +277,7 @@ def parse_args(argv=None):
     p.add_argument('--workers', type=int, default=2, help='DataLoader worker processes, for every contender')
     p.add_argument('--limit-batches', type=int, default=None, help='debug: stop each train/valid pass after N batches')
     harness.add_common_args(p, CONTENDERS)
-    a = harness.parse(p, argv, CONTENDERS)
-    return a
+    return harness.parse(p, argv, CONTENDERS)
 
 def main(argv=None): harness.main(parse_args(argv), child_main, run_all)
 

@@ -242,12 +242,13 @@ RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'bare': run_bare}
 
 def child_main(a):
     "Run one contender with one seed in this (fresh) process and write its numbers to `a.json`."
-    harness.child_main(lambda task, data, a: {**RUNNERS[a.contender](task, data, a), 'seed': a.seed}, a, TASKS[a.task[0]], Path(a.data))
+    harness.child_main(RUNNERS[a.contender], a, TASKS[a.task[0]], Path(a.data))
 
 def run_child(name:str, contender:str, seed:int, data:Path, a, tmp) -> dict:
-    res = harness.run_child(__file__, contender, data, Path(tmp)/f'{name}-{contender}-{seed}.json',
-                            ['--task', name, '--seeds', str(seed), '--threads', str(a.threads)], f'{name}: {contender}, seed {seed}')
-    return {'seed': seed, **res} if 'error' in res else res
+    "One contender with one seed: its numbers, or its error, with the seed."
+    return {**harness.run_child(__file__, contender, data, Path(tmp)/f'{name}-{contender}-{seed}.json',
+                                ['--task', name, '--seeds', str(seed), '--threads', str(a.threads)], f'{name}: {contender}, seed {seed}'),
+            'seed': seed}
 
 def summary(runs:list, metric:str) -> dict:
     ok = [r for r in runs if 'error' not in r]

@@ -350,8 +350,7 @@ def parse_args(argv=None):
                    help="give fastai its ChannelsLast callback too (fastcourse's vision_learner and bare_cl always use it)")
     p.add_argument('--limit-batches', type=int, default=None, help='debug: stop each train/valid pass after N batches')
     harness.add_common_args(p, CONTENDERS)
-    a = harness.parse(p, argv, CONTENDERS, one_task=True)
-    return a
+    return harness.parse(p, argv, CONTENDERS, one_task=True)
 
 def main(argv=None): harness.main(parse_args(argv), child_main, lambda a: [run_task(name, a) for name in a.task or DEFAULT_TASKS])
 
