@@ -150,7 +150,11 @@ def safe_members(archive) -> list[str]:
         raise ValueError(f"Archive {archive} is corrupt or truncated ({e}). Delete it and download again (force_download=True).") from e
 
 # %% ../nbs/01a_external.ipynb #66d12ae5
-def extract_archive(archive, dest) -> Path:
+def extract_archive(
+    archive, # a .tgz/.tar/.zip file
+    dest, # the folder its content becomes
+    replace:bool=True, # replace a `dest` that is there when extraction ends; False: keep it (another process made it)
+) -> Path:
     "Extract `archive` so that its content ends up at `dest`, atomically; returns `dest`."
     archive, dest = Path(archive), Path(dest)
     names = safe_members(archive)
@@ -167,12 +171,13 @@ def extract_archive(archive, dest) -> Path:
         tops = {PurePosixPath(n).parts[0] for n in names if PurePosixPath(n).parts}
         # Archives usually hold one top folder named like the dataset: that folder becomes `dest`.
         single = tmp/tops.pop() if len(tops) == 1 else None
-        return _swap_in(single if single is not None and single.is_dir() else tmp, dest)
+        return _swap_in(single if single is not None and single.is_dir() else tmp, dest, replace)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-def _swap_in(src:Path, dest:Path) -> Path:
-    "Rename the complete folder `src` to `dest`, replacing an older `dest` only at the last moment."
+def _swap_in(src:Path, dest:Path, replace:bool=True) -> Path:
+    "Rename the complete folder `src` to `dest`, replacing an older `dest` only at the last moment (only if `replace`)."
+    if not replace and dest.exists(): return dest  # another process finished first: swapping would pull it from under its readers
     old = dest.with_name(f'.{dest.name}.old-{os.getpid()}') if dest.exists() else None
     if old is not None: os.rename(dest, old)
     try: os.rename(src, dest)
@@ -209,7 +214,7 @@ def untar_data(
             raise ConnectionError(
                 f"Could not download {src} ({getattr(e, 'reason', e)}). The archive would be cached at {arc}. "
                 f"Without internet, set FASTCOURSE_MIRROR to a folder or base URL that holds '{fname}'.") from e
-    return extract_archive(arc, dest)
+    return extract_archive(arc, dest, replace=force_download)
 
 # %% ../nbs/01a_external.ipynb #859ddd50
 def dataset_summary(names:list|None=None) -> list[dict]:

@@ -80,3 +80,21 @@ def test_download_url_checks_public_style_md5(tmp_path, http_mirror):
     assert download_url(base + 'mnist_tiny.tgz', tmp_path/'a.tgz', good).read_bytes() == arc.read_bytes()
     with pytest.raises(ValueError, match='md5 checksum mismatch'): download_url(base + 'mnist_tiny.tgz', tmp_path/'b.tgz', (good[0], 'md5:' + '0' * 32))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != 'mirror') == ['a.tgz']
+
+def test_second_extraction_keeps_the_first_finished_copy(home, http_mirror, monkeypatch):
+    "Two processes extracting the same dataset: the one that finishes second keeps the other's folder, which may already be in use."
+    import fastcourse.external as ext
+    folder, base, _ = http_mirror
+    _tiny(folder); write_checksums(folder)
+    monkeypatch.setenv('FASTCOURSE_MIRROR', base)
+    dest = home/'data'/'mnist_tiny'
+    real = ext.safe_members
+    def other_process_finishes_first(archive):
+        (dest/'train').mkdir(parents=True); (dest/'in_use.txt').write_text('opened by another notebook')
+        return real(archive)
+    monkeypatch.setattr(ext, 'safe_members', other_process_finishes_first)
+    assert untar_data(URLs.MNIST_TINY) == dest
+    assert (dest/'in_use.txt').exists() and not _leftovers(home)  # not swapped out; our own copy discarded
+    monkeypatch.setattr(ext, 'safe_members', real)
+    untar_data(URLs.MNIST_TINY, force_download=True)  # asked for a fresh copy: that one replaces it
+    assert not (dest/'in_use.txt').exists() and (dest/'valid'/'7'/'2.png').exists() and not _leftovers(home)
