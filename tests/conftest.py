@@ -1,7 +1,32 @@
-"Shared fixtures: a temporary cache, synthetic archives and a loopback HTTP server serving a mirror folder."
-import functools, hashlib, http.server, io, json, tarfile, threading
+"Shared fixtures (a temporary cache, synthetic archives, a loopback HTTP server serving a mirror folder) and test scheduling."
+import functools, hashlib, http.server, io, json, os, tarfile, threading
 from pathlib import Path
 import pytest
+
+# Under pytest-xdist (`./course.sh test` runs two workers) each worker, and the notebooks it starts, gets its share of the
+# cores for torch's threads: two notebooks with two threads each on two cores would wait on each other's threads.
+def thread_share() -> int|None:
+    "torch threads for this xdist worker and the notebooks it runs: its share of the cores; None when not one of several workers."
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0'))
+    if workers < 2: return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, cores // workers)
+
+if thread_share() is not None: os.environ.setdefault('OMP_NUM_THREADS', str(thread_share()))  # a value set outside wins
+
+# The tests that take minutes, longest first (measured with --durations on the 2-core CI machine). They run before the
+# rest, so that with two workers taking one test at a time the longest never starts last.
+SLOW_FIRST = ['test_notebook[08_tta.ipynb]', 'test_notebook[04_imdb.ipynb]', 'test_notebook[02_pets.ipynb]',
+              'test_notebook[03_segmentation.ipynb]', 'test_notebook[07_sgd_from_scratch.ipynb]',
+              'test_cpu_memory_cache_stops_page_faults_between_batches']
+
+def slow_first(names:list) -> list:
+    "Indices that order test `names` with those of `SLOW_FIRST` at the front, in its order; the others keep theirs."
+    rank = {n: i for i, n in enumerate(SLOW_FIRST)}
+    return sorted(range(len(names)), key=lambda i: rank.get(names[i], len(rank)))
+
+def pytest_collection_modifyitems(config, items):
+    items[:] = [items[i] for i in slow_first([it.name for it in items])]
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
