@@ -256,6 +256,6 @@ def text_classifier_learner(
                lin_ftrs=lin_ftrs, ps=ps, bptt=bptt, max_len=max_len, pad_idx=dls.num.pad)
     learn = TextLearner(dls, get_text_classifier(**cfg), alpha, beta, loss_func=nn.CrossEntropyLoss(), splitter=awd_lstm_clas_split, **kwargs)
     learn.model_spec = {'builder': 'text', 'kwargs': cfg}
-    if pretrained: learn.load_pretrained(*wt103_files())
-    learn.freeze()
+    if pretrained: learn.load_pretrained(*wt103_files())  # which freezes all but the head
+    else: learn.freeze()
     return learn
