@@ -14,11 +14,14 @@ def thread_share() -> int|None:
 
 if thread_share() is not None: os.environ.setdefault('OMP_NUM_THREADS', str(thread_share()))  # a value set outside wins
 
-# The tests that take minutes, longest first (measured with --durations on the 2-core CI machine). They run before the
-# rest, so that with two workers taking one test at a time the longest never starts last.
-SLOW_FIRST = ['test_notebook[08_tta.ipynb]', 'test_notebook[04_imdb.ipynb]', 'test_notebook[02_pets.ipynb]',
-              'test_notebook[03_segmentation.ipynb]', 'test_notebook[07_sgd_from_scratch.ipynb]',
-              'test_cpu_memory_cache_stops_page_faults_between_batches']
+# The tests that take minutes, in the order two workers should start them (from --durations of a two-worker run on the
+# 2-core CI machine: 08 1012 s, 04 991 s, 02 476 s, 03 228 s, page faults 138 s, 07 131 s; everything else ~600 s).
+# They go first. xdist's load scheduler (--maxschedchunk 1) hands the first worker items 0-1 and the second items 2-3,
+# then one test each time a worker starts its queued one. So one worker runs 08 then 03, the other 04 then 02, and the
+# short tests fill in behind: the longest-first schedule, with both workers done within a minute or two of each other.
+SLOW_FIRST = ['test_notebook[08_tta.ipynb]', 'test_notebook[03_segmentation.ipynb]',
+              'test_notebook[04_imdb.ipynb]', 'test_notebook[02_pets.ipynb]',
+              'test_cpu_memory_cache_stops_page_faults_between_batches', 'test_notebook[07_sgd_from_scratch.ipynb]']
 
 def slow_first(names:list) -> list:
     "Indices that order test `names` with those of `SLOW_FIRST` at the front, in its order; the others keep theirs."
