@@ -37,8 +37,8 @@ case "$cmd" in
   setup) setup ;;
   main)  setup; exec "$VENV/bin/fastcourse-pets" "$@" ;;
   test)  setup
-         # Two tests at a time (FASTCOURSE_TEST_WORKERS=0: one, in this process). The longest start first and each worker
-         # takes one test when it is free (tests/conftest.py), so both finish together; more workers would need more memory.
+         # Two tests at a time (FASTCOURSE_TEST_WORKERS=0: one, in this process). The longest start first, split between the
+         # two workers (tests/conftest.py), so both finish at about the same time; more workers would need more memory.
          workers=${FASTCOURSE_TEST_WORKERS:-$(( $(nproc) < 2 ? $(nproc) : 2 ))}
          exec "$VENV/bin/python" -m pytest -n "$workers" --dist load --maxschedchunk 1 "$@" ;;
   *) echo "usage: ./course.sh main | test | setup" >&2; exit 2 ;;

@@ -2,6 +2,7 @@
 import os
 import pytest
 from conftest import make_tgz, write_checksums
+import fastcourse.external as ext
 from fastcourse.external import URLs, untar_data, download_url
 
 def _tiny(folder):
@@ -83,7 +84,6 @@ def test_download_url_checks_public_style_md5(tmp_path, http_mirror):
 
 def test_second_extraction_keeps_the_first_finished_copy(home, http_mirror, monkeypatch):
     "Two processes extracting the same dataset: the one that finishes second keeps the other's folder, which may already be in use."
-    import fastcourse.external as ext
     folder, base, _ = http_mirror
     _tiny(folder); write_checksums(folder)
     monkeypatch.setenv('FASTCOURSE_MIRROR', base)
