@@ -23,4 +23,4 @@ def test_import_each_names_the_module_that_needs_another_imported_first(tmp_path
     assert "KeyError: 'pkgx.a'" in r.stderr  # the child's traceback is shown
     (pkg/'c.py').write_text('import pkgx.a\nX = pkgx.a.X\n')
     r = run()
-    assert r.returncode == 0 and r.stderr == '', r.stderr
+    assert r.returncode == 0 and 'importing ' not in r.stderr, r.stderr
