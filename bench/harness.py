@@ -8,6 +8,7 @@ their numbers into one report.
 """
 from __future__ import annotations
 import argparse, hashlib, importlib.metadata, importlib.util, json, os, platform, random, resource, subprocess, sys, time
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,17 @@ def machine() -> dict:
     return {'platform': platform.platform(), 'processor': platform.processor() or platform.machine(),
             'cpu_count': os.cpu_count(), 'cpus_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None}
 
+def source(repo:Path=HERE) -> dict:
+    "The code that was measured: the git commit, whether files other than results differed from it, and the UTC time."
+    def git(*args):
+        try: return subprocess.run(['git', *args], cwd=repo, capture_output=True, text=True, check=True).stdout.rstrip()
+        except (OSError, subprocess.CalledProcessError): return None  # no git, or not a checkout (an installed copy)
+    commit = git('rev-parse', 'HEAD')
+    # the results files change while a series of benchmarks runs; any other change means the commit is not the code
+    changed = git('status', '--porcelain', '--', '.', ':(exclude)bench/results') if commit else None
+    return {'commit': commit, 'uncommitted_changes': None if changed is None else [l[3:] for l in changed.splitlines()],
+            'finished_utc': datetime.now(timezone.utc).isoformat(timespec='seconds')}
+
 def add_common_args(p:argparse.ArgumentParser, contenders:tuple, device:bool=True, results_dir:bool=True):
     "The options every script has: contenders, threads, device, results folder (bench/results), and the child process's."
     p.add_argument('--contenders', default=','.join(contenders), help='comma-separated, run in this order')
@@ -121,9 +133,9 @@ def ratio(res:dict, key:str, num:str='fastcourse', den:str='fastai') -> float|No
     return a / b if a and b else None
 
 def report(res:dict, settings:dict, notes:list, ratios:dict) -> dict:
-    "Machine, versions, settings, notes, every contender's numbers and the ratios."
+    "Source, machine, versions, settings, notes, every contender's numbers and the ratios."
     threads = {c: r.get('torch_num_threads') for c, r in res.items()}
-    return {'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(), 'settings': settings,
+    return {'source': source(), 'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(), 'settings': settings,
             'notes': notes, 'results': res, 'ratios': ratios}
 
 def write_report(report:dict, out:Path) -> Path:

@@ -6,6 +6,10 @@
 #   bench/run.sh tta [options]        chapter 8's recipe: MixUp, label smoothing, then tta (bench_tta.py)
 #   bench/run.sh segmentation [opts]  chapter 3's U-Net on CamVid tiny (bench_segmentation.py)
 #   bench/run.sh text [options]       chapter 4's AWD-LSTM language model and classifier on IMDB_SAMPLE (bench_text.py)
+#   bench/run.sh memory [options]     the pets recipe with and without the CPU memory cache (bench_memory.py)
+#   bench/run.sh quality [options]    the pets recipe's error rates over training seeds, and from scratch (pets_quality.py)
+#   bench/run.sh all                  every one of the above with its recorded settings, one after the other (about an hour
+#                                     on the 2-core CI machine), so every file in bench/results/ comes from one commit and sitting
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +23,27 @@ if [ -z "${FASTCOURSE_MIRROR:-}" ] && [ -d ../shared/data ]; then
   FASTCOURSE_MIRROR=$(cd ../shared/data && pwd); export FASTCOURSE_MIRROR
 fi
 
+if [ "${1:-}" = all ]; then
+  [ $# -eq 1 ] || { echo "bench/run.sh all takes no options: it runs every benchmark with its recorded settings." >&2; exit 2; }
+  py() { echo; echo "##### bench/$*  ($(date -u +%H:%M:%S) UTC)"; "$VENV/bin/python" "bench/$@"; }
+  py bench_train.py
+  py bench_tabular.py
+  for seed in 42 1 2; do py bench_tta.py --seed $seed; done
+  for seed in 42 1 2; do py bench_segmentation.py --seed $seed; done
+  py bench_text.py
+  py bench_memory.py
+  py pets_quality.py
+  echo "##### done ($(date -u +%H:%M:%S) UTC)"
+  exit 0
+fi
+
 script=bench_train.py
 case "${1:-}" in
   tabular) script=bench_tabular.py; shift ;;
   tta)     script=bench_tta.py; shift ;;
   segmentation) script=bench_segmentation.py; shift ;;
   text)    script=bench_text.py; shift ;;
+  memory)  script=bench_memory.py; shift ;;
+  quality) script=pets_quality.py; shift ;;
 esac
 exec "$VENV/bin/python" "bench/$script" "$@"

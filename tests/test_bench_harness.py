@@ -1,7 +1,7 @@
 """The benchmark scripts' shared harness (bench/harness.py): what each child reports, how the parent runs a child and
 reads its numbers or its failure, the ratios and the results file names. A mistake here would put a wrong number in
 bench/results/, so it is checked without running a benchmark."""
-import argparse, importlib.util, json, sys, time
+import argparse, importlib.util, json, subprocess, sys, time
 from pathlib import Path
 import pytest
 
@@ -70,11 +70,42 @@ def test_main_runs_the_child_or_the_parent():
     harness.main(ns(contender=None, contenders=['fastcourse', 'bare']), child, parent)
     assert calls == [('child', 'fastcourse'), 'parent']
 
-@pytest.mark.parametrize('script', ['bench_train', 'bench_tabular', 'bench_tta', 'bench_segmentation', 'bench_text'])
-def test_every_script_builds_its_options_on_the_harness(script):
+def test_source_names_the_commit_and_changes_other_than_results(tmp_path):
+    "Results say which code they measured: the commit, and any changed file outside bench/results (which a series writes)."
+    git = lambda *args: subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t', *args], cwd=tmp_path, check=True,
+                                       capture_output=True, text=True).stdout.strip()
+    assert harness.source(tmp_path)['commit'] is None  # not a checkout: nothing claimed
+    git('init', '-q')
+    (tmp_path/'bench'/'results').mkdir(parents=True)
+    (tmp_path/'lib.py').write_text('x = 1\n'); (tmp_path/'bench'/'results'/'a.json').write_text('{}')
+    git('add', '.'); git('commit', '-qm', 'first')
+    src = harness.source(tmp_path)
+    assert src['commit'] == git('rev-parse', 'HEAD') and src['uncommitted_changes'] == [] and src['finished_utc'].endswith('+00:00')
+    (tmp_path/'bench'/'results'/'a.json').write_text('{"new": 1}'); (tmp_path/'bench'/'results'/'b.json').write_text('{}')
+    assert harness.source(tmp_path)['uncommitted_changes'] == []
+    (tmp_path/'lib.py').write_text('x = 2\n'); (tmp_path/'new.py').write_text('')
+    assert sorted(harness.source(tmp_path)['uncommitted_changes']) == ['lib.py', 'new.py']
+
+def test_report_records_the_source():
+    rep = harness.report({'fastcourse': {'torch_num_threads': 2}}, {'bs': 8}, [], {})
+    assert set(rep['source']) == {'commit', 'uncommitted_changes', 'finished_utc'} and rep['machine']['torch_get_num_threads'] == {'fastcourse': 2}
+
+@pytest.mark.parametrize('script,contender', [('bench_train', 'fastcourse'), ('bench_tabular', 'fastcourse'), ('bench_tta', 'fastcourse'),
+                                               ('bench_segmentation', 'fastcourse'), ('bench_text', 'fastcourse'),
+                                               ('bench_memory', 'cache'), ('pets_quality', 'from_scratch')])
+def test_every_script_builds_its_options_on_the_harness(script, contender):
     "Each script imports (without fastai) and its parser takes the common options."
     spec = importlib.util.spec_from_file_location(script, ROOT/'bench'/f'{script}.py')
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    a = mod.parse_args(['--contenders', 'fastcourse', '--threads', '1'])
-    assert a.contenders == ['fastcourse'] and a.threads == 1 and a.results_dir
+    a = mod.parse_args(['--contenders', contender, '--threads', '1'])
+    assert a.contenders == [contender] and a.threads == 1 and a.results_dir
+
+def test_pets_quality_child_needs_its_seed(capsys):
+    spec = importlib.util.spec_from_file_location('pets_quality', ROOT/'bench'/'pets_quality.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(SystemExit): mod.parse_args(['--contender', 'pretrained', '--data', 'd', '--json', 'j'])
+    assert '--contender needs --train-seed' in capsys.readouterr().err
+    a = mod.parse_args(['--contender', 'from_scratch', '--data', 'd', '--json', 'j', '--train-seed', '3'])
+    assert a.contender == 'from_scratch' and a.train_seed == 3 and a.contenders == ['pretrained', 'from_scratch']
