@@ -109,3 +109,19 @@ def test_pets_quality_child_needs_its_seed(capsys):
     assert '--contender needs --train-seed' in capsys.readouterr().err
     a = mod.parse_args(['--contender', 'from_scratch', '--data', 'd', '--json', 'j', '--train-seed', '3'])
     assert a.contender == 'from_scratch' and a.train_seed == 3 and a.contenders == ['pretrained', 'from_scratch']
+
+def test_summary_shows_the_source_numbers_and_ratios(tmp_path):
+    "bench/summary.py prints what README's tables are copied from: the commit, each contender's numbers, the ratios."
+    import summary
+    res = {'fastai': {'s_per_epoch': 4., 'final_error_rate': .25, 'peak_rss_mb': 1500.}, 'fastcourse': {'s_per_epoch': 3.},
+           'bare': {'error': 'child process exited with code 1'}}
+    rep = {**harness.report(res, {}, [], {'fastcourse/fastai_s_per_epoch': harness.ratio(res, 's_per_epoch'), 'fastcourse/bare': None}),
+           'source': {'commit': 'abcdef0123456789', 'uncommitted_changes': [], 'finished_utc': '2026-12-03T20:00:00+00:00'}}
+    out = summary.table('t', rep)
+    assert 'commit abcdef0123, finished 2026-12-03T20:00:00+00:00' in out and 'uncommitted' not in out
+    assert '| fastai | 4.00 | 0.2500 | 1,500 |' in out and '| fastcourse | 3.00 |  |  |' in out
+    assert '| bare | child process exited with code 1 |' in out
+    assert '- fastcourse/fastai_s_per_epoch: 0.75' in out and '- fastcourse/bare: n/a' in out
+    rep['source']['uncommitted_changes'] = ['fastcourse/learner.py']
+    assert "uncommitted changes to ['fastcourse/learner.py']" in summary.table('t', rep)
+    assert 'not recorded' in summary.table('t', {'summary': {'x': 1.23456}}) and '1.235' in summary.table('t', {'summary': {'x': 1.23456}})
