@@ -82,13 +82,13 @@ def machine() -> dict:
             'cpu_count': os.cpu_count(), 'cpus_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None}
 
 def source(repo:Path=HERE) -> dict:
-    "The code that was measured: the git commit, whether files other than results differed from it, and the UTC time."
+    "The code that was measured (in the checkout holding the folder `repo`): the git commit, whether files other than results differed from it, and the UTC time."
     def git(*args):
         try: return subprocess.run(['git', *args], cwd=repo, capture_output=True, text=True, check=True).stdout.rstrip()
         except (OSError, subprocess.CalledProcessError): return None  # no git, or not a checkout (an installed copy)
     commit = git('rev-parse', 'HEAD')
     # the results files change while a series of benchmarks runs; any other change means the commit is not the code
-    changed = git('status', '--porcelain', '--', '.', ':(exclude)bench/results') if commit else None
+    changed = git('status', '--porcelain', '--', ':(top)', ':(top,exclude)bench/results') if commit else None  # whole tree
     return {'commit': commit, 'uncommitted_changes': None if changed is None else [l[3:] for l in changed.splitlines()],
             'finished_utc': datetime.now(timezone.utc).isoformat(timespec='seconds')}
 

@@ -79,12 +79,13 @@ def test_source_names_the_commit_and_changes_other_than_results(tmp_path):
     (tmp_path/'bench'/'results').mkdir(parents=True)
     (tmp_path/'lib.py').write_text('x = 1\n'); (tmp_path/'bench'/'results'/'a.json').write_text('{}')
     git('add', '.'); git('commit', '-qm', 'first')
-    src = harness.source(tmp_path)
+    src = harness.source(tmp_path/'bench')  # the harness asks from its own folder, bench/
+    assert src == {**harness.source(tmp_path), 'finished_utc': src['finished_utc']}
     assert src['commit'] == git('rev-parse', 'HEAD') and src['uncommitted_changes'] == [] and src['finished_utc'].endswith('+00:00')
     (tmp_path/'bench'/'results'/'a.json').write_text('{"new": 1}'); (tmp_path/'bench'/'results'/'b.json').write_text('{}')
-    assert harness.source(tmp_path)['uncommitted_changes'] == []
-    (tmp_path/'lib.py').write_text('x = 2\n'); (tmp_path/'new.py').write_text('')
-    assert sorted(harness.source(tmp_path)['uncommitted_changes']) == ['lib.py', 'new.py']
+    assert harness.source(tmp_path/'bench')['uncommitted_changes'] == []
+    (tmp_path/'lib.py').write_text('x = 2\n'); (tmp_path/'bench'/'new.py').write_text('')
+    assert sorted(harness.source(tmp_path/'bench')['uncommitted_changes']) == ['bench/new.py', 'lib.py']
 
 def test_report_records_the_source():
     rep = harness.report({'fastcourse': {'torch_num_threads': 2}}, {'bs': 8}, [], {})
