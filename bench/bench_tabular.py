@@ -268,7 +268,8 @@ def run_task(name:str, a) -> dict:
             for c in a.contenders: runs[c].append(run_child(name, c, seed, data, a, tmp))
     summ = {c: summary(r, task['metric']) for c, r in runs.items()}
     ratios = {f'fastcourse/{o}_s_per_epoch': harness.ratio(summ, 's_per_epoch_median', den=o) for o in ('fastai', 'bare')}
-    report = {'source': harness.source(), 'machine': harness.machine(), 'versions': harness.versions(), 'settings': {'task': name, **task, **SPLIT, 'seeds': a.seeds,
+    report = {'source': harness.source(), 'machine': harness.machine(), 'versions': harness.versions(),
+              'settings': {'task': name, **task, **SPLIT, 'seeds': a.seeds,
               'torch_threads': a.threads, 'device': 'cpu', 'contenders': a.contenders, 'data': str(data)}, 'summary': summ,
               'ratios': ratios, 'runs': runs}
     out = harness.write_report(report, Path(a.results_dir)/f'{name}.json')

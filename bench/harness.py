@@ -82,7 +82,7 @@ def machine() -> dict:
             'cpu_count': os.cpu_count(), 'cpus_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None}
 
 def source(repo:Path=HERE) -> dict:
-    "The code that was measured (in the checkout holding the folder `repo`): the git commit, whether files other than results differed from it, and the UTC time."
+    "What was measured: the commit of the checkout holding `repo`, files other than results that differ from it, the UTC time."
     def git(*args):
         try: return subprocess.run(['git', *args], cwd=repo, capture_output=True, text=True, check=True).stdout.rstrip()
         except (OSError, subprocess.CalledProcessError): return None  # no git, or not a checkout (an installed copy)
@@ -135,8 +135,8 @@ def ratio(res:dict, key:str, num:str='fastcourse', den:str='fastai') -> float|No
 def report(res:dict, settings:dict, notes:list, ratios:dict) -> dict:
     "Source, machine, versions, settings, notes, every contender's numbers and the ratios."
     threads = {c: r.get('torch_num_threads') for c, r in res.items()}
-    return {'source': source(), 'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(), 'settings': settings,
-            'notes': notes, 'results': res, 'ratios': ratios}
+    return {'source': source(), 'machine': {**machine(), 'torch_get_num_threads': threads}, 'versions': versions(),
+            'settings': settings, 'notes': notes, 'results': res, 'ratios': ratios}
 
 def write_report(report:dict, out:Path) -> Path:
     "Write `report` to `out` (making its folder) and return the path."

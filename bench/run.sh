@@ -8,8 +8,9 @@
 #   bench/run.sh text [options]       chapter 4's AWD-LSTM language model and classifier on IMDB_SAMPLE (bench_text.py)
 #   bench/run.sh memory [options]     the pets recipe with and without the CPU memory cache (bench_memory.py)
 #   bench/run.sh quality [options]    the pets recipe's error rates over training seeds, and from scratch (pets_quality.py)
-#   bench/run.sh all                  every one of the above with its recorded settings, one after the other (about an hour
-#                                     on the 2-core CI machine), so every file in bench/results/ comes from one commit and sitting
+#   bench/run.sh all                  every one of the above with its recorded settings, one after the other, so every file
+#                                     in bench/results/ comes from one commit and sitting (hours: on 2026-12-03 the first three
+#                                     scripts alone took 31 minutes on the 2-core CI machine)
 # Installs the `bench` extra (fastai==2.8.12) into the venv when fastai is missing. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
