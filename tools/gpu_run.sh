@@ -34,9 +34,11 @@ export FASTCOURSE_MIRROR=$PWD/.carry/data FASTCOURSE_HOME=/tmp/fastcourse-home M
   nproc; } 2>&1 | tee "$OUT/machine.txt"
 
 case "$part" in
-  pets|tables)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells
-          FASTCOURSE_TEST_FLAGS=${FASTCOURSE_TEST_FLAGS-cuda} "$PY" -m pytest -q -p no:cacheprovider tests/test_notebooks.py \
-            -k "$(cat .carry/notebooks)" 2>&1 | tee "$OUT/$part.log" ;;
+  pets|tables)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells; each one that passes comes
+                # back executed (nbdev-test --save), its printed figures and plots in it
+          FASTCOURSE_TEST_FLAGS=${FASTCOURSE_TEST_FLAGS-cuda} FASTCOURSE_NBDEV_TEST_ARGS='--save --cell-timing-min 10' \
+            "$PY" -m pytest -q -rP -p no:cacheprovider tests/test_notebooks.py -k "$(cat .carry/notebooks)" 2>&1 | tee "$OUT/$part.log"
+          find nbs -maxdepth 1 -name '*.ipynb' -newer "$OUT/machine.txt" -exec cp {} "$OUT/" \; ;;
   bench)  n=$(nproc); w=$(( n > 8 ? 8 : n ))
           "$PY" bench/bench_train.py --task pets_224 --device "${BENCH_DEVICE:-cuda}" --precision bf16 --channels-last \
             --contenders fastai,fastcourse,bare_cl --workers "$w" --threads "$w" --results-dir "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" ;;
