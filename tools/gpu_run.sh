@@ -5,7 +5,9 @@
 #   there:  tools/gpu_run.sh PART                      with .carry carried; logs and results go to $OUT
 #
 # PART: pets    02_pets.ipynb on the GPU, its `#| cuda` cell included
-#       tables  02a_learner, 02d_callbacks, 05_tabular and 06_collab on the GPU, `#| cuda` cells included
+#       tables  02a_learner, 02d_callbacks, 05_tabular, 05a_tabular_data and 06_collab on the GPU, `#| cuda` cells included
+#       data    01_data_loading, 01b_transforms and 07_sgd_from_scratch on the GPU
+#       vision  02b_models, 03_segmentation and 08_tta on the GPU
 #       bench   bench/bench_train.py pets_224: fastai vs fastcourse vs the bare loop, bf16, channels-last, images/s
 #
 # To try it on this machine first (no GPU; cuda cells skipped): bundle for this Python with
@@ -14,7 +16,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-}
-case "$part" in pets|tables|bench) ;; *) echo "usage: tools/gpu_run.sh pets|tables|bench" >&2; exit 2 ;; esac
+case "$part" in pets|tables|data|vision|bench) ;; *) echo "usage: tools/gpu_run.sh pets|tables|data|vision|bench" >&2; exit 2 ;; esac
 have=$(cat .carry/part 2>/dev/null || echo nothing)
 if [ "$have" != "$part" ]; then
   echo ".carry holds '$have', not '$part': run 'python tools/gpu_bundle.py $part' before carrying it" >&2; exit 2
@@ -34,7 +36,7 @@ export FASTCOURSE_MIRROR=$PWD/.carry/data FASTCOURSE_HOME=/tmp/fastcourse-home M
   nproc; } 2>&1 | tee "$OUT/machine.txt"
 
 case "$part" in
-  pets|tables)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells; each one that passes comes
+  pets|tables|data|vision)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells; each one that passes comes
                 # back executed (nbdev-test --save), its printed figures and plots in it
           FASTCOURSE_TEST_FLAGS=${FASTCOURSE_TEST_FLAGS-cuda} FASTCOURSE_NBDEV_TEST_ARGS='--save --cell-timing-min 10' \
             "$PY" -m pytest -q -rP -p no:cacheprovider tests/test_notebooks.py -k "$(cat .carry/notebooks)" 2>&1 | tee "$OUT/$part.log"
