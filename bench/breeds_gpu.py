@@ -7,7 +7,8 @@ the pets bundle's wheels and archive (tools/gpu_bundle.py pets) on the lent mach
 
     PYTHONPATH=/tmp/site:$PWD FASTCOURSE_MIRROR=$PWD/.carry/data python3 bench/breeds_gpu.py
 
-`QUICK=1` runs one seed for one epoch each, to try it on a CPU. Results: bench/results/breeds_gpu.json.
+`QUICK=1` runs one seed for one epoch each, to try it on a CPU; `RUNS=2:fp32,3:fp32` names the runs (training seed:
+precision). Without a GPU it runs on the CPU, where bf16 is a no-op. Results: bench/results/breeds_gpu.json.
 """
 import json, os, sys, time, torch
 from fastcourse.callback import error_rate
@@ -21,6 +22,8 @@ dev = 'cuda' if torch.cuda.is_available() else 'cpu'
 path = untar_data(URLs.PETS)/'images'
 pat, res = r'^(.+)_\d+\.jpg$', []
 runs = [(42, 'fp32'), (0, 'bf16'), (0, 'fp32'), (1, 'bf16'), (1, 'fp32'), (42, 'bf16')]
+if os.environ.get('RUNS'):  # e.g. RUNS=2:fp32,3:fp32 (training seed:precision)
+    runs = [(int(r.split(':')[0]), r.split(':')[1]) for r in os.environ['RUNS'].split(',')]
 for seed, prec in runs[:1] if quick else runs:
     t = time.time(); torch.manual_seed(seed)
     dls = ImageDataLoaders.from_name_re(path, get_image_files(path), pat, valid_pct=0.2, seed=42, item_tfms=Resize(460),
