@@ -16,7 +16,7 @@ reaches no network; only the working tree travels, plus up to 8 carried paths, 6
     python tools/gpu_bundle.py data      # 01_data_loading, 01b_transforms, 07_sgd_from_scratch
     python tools/gpu_bundle.py vision    # 02b_models, 03_segmentation, 08_tta
 
-Then, on the GPU machine, with `.carry` carried: `tools/gpu_run.sh pets` (or `bench`, `tables`). Each part fits the
+Then, on the GPU machine, with `.carry` carried: `tools/gpu_run.sh pets` (or the part bundled). Each part fits the
 limit alone; the pets archive and EfficientNet's weights together leave no room for fastai.
 """
 from __future__ import annotations

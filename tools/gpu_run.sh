@@ -36,8 +36,9 @@ export FASTCOURSE_MIRROR=$PWD/.carry/data FASTCOURSE_HOME=/tmp/fastcourse-home M
   nproc; } 2>&1 | tee "$OUT/machine.txt"
 
 case "$part" in
-  pets|tables|data|vision)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells; each one that passes comes
-                # back executed (nbdev-test --save), its printed figures and plots in it
+  pets|tables|data|vision)  # the part's notebooks (tools/gpu_bundle.py PARTS), with their cuda cells; each one
+          # that passes comes back executed (nbdev-test --save), its printed figures and plots in it.
+          # PYTEST_ADDOPTS='-n 3' runs them side by side (pytest-xdist, on the GPU machines' image)
           FASTCOURSE_TEST_FLAGS=${FASTCOURSE_TEST_FLAGS-cuda} FASTCOURSE_NBDEV_TEST_ARGS='--save --cell-timing-min 10' \
             "$PY" -m pytest -q -rP -p no:cacheprovider tests/test_notebooks.py -k "$(cat .carry/notebooks)" 2>&1 | tee "$OUT/$part.log"
           find nbs -maxdepth 1 -name '*.ipynb' -newer "$OUT/machine.txt" -exec cp {} "$OUT/" \; ;;
