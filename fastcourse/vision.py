@@ -36,7 +36,7 @@ class AdaptiveConcatPool2d(nn.Module):
 
 def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
-    ftrs = [nf * 2 if concat_pool else nf] + list(lin_ftrs or [512]) + [n_out]
+    ftrs = [nf * 2 if concat_pool else nf] + ([512] if lin_ftrs is None else list(lin_ftrs)) + [n_out]  # []: one linear layer
     drops = [ps / 2] * (len(ftrs) - 2) + [ps]
     layers = [AdaptiveConcatPool2d() if concat_pool else nn.AdaptiveAvgPool2d(1), nn.Flatten()]
     for i, (ni, no, p) in enumerate(zip(ftrs[:-1], ftrs[1:], drops)):
@@ -83,7 +83,7 @@ def vision_learner(
     n_out:int|None=None, # number of outputs (default: the number of classes in `dls`)
     loss_func=None, # default: cross-entropy for categories
     y_range=None, # (lo, hi) to squash regression outputs into
-    lin_ftrs:list|None=None, # hidden layer sizes of the head (default [512])
+    lin_ftrs:list|None=None, # hidden layer sizes of the head (default [512]; [] for a single linear layer)
     ps:float=0.5, # dropout of the head's last layer (earlier layers get half)
     concat_pool:bool=True, # pool with both average and max
     normalize:bool=True, # add the pretrained model's normalisation to the batch transforms
