@@ -11,7 +11,7 @@ the pets bundle's wheels and archive (tools/gpu_bundle.py pets) on the lent mach
 precision); `LINEAR_HEAD=1` trains a head with no hidden layer. Without a GPU it runs on the CPU, where bf16 is a
 no-op. Results: bench/results/breeds_gpu.json (the H200), breeds_cpu.json and breeds_cpu-linear_head.json.
 """
-import json, os, sys, time, torch
+import json, os, time, torch
 from fastcourse.callback import error_rate
 from fastcourse.data import ImageDataLoaders, get_image_files
 from fastcourse.external import URLs, untar_data
