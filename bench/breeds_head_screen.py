@@ -1,0 +1,85 @@
+"""Screen settings of the breeds recipe's head-only stage over many seeds in seconds, on cached features.
+
+While the body is frozen its batchnorm layers are in eval mode, so the head sees a fixed function of the augmented
+photos. This script runs the frozen body once over `--passes` real augmented passes of the training set (the
+chapter's loader: Resize(460), aug_transforms(size=224, min_scale=0.75), bs 32) and over the validation set, keeps the
+pooled features, and then trains fresh heads on them with our `Learner` and `fit_one_cycle`: each epoch is one cached
+pass drawn at random. A run takes about 1.5 s instead of about 80 s, so each setting gets 20 seeds, not 3. It screens,
+it does not decide: what it picks is then run end to end (bench/breeds_recipes.py).
+
+    FASTCOURSE_MIRROR=../shared/data .venv/bin/python bench/breeds_head_screen.py
+
+Writes bench/results/breeds_head_screen.json: for each setting and each block of seeds, the mean and worst error.
+"""
+import json, random, sys, time, torch
+from pathlib import Path
+from torch import nn
+from fastcore.script import call_parse
+from fastcourse.callback import error_rate
+from fastcourse.data import DataLoaders, ImageDataLoaders, get_image_files
+from fastcourse.external import URLs, untar_data
+from fastcourse.learner import Learner
+from fastcourse.transforms import Resize, aug_transforms
+from fastcourse.tta import LabelSmoothingCrossEntropy
+from fastcourse.vision import create_head, vision_learner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+SETTINGS = [{}, dict(epochs=4), dict(epochs=16), dict(epochs=24), dict(lr=3e-3), dict(lr=3e-2), dict(ps=0.25), dict(ps=0.8),
+            dict(lin_ftrs=[]), dict(lin_ftrs=[1024]), dict(wd=0.1), dict(wd=0.5), dict(ls=0.1),
+            dict(epochs=12, wd=0.5), dict(epochs=16, wd=0.5), dict(epochs=16, wd=1.0), dict(epochs=24, wd=0.5),
+            dict(epochs=16, lr=3e-3)]
+
+def cache_features(passes:int) -> dict:
+    "The frozen body's pooled features of `passes` augmented passes over the training set, and of the validation set."
+    torch.manual_seed(0)
+    path = untar_data(URLs.PETS)/'images'
+    dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42,
+                                        item_tfms=Resize(460), batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=32)
+    model = vision_learner(dls, 'efficientnet_lite0', train_bn=False).model  # adds the normalisation to the batches
+    body, pool = model[0].eval(), model[1][:2]  # the head starts with concat pooling and flattening
+    with torch.no_grad():
+        feats = lambda dl: [(pool(body(x)), y) for x, y in dl]
+        res = dict(passes=[feats(dls.train) for _ in range(passes)], valid=feats(dls.valid))
+    return res | dict(nf=res['valid'][0][0].shape[1] // 2)  # concat pooling doubles the body's features
+
+class _Batches:
+    "A stand-in for a `DataLoader` that yields cached batches, `pick()` choosing which list each epoch."
+    def __init__(self, pick): self.pick, self.device = pick, torch.device('cpu')
+    def __len__(self): return len(self.pick())
+    def __iter__(self): yield from self.pick()
+
+def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, lin_ftrs=None, wd=None, ls:float=0.) -> tuple:
+    "Validation error and loss of a fresh head trained like the chapter's frozen stage, `fit_one_cycle(epochs, lr)`."
+    rng = random.Random(seed); torch.manual_seed(seed)
+    trn = _Batches(lambda: feats['passes'][rng.randrange(len(feats['passes']))])
+    head = create_head(feats['nf'], 37, lin_ftrs, ps)[2:]  # without the pooling: the features are pooled already
+    for m in head.modules():
+        if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)  # as create_vision_model does
+    learn = Learner(DataLoaders(trn, _Batches(lambda: feats['valid'])), head, metrics=error_rate, wd=wd,
+                    loss_func=LabelSmoothingCrossEntropy(ls) if ls else nn.CrossEntropyLoss())
+    learn.remove_cb(learn.progress)
+    learn.fit_one_cycle(epochs, lr)
+    return learn.recorder.final('error_rate'), learn.recorder.final('valid_loss')
+
+@call_parse
+def main(passes:int=12, # augmented passes over the training set to cache
+         seeds:int=20, # seeds per block
+         blocks:str='0,100', # first seed of each block: the second block checks what the first one picked
+         out:str='bench/results/breeds_head_screen.json'): # where to write the results
+    "Train heads with each setting of `SETTINGS` for `seeds` seeds in each block and write their errors."
+    torch.set_num_threads(2)
+    t = time.time(); feats = cache_features(passes); cached_s = time.time() - t
+    res = []
+    for s in SETTINGS:
+        for b in map(int, blocks.split(',')):
+            runs = [train_head(feats, i, **s) for i in range(b, b + seeds)]
+            errs = [round(e, 4) for e, _ in runs]
+            res.append(dict(changes=s or 'none (the chapter recipe)', seeds=f'{b}-{b + seeds - 1}', mean_error=round(sum(errs) / seeds, 4),
+                            worst_error=max(errs), runs_over_0_20=sum(e > 0.2 for e in errs),
+                            mean_valid_loss=round(sum(l for _, l in runs) / seeds, 4), errors=errs))
+            print({k: v for k, v in res[-1].items() if k != 'errors'}, flush=True)
+    Path(out).write_text(json.dumps(dict(what=__doc__.splitlines()[0], command='python bench/breeds_head_screen.py',
+        passes=passes, caching_seconds=round(cached_s), settings=res, source=harness.source(), machine=harness.machine(),
+        versions=harness.versions()), indent=1) + '\n')
