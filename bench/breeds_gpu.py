@@ -1,18 +1,28 @@
-"""The chapter's breeds recipe (02_pets' `#| cuda` cell) on the GPU, fp32 vs bf16, over three training seeds.
+"""The breeds recipe of 02_pets' `#| cuda` cell on the GPU, against candidate recipes, over many training seeds.
 
 Chapter 2's cuda cell trains 37 breeds in bfloat16 on the GPU and asks for the issue's bar, error <= 0.20 on the
-mirror's 74 validation photos. On an H200 it gave 0.216, so this script asks whether bf16 or the GPU's other random
-numbers moved it: each run writes its result to `$OUT/breeds_gpu.json` (the device tool brings $OUT back). Ran with
-the pets bundle's wheels and archive (tools/gpu_bundle.py pets) on the lent machine:
+mirror's 74 validation photos. On an H200 it gave 0.216, and this script found the recipe met the bar in only 3 of 6
+runs (bench/results/breeds_gpu.json: fp32 and bf16, training seeds 42, 0 and 1; run with `RECIPE=chapter
+RUNS=42:fp32,0:bf16,0:fp32,1:bf16,1:fp32,42:bf16`). The CPU search for more margin (bench/README.md, "Searching for a
+breeds recipe with more margin") left two candidates that only a GPU can judge on the cuda cell's own terms:
+
+- `chapter`: the head for 8 epochs at 1e-2, then everything for 3 epochs at slice(1e-5, 5e-4);
+- `wd`: the head for 16 epochs with weight decay 0.5, then the same;
+- `wd_bn`: as `wd`, with the body's batchnorm layers kept frozen (eval mode, not trained) after unfreezing.
+
+By default it runs each recipe in bf16 for training seeds 0 to 9 (30 runs; 6 to 7 s a run on a warm H200) and writes
+every result to `$OUT/breeds_gpu.json` as it goes (the device tool brings $OUT back). With the pets bundle
+(tools/gpu_bundle.py pets) on a lent GPU:
 
     PYTHONPATH=/tmp/site:$PWD FASTCOURSE_MIRROR=$PWD/.carry/data python3 bench/breeds_gpu.py
 
-`QUICK=1` runs one seed for one epoch each, to try it on a CPU; `RUNS=2:fp32,3:fp32` names the runs (training seed:
-precision); `LINEAR_HEAD=1` trains a head with no hidden layer. Without a GPU it runs on the CPU, where bf16 is a
-no-op. Results: bench/results/breeds_gpu.json (the H200), breeds_cpu.json and breeds_cpu-linear_head.json.
+`RECIPE=chapter,wd` picks recipes; `RUNS=2:fp32,3:bf16` names the runs (training seed:precision); `QUICK=1` runs one
+seed for one epoch each, to try it on a CPU; `LINEAR_HEAD=1` trains a head with no hidden layer. Without a GPU it
+runs on the CPU, where bf16 is a no-op. Results so far (recipe `chapter`): bench/results/breeds_gpu.json (the H200),
+breeds_cpu.json and breeds_cpu-linear_head.json.
 """
 import json, os, time, torch
-from fastcourse.callback import error_rate
+from fastcourse.callback import error_rate, norm_types
 from fastcourse.data import ImageDataLoaders, get_image_files
 from fastcourse.external import URLs, untar_data
 from fastcourse.transforms import Resize, aug_transforms
@@ -22,20 +32,26 @@ quick = os.environ.get('QUICK') == '1'
 dev = 'cuda' if torch.cuda.is_available() else 'cpu'
 path = untar_data(URLs.PETS)/'images'
 pat, res = r'^(.+)_\d+\.jpg$', []
-runs = [(42, 'fp32'), (0, 'bf16'), (0, 'fp32'), (1, 'bf16'), (1, 'fp32'), (42, 'bf16')]
+runs = [(s, 'bf16') for s in range(10)]
+recipes = os.environ.get('RECIPE', 'chapter,wd,wd_bn').split(',')
+if unknown := set(recipes) - {'chapter', 'wd', 'wd_bn'}: raise SystemExit(f"Unknown recipe {unknown}: use chapter, wd or wd_bn.")
 if os.environ.get('RUNS'):  # e.g. RUNS=2:fp32,3:fp32 (training seed:precision)
     runs = [(int(r.split(':')[0]), r.split(':')[1]) for r in os.environ['RUNS'].split(',')]
 lin_ftrs = [] if os.environ.get('LINEAR_HEAD') == '1' else None  # LINEAR_HEAD=1: no hidden layer in the head
-for seed, prec in runs[:1] if quick else runs:
+for recipe, (seed, prec) in [(r, x) for r in recipes for x in (runs[:1] if quick else runs)]:
     t = time.time(); torch.manual_seed(seed)
     dls = ImageDataLoaders.from_name_re(path, get_image_files(path), pat, valid_pct=0.2, seed=42, item_tfms=Resize(460),
                                         batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=32, device=dev)
     learn = vision_learner(dls, 'efficientnet_lite0', metrics=error_rate, train_bn=False, lin_ftrs=lin_ftrs)
     if prec == 'bf16': learn.to_bf16()
-    learn.freeze(); learn.fit_one_cycle(1 if quick else 8, 1e-2)
+    learn.freeze(); learn.fit_one_cycle(1 if quick else 8 if recipe == 'chapter' else 16, 1e-2, wd=None if recipe == 'chapter' else 0.5)
     frozen = learn.recorder.final('error_rate')
-    learn.unfreeze(); learn.fit_one_cycle(1 if quick else 3, slice(1e-2 / 1000, 1e-2 / 20), pct_start=0.3, div=5)
-    res.append(dict(train_seed=seed, precision=prec, frozen_error=round(frozen, 4), error=round(learn.recorder.final('error_rate'), 4),
+    learn.unfreeze()
+    if recipe == 'wd_bn':  # frozen parameters put a batchnorm layer in eval mode (TrainEvalCallback)
+        for m in learn.model[0].modules():
+            if isinstance(m, norm_types): m.requires_grad_(False)
+    learn.fit_one_cycle(1 if quick else 3, slice(1e-2 / 1000, 1e-2 / 20), pct_start=0.3, div=5)
+    res.append(dict(recipe=recipe, train_seed=seed, precision=prec, frozen_error=round(frozen, 4), error=round(learn.recorder.final('error_rate'), 4),
                     valid_loss=round(learn.recorder.final('valid_loss'), 4), seconds=round(time.time() - t, 1), device=str(dev),
                     head='linear' if lin_ftrs == [] else 'default'))
     print(res[-1], flush=True)
