@@ -79,5 +79,7 @@ def main(passes:int=12, # augmented passes over the training set to cache
                             mean_valid_loss=round(sum(l for _, l in runs) / seeds, 4), errors=errs))
             print({k: v for k, v in res[-1].items() if k != 'errors'}, flush=True)
     Path(out).write_text(json.dumps(dict(what=__doc__.splitlines()[0], command='python bench/breeds_head_screen.py',
-        passes=passes, caching_seconds=round(cached_s), settings=res, source=harness.source(), machine=harness.machine(),
+        passes=passes, caching_seconds=round(cached_s), settings=res,
+        summary={f"{r['changes']}, seeds {r['seeds']}": {k: r[k] for k in ('mean_error', 'worst_error', 'runs_over_0_20')} for r in res},
+        source=harness.source(), machine=harness.machine(),
         versions=harness.versions()), indent=1) + '\n')
