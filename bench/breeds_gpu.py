@@ -10,10 +10,11 @@ breeds recipe with more margin") left two candidates that only a GPU can judge o
 - `wd`: the head for 16 epochs with weight decay 0.5, then the same;
 - `wd_bn`: as `wd`, with the body's batchnorm layers kept frozen (eval mode, not trained) after unfreezing.
 
-By default it runs each recipe in bf16 for training seeds 0 to 9 (30 runs; 6 to 7 s a run on a warm H200) and writes
-every result to `$OUT/breeds_gpu.json` as it goes (the device tool brings $OUT back). With the pets bundle
-(tools/gpu_bundle.py pets) on a lent GPU:
+By default it runs each recipe in bf16 for training seeds 0 to 9 (30 runs, about 5 minutes on a warm H200: 6 to 7 s a
+run for `chapter`, about 10 s for the others) and writes every result to `$OUT/breeds_gpu.json` as it goes (the device
+tool brings $OUT back). With the pets bundle (tools/gpu_bundle.py pets) carried to a lent GPU:
 
+    python3 -m pip install -q --no-index --no-deps --target /tmp/site .carry/whl/*.whl
     PYTHONPATH=/tmp/site:$PWD FASTCOURSE_MIRROR=$PWD/.carry/data python3 bench/breeds_gpu.py
 
 `RECIPE=chapter,wd` picks recipes; `RUNS=2:fp32,3:bf16` names the runs (training seed:precision); `QUICK=1` runs one
