@@ -22,38 +22,27 @@ seed for one epoch each, to try it on a CPU; `LINEAR_HEAD=1` trains a head with 
 runs on the CPU, where bf16 is a no-op. Results so far (recipe `chapter`): bench/results/breeds_gpu.json (the H200),
 breeds_cpu.json and breeds_cpu-linear_head.json.
 """
-import json, os, time, torch
-from fastcourse.callback import error_rate, norm_types
-from fastcourse.data import ImageDataLoaders, get_image_files
-from fastcourse.external import URLs, untar_data
-from fastcourse.transforms import Resize, aug_transforms
-from fastcourse.vision import vision_learner
+import json, os, sys, time, torch
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from breeds_recipes import BASE, breeds  # noqa: E402  the recipe itself, shared with the CPU search
 
+RECIPES = dict(chapter={}, wd=dict(frozen_epochs=16, wd=0.5), wd_bn=dict(frozen_epochs=16, wd=0.5, freeze_bn=1))  # changes to BASE
 quick = os.environ.get('QUICK') == '1'
 dev = 'cuda' if torch.cuda.is_available() else 'cpu'
-path = untar_data(URLs.PETS)/'images'
-pat, res = r'^(.+)_\d+\.jpg$', []
+res = []
 runs = [(s, 'bf16') for s in range(10)]
 recipes = os.environ.get('RECIPE', 'chapter,wd,wd_bn').split(',')
-if unknown := set(recipes) - {'chapter', 'wd', 'wd_bn'}: raise SystemExit(f"Unknown recipe {unknown}: use chapter, wd or wd_bn.")
+if unknown := set(recipes) - set(RECIPES): raise SystemExit(f"Unknown recipe {unknown}: use {', '.join(RECIPES)}.")
 if os.environ.get('RUNS'):  # e.g. RUNS=2:fp32,3:fp32 (training seed:precision)
     runs = [(int(r.split(':')[0]), r.split(':')[1]) for r in os.environ['RUNS'].split(',')]
 lin_ftrs = [] if os.environ.get('LINEAR_HEAD') == '1' else None  # LINEAR_HEAD=1: no hidden layer in the head
 for recipe, (seed, prec) in [(r, x) for r in recipes for x in (runs[:1] if quick else runs)]:
-    t = time.time(); torch.manual_seed(seed)
-    dls = ImageDataLoaders.from_name_re(path, get_image_files(path), pat, valid_pct=0.2, seed=42, item_tfms=Resize(460),
-                                        batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=32, device=dev)
-    learn = vision_learner(dls, 'efficientnet_lite0', metrics=error_rate, train_bn=False, lin_ftrs=lin_ftrs)
-    if prec == 'bf16': learn.to_bf16()
-    learn.freeze(); learn.fit_one_cycle(1 if quick else 8 if recipe == 'chapter' else 16, 1e-2, wd=None if recipe == 'chapter' else 0.5)
-    frozen = learn.recorder.final('error_rate')
-    learn.unfreeze()
-    if recipe == 'wd_bn':  # frozen parameters put a batchnorm layer in eval mode (TrainEvalCallback)
-        for m in learn.model[0].modules():
-            if isinstance(m, norm_types): m.requires_grad_(False)
-    learn.fit_one_cycle(1 if quick else 3, slice(1e-2 / 1000, 1e-2 / 20), pct_start=0.3, div=5)
-    res.append(dict(recipe=recipe, train_seed=seed, precision=prec, frozen_error=round(frozen, 4), error=round(learn.recorder.final('error_rate'), 4),
-                    valid_loss=round(learn.recorder.final('valid_loss'), 4), seconds=round(time.time() - t, 1), device=str(dev),
+    t = time.time()
+    kw = BASE | RECIPES[recipe] | (dict(frozen_epochs=1, epochs=1) if quick else {})
+    r = breeds(seed, **kw, device=dev, bf16=prec == 'bf16', lin_ftrs=lin_ftrs)
+    res.append(dict(recipe=recipe, train_seed=seed, precision=prec, frozen_error=r['frozen_error'], error=r['error'],
+                    valid_loss=r['valid_loss'], seconds=round(time.time() - t, 1), device=str(dev),
                     head='linear' if lin_ftrs == [] else 'default'))
     print(res[-1], flush=True)
     with open(os.path.join(os.environ.get('OUT', '/tmp'), 'breeds_gpu.json'), 'w') as f: json.dump(res, f, indent=1)

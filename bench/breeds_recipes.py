@@ -24,14 +24,16 @@ from fastcourse.vision import vision_learner
 
 BASE = dict(frozen_epochs=8, lr=1e-2, epochs=3, lo_div=1000, hi_div=20, ls=0., ps=0.5, wd=None, bs=32, freeze_bn=0)
 
-def breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn) -> dict:
+def breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn,
+           device=None, bf16:bool=False, lin_ftrs=None) -> dict:
     "Train the breeds classifier with these settings from training seed `seed`; the validation split is always seed 42's."
     torch.manual_seed(seed)
     path = untar_data(URLs.PETS)/'images'
-    dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42,
+    dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42, device=device,
                                         item_tfms=Resize(460), batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=bs)
-    learn = vision_learner(dls, 'efficientnet_lite0', metrics=error_rate, train_bn=False, ps=ps, wd=wd,
+    learn = vision_learner(dls, 'efficientnet_lite0', metrics=error_rate, train_bn=False, ps=ps, wd=wd, lin_ftrs=lin_ftrs,
                            loss_func=LabelSmoothingCrossEntropy(ls) if ls else None)
+    if bf16: learn.to_bf16()
     learn.remove_cb(learn.progress)  # the results go to the JSON file
     learn.freeze(); learn.fit_one_cycle(frozen_epochs, lr)
     frozen, frozen_loss = learn.recorder.final('error_rate'), learn.recorder.final('valid_loss')
