@@ -134,7 +134,15 @@ class Learner:
                 if isinstance(m, norm_types):
                     for p in m.parameters(recurse=False): p.requires_grad_(True)
     def freeze(self): self.freeze_to(-1)
-    def unfreeze(self): self.freeze_to(0)
+    def unfreeze(self,
+                 freeze_bn:bool=False, # keep the body's norm layers (every group but the last) frozen, statistics included
+                ):
+        "Train every parameter group."
+        self.freeze_to(0)
+        if not freeze_bn: return
+        head = {id(p) for p in self.splitter(self.model)[-1]}
+        for m in self.model.modules():
+            if isinstance(m, norm_types) and not any(id(p) in head for p in m.parameters(recurse=False)): m.requires_grad_(False)
 
     # -- the loop
     def _with_events(self, f, name, cancel_exc):
