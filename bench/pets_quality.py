@@ -52,7 +52,8 @@ def run_all(a):
                       f'--train-seeds {a.train_seeds} --contenders {",".join(a.contenders)}',
            'recipe': {'cat': 'Resize(size), bs 16, vision_learner(train_bn=False).fine_tune(1, freeze_epochs=2)',
                       'breeds': 'Resize(size*460//224) + aug_transforms(size, min_scale=0.75), bs 32, train_bn=False; '
-                                'fit_one_cycle(8, 1e-2) frozen, then unfreeze and fit_one_cycle(3, slice(1e-5, 5e-4), pct_start=0.3, div=5)'},
+                                'fit_one_cycle(16, 1e-2, wd=0.5) frozen, then unfreeze(freeze_bn=True) and '
+                                'fit_one_cycle(3, slice(1e-5, 5e-4), pct_start=0.3, div=5, wd=0.5)'},
            'arch': a.arch, 'size': a.size, 'summary': summary, 'runs': runs,
            'source': harness.source(), 'machine': harness.machine(), 'versions': harness.versions()}
     path = harness.write_report(out, Path(a.results_dir)/'pets_quality.json')

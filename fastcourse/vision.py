@@ -225,9 +225,10 @@ def train_pets(
     size:int=224, # image size
     cat_bs:int=16, # cat vs dog: batch size
     bs:int=32, # breeds: batch size
-    frozen_epochs:int=8, # breeds: epochs training the head only
+    frozen_epochs:int=16, # breeds: epochs training the head only
     epochs:int=3, # breeds: epochs training everything
     lr:float=1e-2, # breeds: learning rate of the head
+    wd:float=0.5, # breeds: weight decay
     seed:int=42, # seed of the validation split
     train_seed:int|None=None, # seed of training (default: `seed`)
 ) -> dict:
@@ -243,9 +244,9 @@ def train_pets(
                                         batch_tfms=aug_transforms(size=size, min_scale=0.75), bs=bs)
     learn = vision_learner(dls, arch, metrics=error_rate, pretrained=pretrained, train_bn=False)
     learn.freeze()
-    learn.fit_one_cycle(frozen_epochs, lr)
-    learn.unfreeze()
-    learn.fit_one_cycle(epochs, slice(lr / 1000, lr / 20), pct_start=0.3, div=5)
+    learn.fit_one_cycle(frozen_epochs, lr, wd=wd)
+    learn.unfreeze(freeze_bn=True)  # the body's batchnorm keeps ImageNet's statistics
+    learn.fit_one_cycle(epochs, slice(lr / 1000, lr / 20), pct_start=0.3, div=5, wd=wd)
     res['breeds_error_rate'] = learn.recorder.final('error_rate')
     return res
 
