@@ -245,7 +245,7 @@ def train_pets(
     learn = vision_learner(dls, arch, metrics=error_rate, pretrained=pretrained, train_bn=False)
     learn.freeze()
     learn.fit_one_cycle(frozen_epochs, lr, wd=wd)
-    learn.unfreeze(freeze_bn=True)  # the body's batchnorm keeps ImageNet's statistics
+    learn.unfreeze(freeze_bn=pretrained)  # a pretrained body's batchnorm keeps ImageNet's statistics
     learn.fit_one_cycle(epochs, slice(lr / 1000, lr / 20), pct_start=0.3, div=5, wd=wd)
     res['breeds_error_rate'] = learn.recorder.final('error_rate')
     return res
