@@ -137,7 +137,7 @@ class Learner:
     def unfreeze(self,
                  freeze_bn:bool=False, # keep the body's norm layers (every group but the last) frozen, statistics included
                 ):
-        "Train every parameter group."
+        "Train every parameter group; with `freeze_bn`, the body's norm layers stay frozen, in eval mode."
         self.freeze_to(0)
         if not freeze_bn: return
         head = {id(p) for p in self.splitter(self.model)[-1]}
