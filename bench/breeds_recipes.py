@@ -28,9 +28,9 @@ from fastcourse.vision import vision_learner
 BASE = dict(frozen_epochs=8, lr=1e-2, epochs=3, lo_div=1000, hi_div=20, ls=0., ps=0.5, wd=None, bs=32, freeze_bn=0)
 CHAPTER = dict(frozen_epochs=16, wd=0.5, freeze_bn=1)  # the changes to `BASE` that chapter 2 uses since 2026-12-05
 
-def breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn,
-           device=None, bf16:bool=False, lin_ftrs=None) -> dict:
-    "Train the breeds classifier with these settings from training seed `seed`; the validation split is always seed 42's."
+def train_breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn,
+                 device=None, bf16:bool=False, lin_ftrs=None) -> tuple:
+    "Train the breeds classifier with these settings from training seed `seed` (the validation split is always seed 42's): the learner and its errors and losses."
     torch.manual_seed(seed)
     path = untar_data(URLs.PETS)/'images'
     dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42, device=device,
@@ -44,8 +44,12 @@ def breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, 
     if epochs:
         learn.unfreeze(freeze_bn=bool(freeze_bn))  # freeze_bn: the body's batchnorm keeps ImageNet's statistics and weights
         learn.fit_one_cycle(epochs, slice(lr / lo_div, lr / hi_div), pct_start=0.3, div=5)
-    return dict(frozen_error=round(frozen, 4), error=round(learn.recorder.final('error_rate'), 4),
-                frozen_valid_loss=round(frozen_loss, 4), valid_loss=round(learn.recorder.final('valid_loss'), 4))
+    return learn, dict(frozen_error=round(frozen, 4), error=round(learn.recorder.final('error_rate'), 4),
+                       frozen_valid_loss=round(frozen_loss, 4), valid_loss=round(learn.recorder.final('valid_loss'), 4))
+
+def breeds(seed:int, **kw) -> dict:
+    "The errors and losses of `train_breeds(seed, **kw)`."
+    return train_breeds(seed, **kw)[1]
 
 @call_parse
 def main(changes:str='', # settings that differ from `BASE`, e.g. "ls=0.1,frozen_epochs=12"
