@@ -16,7 +16,7 @@ import json, random, sys, time, torch
 from pathlib import Path
 from torch import nn
 from fastcore.script import call_parse
-from fastcourse.callback import error_rate
+from fastcourse.callback import MixedPrecision, error_rate
 from fastcourse.data import DataLoaders, ImageDataLoaders, get_image_files
 from fastcourse.external import URLs, untar_data
 from fastcourse.learner import Learner
@@ -34,18 +34,26 @@ SETTINGS = [{}, dict(epochs=16), dict(epochs=24), dict(epochs=4), dict(lr=3e-3),
             dict(epochs=24, wd=0.5), dict(epochs=16, lr=5e-3, wd=0.3), dict(epochs=16, wd=0.5, ps=0.8)]  # on seeds 0-19
 CHECKS = [{}, dict(epochs=12, wd=0.5), dict(epochs=16, wd=0.5), dict(epochs=16, wd=1.0), dict(epochs=12, wd=1.0)]  # and on 100-119
 
-def cache_features(passes:int) -> dict:
-    "The frozen body's pooled features of `passes` augmented passes over the training set, and of the validation set."
+def cache_features(passes:int, bf16:bool=False) -> dict:
+    """The frozen body's pooled features of `passes` augmented passes over the training set, and of the validation set.
+    With `bf16`, also those of the same batches under CPU bfloat16 autocast, as `res['bf16']`."""
     torch.manual_seed(0)
     path = untar_data(URLs.PETS)/'images'
     dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42,
                                         item_tfms=Resize(460), batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=32)
     model = vision_learner(dls, 'efficientnet_lite0', train_bn=False).model  # adds the normalisation to the batches
     body, pool = model[0].eval(), model[1][:2]  # the head starts with concat pooling and flattening
-    with torch.no_grad():
-        feats = lambda dl: [(pool(body(x)), y) for x, y in dl]
-        res = dict(passes=[feats(dls.train) for _ in range(passes)], valid=feats(dls.valid))
-    return res | dict(nf=res['valid'][0][0].shape[1] // 2)  # concat pooling doubles the body's features
+    def feats(dl):
+        f32, f16 = [], []
+        for x, y in dl:
+            f32.append((pool(body(x)), y))
+            if bf16:
+                with torch.autocast('cpu', dtype=torch.bfloat16): f16.append((pool(body(x)), y))
+        return f32, f16
+    with torch.no_grad(): trn, val = [feats(dls.train) for _ in range(passes)], feats(dls.valid)
+    nf = val[0][0][0].shape[1] // 2  # concat pooling doubles the body's features
+    res = dict(passes=[p for p, _ in trn], valid=val[0], nf=nf)
+    return res | (dict(bf16=dict(passes=[p for _, p in trn], valid=val[1], nf=nf)) if bf16 else {})
 
 class _Batches:
     "A stand-in for a `DataLoader` that yields `n` cached batches, `pick()` choosing which list each epoch."
@@ -54,8 +62,9 @@ class _Batches:
     def __iter__(self): yield from self.pick()
 
 def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, lin_ftrs=None, wd=None, ls:float=0.,
-               pool:str='concat') -> tuple:
-    "Validation error and loss of a fresh head trained like the chapter's frozen stage, `fit_one_cycle(epochs, lr)`."
+               pool:str='concat', bf16:bool=False) -> tuple:
+    """Validation error and loss of a fresh head trained like the chapter's frozen stage, `fit_one_cycle(epochs, lr)`;
+    with `bf16`, under bfloat16 autocast, as `to_bf16()` trains on a GPU."""
     nf = feats['nf']
     cols = dict(concat=slice(None), max=slice(0, nf), avg=slice(nf, None))[pool]  # concat pooling puts max first, then average
     pick = lambda bs: [(x[:, cols], y) for x, y in bs]
@@ -67,6 +76,7 @@ def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, 
     learn = Learner(DataLoaders(trn, _Batches(lambda: pick(feats['valid']), len(feats['valid']))), head, metrics=error_rate, wd=wd,
                     loss_func=LabelSmoothingCrossEntropy(ls) if ls else nn.CrossEntropyLoss())
     learn.remove_cb(learn.progress)
+    if bf16: learn.add_cb(MixedPrecision(torch.bfloat16))  # `to_bf16()` itself declines to run off CUDA
     learn.fit_one_cycle(epochs, lr)
     return learn.recorder.final('error_rate'), learn.recorder.final('valid_loss')
 

@@ -126,3 +126,10 @@ def test_summary_shows_the_source_numbers_and_ratios(tmp_path):
     rep['source']['uncommitted_changes'] = ['fastcourse/learner.py']
     assert "uncommitted changes to ['fastcourse/learner.py']" in summary.table('t', rep)
     assert 'not recorded' in summary.table('t', {'summary': {'x': 1.23456}}) and '1.235' in summary.table('t', {'summary': {'x': 1.23456}})
+
+def test_breeds_bf16_head_pairs_seed_by_seed():
+    "The bf16 check's summary counts photos of the 74, seed by seed, with the standard error of their mean."
+    from breeds_bf16_head import paired
+    fp32, bf16 = [10/74, 12/74, 11/74, 9/74], [11/74, 12/74, 9/74, 12/74]  # differences +1, 0, -2, +3 photos
+    res = paired(fp32, bf16)
+    assert res == dict(mean_extra_wrong=0.5, standard_error=1.04, worse=2, better=1, same=1)
