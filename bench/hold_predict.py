@@ -46,8 +46,10 @@ def main(repeats:int=2, # rounds of both modes for each architecture
                 r = subprocess.run([sys.executable, __file__, '--child', f'{a}:{mode}'], capture_output=True, text=True, check=True)
                 res[a][mode].append(round(float(r.stdout.split()[-1]), 3))
                 print(a, mode, res[a][mode][-1], flush=True)
-    summary = {a: dict(none_s=statistics.median(r['none']), hold_s=statistics.median(r['hold']),
-                       speedup=round(statistics.median(r['none']) / statistics.median(r['hold']), 2)) for a, r in res.items()}
+    summary = {}
+    for a, r in res.items():
+        none_s, hold_s = statistics.median(r['none']), statistics.median(r['hold'])
+        summary[a] = dict(none_s=none_s, hold_s=hold_s, speedup=round(none_s / hold_s, 2))
     print(json.dumps(summary, indent=1))
     Path(out).write_text(json.dumps(dict(what=__doc__.splitlines()[0], command='python bench/hold_predict.py', runs=res, summary=summary,
         source=harness.source(), machine=harness.machine(), versions=harness.versions()), indent=1) + '\n')
