@@ -71,7 +71,7 @@ def arch_learner(dls, model:nn.Module, spec, builder:str, model_kwargs:dict, spl
         dls.add_tfms([Normalize.from_stats(*spec.stats)])
     learn = Learner(dls, model, splitter=splitter, **kwargs)
     learn.model_spec = {'builder': builder, 'kwargs': model_kwargs}  # how `load_learner` rebuilds the model (see `export`)
-    if channels_last: learn.add_cb(ChannelsLast())
+    if channels_last and not any(isinstance(cb, ChannelsLast) for cb in learn.cbs): learn.add_cb(ChannelsLast())  # not twice if in `cbs`
     if pretrained: learn.freeze()
     return learn
 
