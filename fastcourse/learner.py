@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
-import copy, os, re, signal, tempfile, threading, warnings
+import copy, math, os, re, signal, tempfile, threading, warnings
 from collections import namedtuple
 from pathlib import Path
 
@@ -39,12 +39,23 @@ class MSELossFlat(nn.MSELoss):
         return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
 
 # %% ../nbs/02a_learner.ipynb #0117fb18
+def _lr_value(v) -> float:
+    "`v` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
+    try: f = None if isinstance(v, (str, bytes)) else float(v)
+    except (TypeError, ValueError): f = None
+    if f is None or not math.isfinite(f) or f < 0:
+        raise ValueError(f"A learning rate is a finite number, 0 or more (like 1e-3, or slice(1e-5, 1e-3) for discriminative rates), "
+                         f"not {v!r}.")
+    return f
+
 def _resolve_lr(lr, n_groups):
     "A float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before), or `slice(lo, hi)` (geometric)."
-    if isinstance(lr, (list, tuple)): return list(lr)
-    if not isinstance(lr, slice): return [lr] * n_groups
-    lo, hi = lr.start, lr.stop
+    if isinstance(lr, (list, tuple)): return [_lr_value(l) for l in lr]
+    if not isinstance(lr, slice): return [_lr_value(lr)] * n_groups
+    lo, hi = None if lr.start is None else _lr_value(lr.start), _lr_value(lr.stop)
     if lo is None: return [hi / 10] * (n_groups - 1) + [hi]
+    if not (lo > 0 and hi > 0): raise ValueError(f"slice(lo, hi) spaces the learning rates geometrically, so lo and hi must both be "
+                                                 f"more than 0, not {lr}.")
     if n_groups == 1: return [hi]
     return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
 
@@ -199,11 +210,11 @@ class Learner:
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
         cbs = [cb() if isinstance(cb, type) else cb for cb in listify(cbs)]
-        self.add_cbs(cbs)
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', _resolve_lr(self.lr if lr is None else lr, self._n_groups))
         if wd is not None: set_hyper(self.opt, 'wd', wd)
         self.n_epoch = n_epoch
+        self.add_cbs(cbs)  # after the checks above, so that bad arguments leave no callback of this fit behind
         with _StopOnInterrupt(self):
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
@@ -276,6 +287,9 @@ def fine_tune(self:Learner, epochs:int, base_lr:float=2e-3, freeze_epochs:int=1,
 def lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
             show_plot:bool=True, suggest_funcs=(valley,)):
     "Sweep the learning rate exponentially, plot loss against it, return the suggestions of `suggest_funcs`."
+    if not 0 < start_lr < end_lr: raise ValueError(f"lr_find sweeps up from start_lr to end_lr, so it needs 0 < start_lr < end_lr, "
+                                                   f"not start_lr={start_lr}, end_lr={end_lr}.")
+    if num_it < 3: raise ValueError(f"lr_find needs num_it of at least 3 batches (default 100) to draw a curve, not {num_it}.")
     n_epoch = num_it // len(self.dls.train) + 1
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)
     if self.opt is None: self.create_opt()
