@@ -147,6 +147,11 @@ class ItemError(ValueError):
 
 def _fname(f): return getattr(f, '__qualname__', None) or type(f).__name__
 
+def _short(o, n:int=120) -> str:
+    "repr of `o`, cut to `n` characters: an item in an error message can be a whole tensor."
+    r = repr(o)
+    return r if len(r) <= n else r[:n] + '...'
+
 # %% ../nbs/01_data_loading.ipynb #bbfc0431
 class Datasets:
     "Items, one pipeline of functions per output (`x`, `y`, ...), a train/valid split and item transforms."
@@ -174,7 +179,7 @@ class Datasets:
         for f in pipe:
             try: x = f(x)
             except ItemError: raise
-            except Exception as e: raise ItemError(f"{_fname(f)} failed on item {item!r}: {type(e).__name__}: {e}") from e
+            except Exception as e: raise ItemError(f"{_fname(f)} failed on item {_short(item)}: {type(e).__name__}: {e}") from e
         return x
 
     def sample(self, i:int, split_idx:int=0) -> tuple:

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/transforms.html.md"""
 
 # %% ../nbs/01b_transforms.ipynb #7236d7b7
 from __future__ import annotations
-import math
+import math, os
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +25,19 @@ __all__ = ['IMAGE_KINDS', 'imagenet_stats', 'TFMS', 'load_image', 'load_mask', '
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
 
+def _from_pil(im:Image.Image) -> Tensor: return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+
 def load_image(fn) -> Tensor:
-    "Read the image file `fn` as a `uint8` RGB tensor `(3, h, w)` (grayscale and RGBA are converted)."
+    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` RGB tensor `(3, h, w)` (grayscale and RGBA are converted)."
+    if isinstance(fn, Image.Image): return _from_pil(fn)
+    if not isinstance(fn, (str, os.PathLike)):
+        raise TypeError(f"load_image reads an image file (give its path) or takes a PIL image, not a {type(fn).__name__}.")
     fn = Path(fn)
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
     try: return decode_image(str(fn), mode=ImageReadMode.RGB)
     except (RuntimeError, ValueError):  # formats torchvision cannot decode: let PIL try before giving up
         try:
-            with Image.open(fn) as im: return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+            with Image.open(fn) as im: return _from_pil(im)
         except Exception as e: raise _bad_image(fn, e) from None
 
 def load_mask(fn) -> Tensor:
