@@ -15,7 +15,7 @@ from matplotlib.colors import ListedColormap
 import pandas as pd
 import torch
 from fastcore.basics import listify
-from torch.utils.data import DataLoader as TorchDataLoader
+from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
 from .transforms import IntToFloat, load_image, load_mask, tfm_from_dict, tfm_to_dict
 
@@ -224,6 +224,14 @@ def _ignore_sigint(worker_id):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+def _collate(samples:list):
+    "torch's default collation, with an error that says what to do when the items of a batch differ in size."
+    try: return default_collate(samples)
+    except RuntimeError as e:
+        if 'equal size' not in str(e): raise
+        raise ValueError(f"The items of a batch must all have one size to be stacked, but got {str(e).split('but got ')[-1]}. Give "
+                         "the data an item transform that makes them one size, e.g. item_tfms=Resize(224) for images.") from None
+
 class DataLoader:
     "Batches of `dataset` on `device`, passed through `batch_tfms` there."
     def __init__(self, dataset, bs:int=64, shuffle:bool=False, drop_last:bool=False, num_workers:int|None=None,
@@ -238,7 +246,7 @@ class DataLoader:
         kw = dict(multiprocessing_context='fork', persistent_workers=True) if nw > 0 and sys.platform.startswith('linux') else {}
         if nw > 0: kw['worker_init_fn'] = _ignore_sigint
         self._dl = TorchDataLoader(dataset, batch_size=bs, shuffle=shuffle, drop_last=drop_last, num_workers=nw,
-                                   pin_memory=self.device.type == 'cuda', **kw)
+                                   collate_fn=_collate, pin_memory=self.device.type == 'cuda', **kw)
         self.batch_tfms = sorted([IntToFloat(), *listify(batch_tfms)], key=lambda t: t.order)
 
     def __len__(self): return len(self._dl)
