@@ -66,7 +66,10 @@ class Metric:
 
 class AvgMetric(Metric):
     "Average of `func(preds, targs)` over batches, weighted by batch size."
-    def __init__(self, func, name:str|None=None): self.func, self._name = func, name or getattr(func, '__name__', 'metric')
+    def __init__(self, func, name:str|None=None):
+        if not callable(func): raise TypeError(f"A metric is a function f(preds, targs) or a `Metric`, like accuracy or error_rate "
+                                               f"(no quotes), not {func!r}.")
+        self.func, self._name = func, name or getattr(func, '__name__', 'metric')
     def accumulate(self, learn):
         bs = learn.yb[0].shape[0]
         self.total += float(self.func(learn.pred, *learn.yb)) * bs

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
-import os, re, sys
+import numbers, os, re, sys
 from functools import partial
 from pathlib import Path
 
@@ -22,9 +22,10 @@ from .transforms import IntToFloat, load_image, load_mask, tfm_from_dict, tfm_to
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
            'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize',
-           'ItemError', 'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader',
-           'DataLoaders', 'inference_config', 'InferenceDataLoaders', 'show_mask', 'show_batch', 'show_results',
-           'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
+           'ItemError', 'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'check_sizes',
+           'DataLoader', 'DataLoaders', 'inference_config', 'InferenceDataLoaders', 'show_mask', 'show_batch',
+           'show_results', 'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock',
+           'ImageDataLoaders']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -223,6 +224,11 @@ def _ignore_sigint(worker_id):
     "Workers leave Ctrl-C to the main process, which stops training cleanly (see `Learner`)."
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def check_sizes(**sizes):
+    "Each of `sizes` (a batch size `bs`, a sequence length) must be a whole number of at least 1; a clear error otherwise."
+    for k, v in sizes.items():
+        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{k} must be a whole number of at least 1, not {v!r}.")
 
 def _collate(samples:list):
     "torch's default collation, with an error that says what to do when the items of a batch differ in size."

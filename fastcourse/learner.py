@@ -85,9 +85,6 @@ class Learner:
         self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
         self.model_dir, self.wd, self.train_bn, self.moms = model_dir, wd, train_bn, moms
-        bad = [m for m in listify(metrics) if not callable(m) and not isinstance(m, Metric)]
-        if bad: raise TypeError(f"A metric is a function f(preds, targs) or a `Metric`, like accuracy or error_rate (no quotes), "
-                                f"not {bad[0]!r}.")
         self.metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(metrics)]
         self.opt, self.cbs, self.training, self.epoch, self.n_epoch = None, [], False, 0, 0
         self.add_cbs([TrainEvalCallback(), DeviceCallback(), CPUMemoryCache(), NanCallback(), Recorder(), ProgressCallback(),

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
-import difflib, math, numbers
+import difflib, math
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ import torch
 from fastcore.basics import listify
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, default_device, read_table
+from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
 from .learner import register_loader
 from .transforms import Normalize
 
@@ -241,8 +241,7 @@ class TabularPandas:
 class TabDataLoader:
     "Batches of rows sliced from whole-table tensors kept on the device: no per-row Python work."
     def __init__(self, to:TabularPandas, cats, conts, ys=None, bs:int=64, shuffle:bool=False, drop_last:bool=False, device=None):
-        if not (isinstance(bs, numbers.Integral) and bs >= 1):
-            raise ValueError(f"bs, the batch size, must be a whole number of at least 1, not {bs!r}.")
+        check_sizes(bs=bs)
         self.to, self.bs, self.shuffle, self.drop_last = to, bs, shuffle, drop_last
         self.device = torch.device(device) if device is not None else default_device()
         xs = [cats, conts] if to.with_cont else [cats]

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_data.html.md"""
 
 # %% ../nbs/04a_text_data.ipynb #fbb75b19
 from __future__ import annotations
-import html, numbers, re
+import html, re
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, default_device, read_table
+from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
 from .learner import register_loader
 
 # %% auto #0
@@ -116,15 +116,10 @@ class Numericalize:
     def decode(self, ids) -> str: return ' '.join(self.vocab[i] for i in ids.tolist() if i != self.pad)
 
 # %% ../nbs/04a_text_data.ipynb #335be7de
-def _check_sizes(**sizes):
-    "Each of `sizes` (a batch size, a sequence length) must be a whole number of at least 1."
-    for k, v in sizes.items():
-        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{k} must be a whole number of at least 1, not {v!r}.")
-
 class LMDataLoader:
     "Batches (x, y) of a language model: the texts end to end in `bs` parallel streams, y being x shifted one token on."
     def __init__(self, docs:list, num:Numericalize, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None):
-        _check_sizes(bs=bs, seq_len=seq_len)
+        check_sizes(bs=bs, seq_len=seq_len)
         self.docs, self.num, self.bs, self.seq_len, self.shuffle = docs, num, bs, seq_len, shuffle
         self.device = torch.device(device) if device is not None else default_device()
         self.n_tok = sum(len(d) for d in docs)
@@ -159,7 +154,7 @@ class TextClasDataLoader:
     "Batches (x, y) of numericalised texts padded by `pad_chunks`, and their label indices; training batches hold texts of similar lengths."
     def __init__(self, docs:list, labels, num:Numericalize, vocab:list, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None,
                  texts=None):
-        _check_sizes(bs=bs, seq_len=seq_len)
+        check_sizes(bs=bs, seq_len=seq_len)
         self.docs, self.num, self.vocab, self.bs, self.seq_len, self.shuffle, self.texts = docs, num, vocab, bs, seq_len, shuffle, texts
         self.labels = None if labels is None else torch.as_tensor(labels, dtype=torch.long)
         self.device = torch.device(device) if device is not None else default_device()
