@@ -225,10 +225,11 @@ def _ignore_sigint(worker_id):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-def check_sizes(**sizes):
-    "Each of `sizes` (a batch size `bs`, a sequence length) must be a whole number of at least 1; a clear error otherwise."
+def check_sizes(least:int=1, /, **sizes):
+    "Each of `sizes` (a batch size `bs`, a sequence length, a layer's width) must be a whole number of at least `least`."
     for k, v in sizes.items():
-        if not (isinstance(v, numbers.Integral) and v >= 1): raise ValueError(f"{k} must be a whole number of at least 1, not {v!r}.")
+        if not (isinstance(v, numbers.Integral) and v >= least):
+            raise ValueError(f"{k} must be a whole number of at least {least}, not {v!r}.")
 
 def _collate(samples:list):
     "torch's default collation, with an error that says what to do when the items of a batch differ in size."
@@ -277,7 +278,12 @@ class DataLoader:
 class DataLoaders:
     "A training and a validation `DataLoader`, plus the dataset's `path`."
     def __init__(self, *loaders, path='.'): self.loaders, self.path = list(loaders), Path(path)
-    def __getitem__(self, i): return self.loaders[i]
+    def __getitem__(self, i):
+        if isinstance(i, slice): return self.loaders[i]
+        if not (isinstance(i, numbers.Integral) and -len(self.loaders) <= i < len(self.loaders)):
+            raise IndexError(f"There is no loader {i!r}: these DataLoaders hold {len(self.loaders)} (0: training, 1: validation). For new "
+                             "items, make a loader with dls.test_dl(items) and pass it as dl=.")
+        return self.loaders[i]
     train, valid = property(lambda self: self.loaders[0]), property(lambda self: self.loaders[1])
     @property
     def device(self): return self.train.device
@@ -300,7 +306,7 @@ class DataLoaders:
         for dl in self.loaders: dl.add_tfms(tfms)
     def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0):
         "Draw up to `max_n` samples of a batch with their labels."
-        return show_batch(self.loaders[ds_idx], max_n, ncols, figsize)
+        return show_batch(self[ds_idx], max_n, ncols, figsize)
 
     @classmethod
     def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
-import copy, math, os, re, signal, tempfile, threading, warnings
+import copy, math, numbers, os, re, signal, tempfile, threading, warnings
 from collections import namedtuple
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .callback import (
     CancelValidateException, ChannelsLast, CPUMemoryCache, DeviceCallback, LRFinder, Metric, MixedPrecision, NanCallback, ParamScheduler,
     ProgressCallback, Recorder, TrainEvalCallback, check_callback, combine_scheds, hold_cpu_memory, norm_types, release_cpu_memory,
     sched_cos, to_channels_last, trim_cpu_memory, valley)
-from .data import DataLoader, DataLoaders, DatasetSplit, InferenceDataLoaders, inference_config
+from .data import DataLoader, DataLoaders, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
 from .data import show_results as show_image_results
 from .optim import Adam, set_hyper
 
@@ -39,14 +39,21 @@ class MSELossFlat(nn.MSELoss):
         return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
 
 # %% ../nbs/02a_learner.ipynb #0117fb18
-def _lr_value(v) -> float:
-    "`v` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
+def _number(v, what:str, like:str, positive:bool=False) -> float:
+    "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
     try: f = None if isinstance(v, (str, bytes)) else float(v)
     except (TypeError, ValueError): f = None
-    if f is None or not math.isfinite(f) or f < 0:
-        raise ValueError(f"A learning rate is a finite number, 0 or more (like 1e-3, or slice(1e-5, 1e-3) for discriminative rates), "
-                         f"not {v!r}.")
+    if f is None or not math.isfinite(f) or f < 0 or (positive and f == 0):
+        raise ValueError(f"{what} is a finite number, {'above 0' if positive else '0 or more'} (like {like}), not {v!r}.")
     return f
+
+def _lr_value(v) -> float:
+    "`v` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
+    return _number(v, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')
+
+def _check_wd(wd):
+    "Weight decay is None (the optimiser's default) or a finite number, 0 or more: a negative one would grow the weights."
+    if wd is not None: _number(wd, 'Weight decay (wd)', '1e-2')
 
 def _resolve_lr(lr, n_groups):
     "A float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before), or `slice(lo, hi)` (geometric)."
@@ -81,6 +88,7 @@ class Learner:
                  train_bn:bool=True, # keep batchnorm layers trainable in frozen groups
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
+        _check_wd(wd)
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
         self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
@@ -138,6 +146,10 @@ class Learner:
     def freeze_to(self, n:int):
         "Train only parameter groups `n` onwards (batchnorm stays trainable when `train_bn`)."
         if self.opt is None: self.create_opt()
+        g = self._n_groups
+        if not (isinstance(n, numbers.Integral) and -g <= n < g):
+            raise ValueError(f"freeze_to(n) trains the parameter groups from n on. This model has {g}, so n is a whole number from {-g} "
+                             f"to {g - 1}, not {n!r}.")
         for i, ps in enumerate(self.splitter(self.model)):
             for p in ps: p.requires_grad_(i >= n % self._n_groups if n < 0 else i >= n)
         if self.train_bn:
@@ -209,6 +221,7 @@ class Learner:
 
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
+        check_sizes(0, n_epoch=n_epoch); _check_wd(wd)
         cbs = [cb() if isinstance(cb, type) else cb for cb in listify(cbs)]
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', _resolve_lr(self.lr if lr is None else lr, self._n_groups))
@@ -261,26 +274,52 @@ def synthetic_dls(n:int=256, bs:int=32, a:float=3., b:float=2., seed:int=0):
     return DataLoaders(mk(trn, True), mk(val, False))
 
 # %% ../nbs/02a_learner.ipynb #9cffe3ac
+def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
+    "A clear error for settings that make no one-cycle schedule, before anything changes."
+    check_sizes(0, n_epoch=n_epoch); _check_wd(wd)
+    _number(div, 'div (the first learning rate is lr_max/div)', '25', positive=True)
+    _number(div_final, 'div_final (the last learning rate is lr_max/div_final)', '1e5', positive=True)
+    if not (isinstance(pct_start, numbers.Real) and 0 <= pct_start <= 1):
+        raise ValueError(f"pct_start is the share of training spent warming up, from 0 to 1, not {pct_start!r}.")
+    if not (isinstance(moms, (list, tuple)) and len(moms) == 3 and all(isinstance(m, numbers.Real) for m in moms)):
+        raise ValueError(f"moms is the momentum at the start, middle and end of the cycle: three numbers like (0.95, 0.85, 0.95), "
+                         f"not {moms!r}.")
+
 @patch
 def fit_one_cycle(self:Learner, n_epoch:int, lr_max=None, div:float=25., div_final:float=1e5, pct_start:float=0.25,
                   wd:float|None=None, moms:tuple|None=None, cbs=None, reset_opt:bool=False):
     "Train `n_epoch` epochs with the one-cycle schedule peaking at `lr_max` (a float or a `slice`)."
+    m = self.moms if moms is None else moms
+    _check_one_cycle(n_epoch, div, div_final, pct_start, m, wd)
     if self.opt is None or reset_opt: self.create_opt()
     lrs = _resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
-    m = moms or self.moms
     two = lambda a, b, c: combine_scheds([pct_start, 1 - pct_start], [sched_cos(a, b), sched_cos(b, c)])
     scheds = {'lr': [two(l / div, l, l / div_final) for l in lrs], 'mom': [two(*m)] * len(lrs)}
     return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler(scheds), *listify(cbs)])
 
 @patch
-def fine_tune(self:Learner, epochs:int, base_lr:float=2e-3, freeze_epochs:int=1, lr_mult:float=100,
-              pct_start:float=0.3, div:float=5., **kwargs):
+def fine_tune(self:Learner,
+              epochs:int, # epochs of the whole model, unfrozen
+              base_lr:float=2e-3, # peak rate of the frozen stage; the unfrozen one peaks at base_lr/2 for the head
+              freeze_epochs:int=1, # epochs of the head alone, the body frozen
+              lr_mult:float=100, # the unfrozen body's first group trains lr_mult times slower than the head
+              pct_start:float=0.3, # share of the unfrozen stage spent warming up
+              div:float=5., # the unfrozen stage starts at its peak rates / div
+              div_final:float=1e5, # both stages end at their peak rates / div_final
+              wd:float|None=None, # weight decay (None: the optimiser's default)
+              moms:tuple|None=None, # momentum schedule (None: the learner's `moms`)
+              cbs=None, # callbacks for both stages
+              reset_opt:bool=False): # a new optimiser for each stage
     "Train the new head with the body frozen for `freeze_epochs`, then everything with discriminative rates for `epochs`."
+    check_sizes(0, epochs=epochs, freeze_epochs=freeze_epochs)  # everything is checked before the body is frozen
+    _lr_value(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
+    _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
+    kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
     self.freeze()
-    self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kwargs)
+    self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kw)
     base_lr /= 2
     self.unfreeze()
-    return self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kwargs)
+    return self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kw)
 
 # %% ../nbs/02a_learner.ipynb #38c337d5
 @patch

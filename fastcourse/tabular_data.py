@@ -330,7 +330,7 @@ class TabularDataLoaders(DataLoaders):
 
     def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, decoded back to their original values."
-        dl = self.loaders[ds_idx]
+        dl = self[ds_idx]
         return dl.decode_batch(dl.one_batch()).head(max_n)
 
     def inference_config(self) -> dict:

@@ -278,7 +278,7 @@ class TextDataLoaders(DataLoaders):
 
     def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, as tokens."
-        dl = self.loaders[ds_idx]
+        dl = self[ds_idx]
         return dl.decode_batch(dl.one_batch(), max_n)
 
     def inference_config(self) -> dict:
