@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/awd_lstm.html.md"""
 
 # %% ../nbs/04b_awd_lstm.ipynb #13cabb97
 from __future__ import annotations
-import pickle, warnings
+import numbers, pickle, warnings
 from pathlib import Path
 
 import torch
@@ -111,8 +111,15 @@ class SequentialRNN(nn.Sequential):
             if hasattr(m, 'reset'): m.reset()
 
 def scale_dropouts(config:dict, drop_mult:float) -> dict:
-    "`config` with every dropout probability (the keys ending in `_p`) multiplied by `drop_mult`."
-    return {k: v * drop_mult if k.endswith('_p') else v for k, v in config.items()}
+    "`config` with every dropout probability (the keys ending in `_p`) multiplied by `drop_mult`; each must stay from 0 to 1."
+    if not (isinstance(drop_mult, numbers.Real) and drop_mult >= 0):
+        raise ValueError(f"drop_mult scales every dropout probability, so it is a number, 0 or more, not {drop_mult!r}.")
+    res = {k: v * drop_mult if k.endswith('_p') else v for k, v in config.items()}
+    for k, v in res.items():
+        if k.endswith('_p') and not 0 <= v <= 1:
+            raise ValueError(f"{k} = {config[k]} x drop_mult {drop_mult} = {v:.3g}, which is not a probability from 0 to 1: "
+                             "use a smaller drop_mult (or config value).")
+    return res
 
 def get_language_model(vocab_sz:int, config:dict|None=None, drop_mult:float=1.) -> SequentialRNN:
     "An AWD-LSTM encoder and a tied decoder; `drop_mult` scales every dropout of `config`."

@@ -14,8 +14,8 @@ import torch
 from fastcore.meta import delegates
 from torch import nn
 
-from .data import RandomSplitter, RegressionBlock
-from .layers import Embedding, sigmoid_range
+from .data import RandomSplitter, RegressionBlock, check_sizes
+from .layers import Embedding, layer_sizes, sigmoid_range
 from .learner import Learner, register_builder
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
@@ -65,6 +65,7 @@ class EmbeddingDotBias(nn.Module):
                  n_factors:int=50, # latent factors per user and per item
                  y_range=None): # (lo, hi) of the predicted ratings
         super().__init__()
+        check_sizes(n_factors=n_factors)
         self.u_weight, self.i_weight = Embedding(n_users, n_factors), Embedding(n_items, n_factors)
         self.u_bias, self.i_bias = Embedding(n_users, 1), Embedding(n_items, 1)
         self.y_range = None if y_range is None else tuple(y_range)
@@ -101,7 +102,8 @@ def collab_learner(
     "A `Learner` for collaborative filtering: `EmbeddingDotBias`, or `EmbeddingNN` with `use_nn`."
     check_y_range(dls, y_range)
     yr = None if y_range is None else list(y_range)
-    if use_nn: cfg = dict(use_nn=True, emb_szs=[list(e) for e in get_emb_sz(dls, emb_szs)], layers=list(layers or [100, 50]), y_range=yr)
+    if use_nn: cfg = dict(use_nn=True, emb_szs=[list(e) for e in get_emb_sz(dls, emb_szs)],
+                          layers=[100, 50] if layers is None else layer_sizes(layers), y_range=yr)
     else: cfg = dict(use_nn=False, n_users=len(dls.classes[dls.cat_names[0]]), n_items=len(dls.classes[dls.cat_names[1]]),
                      n_factors=n_factors, y_range=yr)
     learn = Learner(dls, _collab_model(**cfg), loss_func=loss_func, **kwargs)

@@ -6,11 +6,15 @@ Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
 # %% ../nbs/02c_layers.ipynb #1b6477b2
 from __future__ import annotations
+import numbers
+
 import torch
 from torch import nn
 
+from .data import check_sizes
+
 # %% auto #0
-__all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop']
+__all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -47,3 +51,12 @@ class LinBnDrop(nn.Sequential):
         if bn: layers.append(nn.BatchNorm1d(n_out))
         if p: layers.append(nn.Dropout(p))
         super().__init__(*layers)
+
+# %% ../nbs/02c_layers.ipynb #da20389d
+def layer_sizes(sizes, name:str='layers') -> list:
+    "`sizes`, the widths of a model's hidden layers given as argument `name`, as a list; a clear error unless each is at least 1."
+    if isinstance(sizes, (str, bytes, numbers.Number)) or not hasattr(sizes, '__iter__'):
+        raise TypeError(f"{name} is a list of hidden layer sizes such as [200, 100] ([] for none), not {sizes!r}.")
+    sizes = list(sizes)
+    check_sizes(**{f'{name}[{i}]': n for i, n in enumerate(sizes)})
+    return sizes

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import DataBlock, DataLoaders, ImageBlock, MaskBlock, RandomSplitter
+from .data import DataBlock, DataLoaders, ImageBlock, MaskBlock, RandomSplitter, check_sizes
 from .learner import Learner, register_builder
 from .models import arch_spec
 from .vision import arch_learner
@@ -100,6 +100,7 @@ class UNet(nn.Module):
 # %% ../nbs/03_segmentation.ipynb #046059f2
 def create_unet_model(arch, n_out:int, pretrained:bool=True, nf:int=256) -> UNet:
     "A `UNet` on the body of `arch` (a registered name or function), with `n_out` classes."
+    check_sizes(n_out=n_out, nf=nf)
     spec = arch_spec(arch)
     return UNet(spec.body(spec.create(pretrained)), n_out, nf)
 

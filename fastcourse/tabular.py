@@ -11,7 +11,8 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 from torch import nn
 
-from .layers import Embedding, LinBnDrop, SigmoidRange
+from .data import check_sizes
+from .layers import Embedding, LinBnDrop, SigmoidRange, layer_sizes
 from .learner import Learner, register_builder
 from .tabular_data import TabularDataLoaders
 
@@ -28,6 +29,7 @@ def get_emb_sz(dls:TabularDataLoaders, sz_dict:dict|None=None) -> list[tuple[int
     sz_dict = sz_dict or {}
     unknown = set(sz_dict) - set(dls.cat_names)
     if unknown: raise KeyError(f"emb_szs names {sorted(unknown)}, which are not categorical columns; those are {dls.cat_names}.")
+    check_sizes(**{f'emb_szs[{k!r}]': v for k, v in sz_dict.items()})
     return [(len(dls.classes[c]), sz_dict.get(c, emb_sz_rule(len(dls.classes[c])))) for c in dls.cat_names]
 
 # %% ../nbs/05_tabular.ipynb #1a8d9961
@@ -44,6 +46,7 @@ class TabularModel(nn.Module):
                  use_bn:bool=True, # batchnorm after each hidden layer
                  bn_cont:bool=True): # batchnorm of the continuous inputs
         super().__init__()
+        layers = layer_sizes(layers)
         ps = listify(ps) * len(layers) if len(listify(ps)) == 1 else listify(ps)
         if len(ps) != len(layers): raise ValueError(f"{len(ps)} dropout values for {len(layers)} layers.")
         self.embeds = nn.ModuleList([Embedding(ni, nf) for ni, nf in emb_szs])
@@ -85,7 +88,7 @@ def tabular_learner(
     embed_p:float=0., # dropout of the embeddings
     **kwargs) -> Learner:
     "A `Learner` with a `TabularModel` for `dls`; the loss follows the target (cross-entropy for categories, MSE for numbers)."
-    layers = [200, 100] if layers is None else list(layers)
+    layers = [200, 100] if layers is None else layer_sizes(layers)
     if n_out is None: n_out = dls.c
     elif dls.vocab is not None and n_out != dls.c:
         raise ValueError(f"n_out={n_out}, but the target has {dls.c} classes {dls.vocab[:5]}: leave n_out out, or fix the target.")

@@ -6,14 +6,17 @@ Docs: https://fastcourse.github.io/fastcourse/imdb.html.md"""
 
 # %% ../nbs/04_imdb.ipynb #6005ecfa
 from __future__ import annotations
-import math, re
+import math, numbers, re
 
 import torch
+from fastcore.basics import listify
 from fastcore.meta import delegates
 from torch import nn
 
 from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_language_model, load_pretrained_lm, scale_dropouts, wt103_files
 from .callback import Callback, Metric, accuracy
+from .data import check_sizes
+from .layers import layer_sizes
 from .learner import Learner, atomic_save, register_builder, safe_load
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
 
@@ -113,7 +116,9 @@ class LMLearner(TextLearner):
                 temperature:float=1., # below 1: more likely tokens; above: more surprising ones
                 no_unk:bool=True) -> str: # never write `xxunk`
         "`text` followed by `n_words` tokens, each drawn from the model's probabilities for the next one."
-        if temperature <= 0: raise ValueError(f"temperature must be above 0, not {temperature}.")
+        check_sizes(0, n_words=n_words)
+        if not (isinstance(temperature, numbers.Real) and temperature > 0):
+            raise ValueError(f"temperature must be above 0, not {temperature!r}.")
         num, dev = self.dls.num, self.dls.device
         ids = num(tokenize1(text)).to(dev)
         self.model.to(dev).eval(); self.model.reset()
@@ -126,7 +131,8 @@ class LMLearner(TextLearner):
                 new.append(int(i))
                 logits = self.model(i[None])[0, -1]
         self.model.reset()
-        return text + ' ' + decode_spec_tokens([num.vocab[i] for i in new])
+        more = decode_spec_tokens([num.vocab[i] for i in new])
+        return f'{text} {more}' if more else text
     def export(self, fname='export.pkl'):
         raise ValueError("A language model is not exported: save its encoder with save_encoder, and export the classifier built on it.")
 
@@ -223,8 +229,11 @@ def get_text_classifier(vocab_sz:int, n_class:int, config:dict|None=None, drop_m
                         ps:list|None=None, bptt:int=72, max_len:int=72 * 20, pad_idx:int=1) -> SequentialRNN:
     "A `SentenceEncoder` around an AWD-LSTM, and a `PoolingLinearClassifier` head with hidden layers `lin_ftrs` (default [50])."
     cfg = scale_dropouts({**awd_lstm_clas_config, **(config or {})}, drop_mult)
-    lin_ftrs = [50] if lin_ftrs is None else list(lin_ftrs)
-    ps = [0.1] * len(lin_ftrs) if ps is None else list(ps)
+    check_sizes(bptt=bptt, max_len=max_len)
+    lin_ftrs = [50] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')
+    ps = [0.1] * len(lin_ftrs) if ps is None else listify(ps)
+    if len(ps) != len(lin_ftrs):
+        raise ValueError(f"ps has {len(ps)} dropout values for {len(lin_ftrs)} hidden layers (lin_ftrs={lin_ftrs}): give one per layer.")
     dims, ps = [cfg['emb_sz'] * 3] + lin_ftrs + [n_class], [cfg.pop('output_p')] + ps
     enc = SentenceEncoder(bptt, AWD_LSTM(vocab_sz, **cfg), pad_idx, max_len)
     return SequentialRNN(enc, PoolingLinearClassifier(dims, ps))

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/pets.html.md"""
 
 # %% ../nbs/02_pets.ipynb #af15edf4
 from __future__ import annotations
-import tempfile
+import numbers, tempfile
 from functools import partial
 from pathlib import Path
 
@@ -16,9 +16,9 @@ from fastcore.script import call_parse
 from torch import nn
 
 from .callback import ChannelsLast, error_rate
-from .data import ImageDataLoaders, get_image_files
+from .data import ImageDataLoaders, check_sizes, get_image_files
 from .external import URLs, untar_data
-from .layers import SigmoidRange
+from .layers import SigmoidRange, layer_sizes
 from .learner import Learner, register_builder
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms
@@ -36,7 +36,9 @@ class AdaptiveConcatPool2d(nn.Module):
 
 def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
-    ftrs = [nf * 2 if concat_pool else nf] + ([512] if lin_ftrs is None else list(lin_ftrs)) + [n_out]  # []: one linear layer
+    check_sizes(n_out=n_out)
+    if not (isinstance(ps, numbers.Real) and 0 <= ps <= 1): raise ValueError(f"ps is the dropout of the head's last layer, from 0 to 1, not {ps!r}.")
+    ftrs = [nf * 2 if concat_pool else nf] + ([512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')) + [n_out]  # []: one linear layer
     drops = [ps / 2] * (len(ftrs) - 2) + [ps]
     layers = [AdaptiveConcatPool2d() if concat_pool else nn.AdaptiveAvgPool2d(1), nn.Flatten()]
     for i, (ni, no, p) in enumerate(zip(ftrs[:-1], ftrs[1:], drops)):
@@ -147,6 +149,7 @@ class ClassificationInterpretation:
 
     def top_losses(self, k:int=9) -> tuple:
         "The `k` largest losses and their indices in the data loader's dataset."
+        check_sizes(k=k)
         return self.losses.topk(min(k, len(self.losses)))
 
     def plot_top_losses(self, k:int=9, ncols:int=3):
@@ -173,6 +176,9 @@ def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
     with torch.enable_grad():
         act = body(xb).detach().requires_grad_()  # (1, nf, h', w')
         out = head(act)  # (1, n_out)
+        if cls is not None and not (isinstance(cls, numbers.Integral) and 0 <= cls < out.shape[1]):
+            raise ValueError(f"cls is a class index from 0 to {out.shape[1] - 1}, like learn.dls.vocab.index('{learn.dls.vocab[0]}'), "
+                             f"not {cls!r}.")
         cls = int(out.argmax()) if cls is None else cls
         out[0, cls].backward()
     w = act.grad.mean(dim=(2, 3), keepdim=True)  # (1, nf, 1, 1): how much each channel helps the class
