@@ -326,9 +326,11 @@ def fine_tune(self:Learner,
 def lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
             show_plot:bool=True, suggest_funcs=(valley,)):
     "Sweep the learning rate exponentially, plot loss against it, return the suggestions of `suggest_funcs`."
+    _number(start_lr, 'start_lr', '1e-7'); _number(end_lr, 'end_lr', '10')
     if not 0 < start_lr < end_lr: raise ValueError(f"lr_find sweeps up from start_lr to end_lr, so it needs 0 < start_lr < end_lr, "
                                                    f"not start_lr={start_lr}, end_lr={end_lr}.")
-    if num_it < 3: raise ValueError(f"lr_find needs num_it of at least 3 batches (default 100) to draw a curve, not {num_it}.")
+    if not (isinstance(num_it, numbers.Integral) and num_it >= 3):
+        raise ValueError(f"lr_find needs a whole number num_it of at least 3 batches (default 100) to draw a curve, not {num_it!r}.")
     n_epoch = num_it // len(self.dls.train) + 1
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)
     if self.opt is None: self.create_opt()
