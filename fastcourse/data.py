@@ -55,7 +55,12 @@ def get_image_files(path, recurse:bool=True, folders=None) -> list[Path]:
 # %% ../nbs/01_data_loading.ipynb #49f33a6c
 class RegexLabeller:
     "Label an item with the first group of regular expression `pat` applied to it."
-    def __init__(self, pat:str, match:bool=False): self.pat, self.match = re.compile(pat), match
+    def __init__(self, pat:str, match:bool=False):
+        try: self.pat, self.match = re.compile(pat), match
+        except re.error as e: raise ValueError(f"{pat!r} is not a regular expression: {e}.") from None
+        if self.pat.groups < 1:
+            raise ValueError(f"The pattern {pat!r} has no group: put the part that is the label in parentheses, "
+                             "like r'^(.+)_\\d+\\.jpg$'.")
     def __call__(self, o) -> str:
         m = (self.pat.match if self.match else self.pat.search)(str(o))
         if m is None: raise ValueError(f"RegexLabeller: pattern {self.pat.pattern!r} does not match {str(o)!r}.")
@@ -169,6 +174,9 @@ class Datasets:
         self.kinds = tuple(kinds or [None] * len(self.tfms))
         self.splits = splits if splits is not None else (list(range(len(self.items))), [])
         self.item_tfms = sorted(listify(item_tfms), key=lambda t: getattr(t, 'order', 0))
+        for f in [f for pipe in self.tfms for f in pipe] + self.item_tfms:
+            if not callable(f): raise TypeError(f"Pipelines and item_tfms hold functions and transforms (like parent_label, Resize(224)), "
+                                                f"not {f!r}.")
         for pipe in self.tfms:  # set up vocabularies and the like on the training items only
             for i, f in enumerate(pipe):
                 if hasattr(f, 'setup'): f.setup([self.run(pipe[:i], self.items[j]) for j in self.splits[0]])
@@ -243,6 +251,9 @@ class DataLoader:
     "Batches of `dataset` on `device`, passed through `batch_tfms` there."
     def __init__(self, dataset, bs:int=64, shuffle:bool=False, drop_last:bool=False, num_workers:int|None=None,
                  device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None):
+        check_sizes(bs=bs)
+        for t in listify(batch_tfms):
+            if not callable(t): raise TypeError(f"batch_tfms holds transforms (like aug_transforms(size=224)), not {t!r}.")
         self.dataset, self.bs, self.shuffle = dataset, bs, shuffle
         self.device = torch.device(device) if device is not None else default_device()
         self.kinds = kinds or getattr(getattr(dataset, 'dsets', None), 'kinds', ())
@@ -504,6 +515,9 @@ class ImageDataLoaders(DataLoaders):
     @classmethod
     def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
         "Labels from `label_func(file_name)`."
+        if not callable(label_func):
+            raise TypeError(f"label_func is a function from a file name to its label, like `lambda name: name[0].isupper()`, "
+                            f"not {label_func!r}.")
         db = DataBlock((ImageBlock, CategoryBlock), get_y=using_attr(label_func, 'name'), splitter=RandomSplitter(valid_pct, seed),
                        item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(fnames, path=path, **kwargs)

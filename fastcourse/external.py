@@ -200,6 +200,8 @@ def untar_data(
     base=None, # cache root, overriding `FASTCOURSE_HOME`
 ) -> Path:
     "Download `url` (from the mirror when `FASTCOURSE_MIRROR` is set), verify, extract once; return the dataset folder."
+    if not isinstance(url, str):
+        raise TypeError(f"untar_data takes an archive's URL as a string, usually one of URLs (like URLs.PETS), not {url!r}.")
     fname = url_fname(url)
     ext = next((e for e in _exts if fname.endswith(e)), None)
     if ext is None: raise ValueError(f"untar_data needs the URL of a {'/'.join(_exts)} archive, got {url!r}.")

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/transforms.html.md"""
 
 # %% ../nbs/01b_transforms.ipynb #7236d7b7
 from __future__ import annotations
-import math, os
+import math, numbers, os
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,18 @@ def load_mask(fn) -> Tensor:
 IMAGE_KINDS = ('image', 'mask')
 
 def _pair(size) -> tuple[int, int]:
-    return (size, size) if isinstance(size, int) else tuple(size)
+    "`size` as (height, width): one whole number of pixels for a square, or a pair of them; a clear error otherwise."
+    hw = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) else ()
+    if len(hw) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in hw):
+        raise ValueError(f"A size is a whole number of pixels, at least 1, or a pair (height, width) of them, like 224 or (224, 160), "
+                         f"not {size!r}.")
+    return int(hw[0]), int(hw[1])
+
+def _share(name:str, v, lo_open:bool=False) -> float:
+    "`v` if it is a fraction from 0 (excluded if `lo_open`) to 1; a clear error naming argument `name` otherwise."
+    if not (isinstance(v, numbers.Real) and (0 < v if lo_open else 0 <= v) and v <= 1):
+        raise ValueError(f"{name} is a fraction, {'above' if lo_open else 'from'} 0 and at most 1, not {v!r}.")
+    return v
 
 class ItemTransform:
     "Base class: transform every image-like part of a sample with parameters drawn once per sample."
@@ -111,7 +122,7 @@ class RandomResizedCrop(ItemTransform):
                  size, # output size, an int or `(h, w)`
                  min_scale:float=0.08, # smallest fraction of the image area to keep
                  ratio:tuple=(3/4, 4/3)): # range of aspect-ratio changes
-        self.size, self.min_scale, self.ratio = _pair(size), min_scale, ratio
+        self.size, self.min_scale, self.ratio = _pair(size), _share('min_scale', min_scale, lo_open=True), ratio
 
     def before_call(self, x, split_idx):
         H, W = x.shape[-2:]
@@ -175,6 +186,7 @@ class AffineAug(BatchTransform):
     def __init__(self, size=None, min_scale:float=1., do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.,
                  min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
         self.size = None if size is None else _pair(size)
+        _share('min_scale', min_scale, lo_open=True); _share('p_affine', p_affine)
         self.min_scale, self.do_flip, self.flip_vert, self.max_rotate = min_scale, do_flip, flip_vert, max_rotate
         self.min_zoom, self.max_zoom, self.max_warp, self.p_affine, self.pad_mode = min_zoom, max_zoom, max_warp, p_affine, pad_mode
 
@@ -226,7 +238,10 @@ class AffineAug(BatchTransform):
 class Lighting(BatchTransform):
     "Random brightness and contrast changes of up to `max_lighting`, each image with probability `p`."
     order = 40
-    def __init__(self, max_lighting:float=0.2, p:float=0.75): self.max_lighting, self.p = max_lighting, p
+    def __init__(self, max_lighting:float=0.2, p:float=0.75):
+        if not (isinstance(max_lighting, numbers.Real) and 0 <= max_lighting < 1):
+            raise ValueError(f"max_lighting is a fraction from 0 up to (not including) 1, not {max_lighting!r}.")
+        self.max_lighting, self.p = max_lighting, _share('p_lighting', p)
     def encodes(self, x, kind, split_idx):
         if split_idx or kind != 'image' or self.max_lighting == 0: return x
         bs, m, dev = x.shape[0], self.max_lighting, x.device
