@@ -37,8 +37,10 @@ class AdaptiveConcatPool2d(nn.Module):
 def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
     check_sizes(n_out=n_out)
-    if not (isinstance(ps, numbers.Real) and 0 <= ps <= 1): raise ValueError(f"ps is the dropout of the head's last layer, from 0 to 1, not {ps!r}.")
-    ftrs = [nf * 2 if concat_pool else nf] + ([512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')) + [n_out]  # []: one linear layer
+    if not (isinstance(ps, numbers.Real) and 0 <= ps <= 1):
+        raise ValueError(f"ps is the dropout of the head's last layer, from 0 to 1, not {ps!r}.")
+    hidden = [512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')  # []: one linear layer, as in fastai
+    ftrs = [nf * 2 if concat_pool else nf] + hidden + [n_out]
     drops = [ps / 2] * (len(ftrs) - 2) + [ps]
     layers = [AdaptiveConcatPool2d() if concat_pool else nn.AdaptiveAvgPool2d(1), nn.Flatten()]
     for i, (ni, no, p) in enumerate(zip(ftrs[:-1], ftrs[1:], drops)):
