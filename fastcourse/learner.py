@@ -27,7 +27,7 @@ from .optim import Adam, set_hyper
 
 # %% auto #0
 __all__ = ['MSELossFlat', 'trainable_params', 'Learner', 'synthetic_dls', 'loss_activation', 'atomic_save', 'safe_load',
-           'register_builder', 'register_loader', 'load_learner']
+           'check_weights', 'register_builder', 'register_loader', 'load_learner']
 
 # %% ../nbs/02a_learner.ipynb #86346c79
 class MSELossFlat(nn.MSELoss):
@@ -495,22 +495,41 @@ def safe_load(fname, what:str='file'):
         raise ValueError(f"Refusing to load {fname}: it is not a plain {what} (tensors and values only), "
                          f"or it is damaged. Nothing in it was executed. ({type(e).__name__}: {str(e)[:200]})") from None
 
+def check_weights(model:nn.Module, state:dict, what:str='The saved weights'):
+    "Raise a ValueError naming the differences unless every tensor of `state` fits `model` (same names, same shapes)."
+    own = model.state_dict()
+    diffs = ([f'{k} is not in the file' for k in own if k not in state] + [f'{k} is not in this model' for k in state if k not in own] +
+             [f'{k} is {tuple(state[k].shape)} in the file, {tuple(own[k].shape)} here' for k in own
+              if k in state and getattr(state[k], 'shape', None) != own[k].shape])
+    if diffs: raise ValueError(f"{what} does not fit this model ({len(diffs)} difference{'s' * (len(diffs) > 1)}: {'; '.join(diffs[:3])}"
+                               f"{'; ...' if len(diffs) > 3 else ''}). Nothing was loaded.")
+
+def _model_file(learn:Learner, name) -> Path:
+    if not (isinstance(name, (str, os.PathLike)) and str(name).strip()):
+        raise ValueError(f"A saved model needs a name, like learn.save('stage-1'), not {name!r}.")
+    return learn.path/learn.model_dir/f'{name}.pth'
+
 @patch
 def save(self:Learner, name:str, with_opt:bool=True) -> Path:
     "Save weights (and optimiser state) to `path/model_dir/name.pth`, atomically."
+    fname = _model_file(self, name)
     state = {'model': self.model.state_dict()}
     if with_opt and self.opt is not None: state['opt'] = self.opt.state_dict()
-    return atomic_save(state, self.path/self.model_dir/f'{name}.pth')
+    return atomic_save(state, fname)
 
 @patch
 def load(self:Learner, name:str, with_opt:bool=True):
-    "Load weights (and optimiser state) saved by `save`."
-    state = safe_load(self.path/self.model_dir/f'{name}.pth', 'saved model')
+    "Load weights (and optimiser state) saved by `save`: all of them, or, with an error, none."
+    state = safe_load(_model_file(self, name), 'saved model')
     if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
-    self.model.load_state_dict(state['model'])
+    check_weights(self.model, state['model'], f'{name}.pth')
     if with_opt and 'opt' in state:
         if self.opt is None: self.create_opt()
-        self.opt.load_state_dict(state['opt'])
+        try: self.opt.load_state_dict(state['opt'])  # torch checks the groups before it changes anything
+        except ValueError as e:
+            raise ValueError(f"The optimiser state in {name}.pth does not fit this learner's parameter groups ({e}). Nothing was "
+                             "loaded: load the weights alone with with_opt=False.") from None
+    self.model.load_state_dict(state['model'])
     return self
 
 # %% ../nbs/02a_learner.ipynb #11ef6ccd
@@ -558,6 +577,7 @@ def load_learner(fname, cpu:bool=True) -> Learner:
         raise ValueError(f"{fname} is not a fastcourse export (made by Learner.export).")
     spec = cfg['model']
     model = _lookup(_builders, spec['builder'], 'model builder')(**spec['kwargs'])
+    check_weights(model, obj['state_dict'], str(fname))
     model.load_state_dict(obj['state_dict'])
     loader = _lookup(_loaders, cfg['data'].get('kind', 'image'), 'kind of data')
     dls = loader(cfg['data'], device='cpu' if cpu else None, path=Path(fname).parent)

@@ -273,6 +273,9 @@ def _rows(items) -> pd.DataFrame:
     "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
     if isinstance(items, pd.DataFrame): return items
     if isinstance(items, (pd.Series, dict)): items = [items]
+    if any(isinstance(r, pd.DataFrame) for r in items):
+        raise TypeError("A list of rows holds Series or dicts, not DataFrames. predict takes one row; for a DataFrame of rows, use "
+                        "learn.get_preds(dl=learn.dls.test_dl(df)).")
     return pd.DataFrame([dict(r) for r in items])
 
 class TabularDataLoaders(DataLoaders):

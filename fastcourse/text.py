@@ -17,7 +17,7 @@ from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_languag
 from .callback import Callback, Metric, accuracy
 from .data import check_sizes
 from .layers import layer_sizes
-from .learner import Learner, atomic_save, register_builder, safe_load
+from .learner import Learner, atomic_save, check_weights, register_builder, safe_load
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
 
 # %% auto #0
@@ -98,8 +98,8 @@ class TextLearner(Learner):
             raise ValueError(f"The encoder {name!r} was trained with another vocabulary ({len(state.get('vocab') or [])} tokens; these loaders "
                              f"have {len(self.dls.text_vocab)}): its embeddings would belong to the wrong words. Build the classifier's "
                              "loaders with text_vocab=dls_lm.text_vocab.")
-        try: self._encoder().load_state_dict(state['encoder'])
-        except RuntimeError as e: raise ValueError(f"The encoder {name!r} does not fit this model (another config?): {str(e)[:300]}") from None
+        check_weights(self._encoder(), state['encoder'], f'The encoder {name!r} (from another config?)')
+        self._encoder().load_state_dict(state['encoder'])
         return self
     def load_pretrained(self, wgts_fname, vocab_fname):
         "Start from fastai-format AWD-LSTM weights (`.pth`) and their vocabulary (`.pkl`), matched to this learner's tokens; then freeze."
