@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 
 # %% ../nbs/02d_callbacks.ipynb #13d1efdc
 from __future__ import annotations
-import copy, ctypes, difflib, math, os, threading, time
+import copy, ctypes, difflib, math, numbers, os, threading, time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -293,7 +293,7 @@ class GradientClip(Callback):
     "Clip the gradient norm of all parameters to `max_norm`."
     order = 20
     def __init__(self, max_norm:float=1.):
-        if not (isinstance(max_norm, (int, float)) and 0 < max_norm < math.inf):  # torch takes a negative one, and reverses the gradients
+        if not (isinstance(max_norm, numbers.Real) and 0 < max_norm < math.inf):  # torch takes a negative one, and reverses the gradients
             raise ValueError(f"max_norm is the largest gradient norm to allow, a number above 0 (like 1.0), not {max_norm!r}.")
         self.max_norm = max_norm
     def after_backward(self): nn.utils.clip_grad_norm_(self.model.parameters(), self.max_norm)

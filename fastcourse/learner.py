@@ -22,6 +22,7 @@ from .callback import (
     ProgressCallback, Recorder, TrainEvalCallback, check_callback, combine_scheds, hold_cpu_memory, norm_types, release_cpu_memory,
     sched_cos, to_channels_last, trim_cpu_memory, valley)
 from .data import DataLoader, DataLoaders, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
+from .transforms import check_fraction
 from .data import show_results as show_image_results
 from .optim import Adam, set_hyper
 
@@ -279,8 +280,7 @@ def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
     check_sizes(0, n_epoch=n_epoch); _check_wd(wd)
     _number(div, 'div (the first learning rate is lr_max/div)', '25', positive=True)
     _number(div_final, 'div_final (the last learning rate is lr_max/div_final)', '1e5', positive=True)
-    if not (isinstance(pct_start, numbers.Real) and 0 <= pct_start <= 1):
-        raise ValueError(f"pct_start is the share of training spent warming up, from 0 to 1, not {pct_start!r}.")
+    check_fraction('pct_start (the share of training spent warming up)', pct_start)
     if not (isinstance(moms, (list, tuple)) and len(moms) == 3 and all(isinstance(m, numbers.Real) for m in moms)):
         raise ValueError(f"moms is the momentum at the start, middle and end of the cycle: three numbers like (0.95, 0.85, 0.95), "
                          f"not {moms!r}.")

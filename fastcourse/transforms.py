@@ -18,9 +18,9 @@ from torch import Tensor
 from torchvision.io import ImageReadMode, decode_image
 
 # %% auto #0
-__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'TFMS', 'load_image', 'load_mask', 'ItemTransform', 'Resize', 'RandomResizedCrop',
-           'BatchTransform', 'IntToFloat', 'Normalize', 'AffineAug', 'Lighting', 'aug_transforms', 'tfm_to_dict',
-           'tfm_from_dict']
+__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'TFMS', 'load_image', 'load_mask', 'check_fraction', 'ItemTransform', 'Resize',
+           'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize', 'AffineAug', 'Lighting', 'aug_transforms',
+           'tfm_to_dict', 'tfm_from_dict']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -61,10 +61,10 @@ def _pair(size) -> tuple[int, int]:
                          f"not {size!r}.")
     return int(hw[0]), int(hw[1])
 
-def _share(name:str, v, lo_open:bool=False) -> float:
-    "`v` if it is a fraction from 0 (excluded if `lo_open`) to 1; a clear error naming argument `name` otherwise."
+def check_fraction(name:str, v, lo_open:bool=False) -> float:
+    "`v` if it is a number from 0 (excluded if `lo_open`) to 1, such as a probability; a ValueError naming argument `name` otherwise."
     if not (isinstance(v, numbers.Real) and (0 < v if lo_open else 0 <= v) and v <= 1):
-        raise ValueError(f"{name} is a fraction, {'above' if lo_open else 'from'} 0 and at most 1, not {v!r}.")
+        raise ValueError(f"{name} must be a fraction from 0 to 1{' (0 excluded)' if lo_open else ''}, not {v!r}.")
     return v
 
 class ItemTransform:
@@ -122,7 +122,7 @@ class RandomResizedCrop(ItemTransform):
                  size, # output size, an int or `(h, w)`
                  min_scale:float=0.08, # smallest fraction of the image area to keep
                  ratio:tuple=(3/4, 4/3)): # range of aspect-ratio changes
-        self.size, self.min_scale, self.ratio = _pair(size), _share('min_scale', min_scale, lo_open=True), ratio
+        self.size, self.min_scale, self.ratio = _pair(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
 
     def before_call(self, x, split_idx):
         H, W = x.shape[-2:]
@@ -186,7 +186,7 @@ class AffineAug(BatchTransform):
     def __init__(self, size=None, min_scale:float=1., do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.,
                  min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
         self.size = None if size is None else _pair(size)
-        _share('min_scale', min_scale, lo_open=True); _share('p_affine', p_affine)
+        check_fraction('min_scale', min_scale, lo_open=True); check_fraction('p_affine', p_affine)
         self.min_scale, self.do_flip, self.flip_vert, self.max_rotate = min_scale, do_flip, flip_vert, max_rotate
         self.min_zoom, self.max_zoom, self.max_warp, self.p_affine, self.pad_mode = min_zoom, max_zoom, max_warp, p_affine, pad_mode
 
@@ -241,7 +241,7 @@ class Lighting(BatchTransform):
     def __init__(self, max_lighting:float=0.2, p:float=0.75):
         if not (isinstance(max_lighting, numbers.Real) and 0 <= max_lighting < 1):
             raise ValueError(f"max_lighting is a fraction from 0 up to (not including) 1, not {max_lighting!r}.")
-        self.max_lighting, self.p = max_lighting, _share('p_lighting', p)
+        self.max_lighting, self.p = max_lighting, check_fraction('p_lighting', p)
     def encodes(self, x, kind, split_idx):
         if split_idx or kind != 'image' or self.max_lighting == 0: return x
         bs, m, dev = x.shape[0], self.max_lighting, x.device

@@ -21,7 +21,7 @@ from .external import URLs, untar_data
 from .layers import SigmoidRange, layer_sizes
 from .learner import Learner, register_builder
 from .models import arch_spec
-from .transforms import Normalize, Resize, aug_transforms
+from .transforms import Normalize, Resize, aug_transforms, check_fraction
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'arch_learner', 'vision_learner',
@@ -37,8 +37,7 @@ class AdaptiveConcatPool2d(nn.Module):
 def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
     check_sizes(n_out=n_out)
-    if not (isinstance(ps, numbers.Real) and 0 <= ps <= 1):
-        raise ValueError(f"ps is the dropout of the head's last layer, from 0 to 1, not {ps!r}.")
+    check_fraction("ps (the dropout of the head's last layer)", ps)
     hidden = [512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')  # []: one linear layer, as in fastai
     ftrs = [nf * 2 if concat_pool else nf] + hidden + [n_out]
     drops = [ps / 2] * (len(ftrs) - 2) + [ps]
