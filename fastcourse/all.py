@@ -8,6 +8,8 @@ from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .callback import *  # noqa: F403
 from .learner import *  # noqa: F403
+from .training import *  # noqa: F403
+from .inference import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
 from .segmentation import *  # noqa: F403

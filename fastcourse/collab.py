@@ -16,7 +16,8 @@ from torch import nn
 
 from .data import RandomSplitter, RegressionBlock, check_sizes
 from .layers import Embedding, layer_sizes, sigmoid_range
-from .learner import Learner, register_builder
+from .inference import register_builder
+from .learner import Learner
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
 from .tabular_data import Categorify, TabularDataLoaders, TabularPandas, check_df

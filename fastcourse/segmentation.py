@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import DataBlock, DataLoaders, ImageBlock, MaskBlock, RandomSplitter, check_sizes
-from .learner import Learner, register_builder
+from .inference import register_builder
+from .learner import Learner
 from .models import arch_spec
 from .vision import arch_learner
 

@@ -13,7 +13,8 @@ from torch import nn
 
 from .data import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, layer_sizes
-from .learner import Learner, register_builder
+from .inference import register_builder
+from .learner import Learner
 from .tabular_data import TabularDataLoaders
 
 # %% auto #0

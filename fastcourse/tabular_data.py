@@ -15,7 +15,7 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 
 from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
-from .learner import register_loader
+from .inference import register_loader
 from .transforms import Normalize
 
 # %% auto #0

@@ -17,7 +17,8 @@ from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_languag
 from .callback import Callback, Metric, accuracy
 from .data import check_sizes
 from .layers import layer_sizes
-from .learner import Learner, atomic_save, check_weights, register_builder, safe_load
+from .inference import atomic_save, check_weights, register_builder, safe_load
+from .learner import Learner
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
 
 # %% auto #0

@@ -15,7 +15,7 @@ import torch
 from fastcore.meta import delegates
 
 from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
-from .learner import register_loader
+from .inference import register_loader
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',

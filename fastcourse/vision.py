@@ -19,7 +19,8 @@ from .callback import ChannelsLast, error_rate
 from .data import ImageDataLoaders, check_sizes, get_image_files
 from .external import URLs, untar_data
 from .layers import SigmoidRange, layer_sizes
-from .learner import Learner, register_builder
+from .inference import register_builder
+from .learner import Learner
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms, check_fraction
 
