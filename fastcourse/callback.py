@@ -151,7 +151,11 @@ class Recorder(Callback):
         self.iters.append(len(self.losses))
     def final(self, name:str):
         "Last recorded value of `name` (e.g. 'valid_loss', 'error_rate')."
-        return self.values[-1][self.metric_names.index(name)]
+        names = getattr(self, 'metric_names', None)
+        if names is None: raise ValueError("Nothing is recorded yet: the recorder fills in during learn.fit.")
+        if name not in names: raise ValueError(f"The recorder has no {name!r}; it records {names}.")
+        if not self.values: raise ValueError("The last fit recorded no epoch: it ran for 0 epochs (fine_tune(0) ends with one).")
+        return self.values[-1][names.index(name)]
 
     def plot_loss(self, skip_start:int=5, with_valid:bool=True):
         "Plot the smoothed training loss per batch and the validation loss per epoch."
