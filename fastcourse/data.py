@@ -305,10 +305,14 @@ class DataLoaders:
     def one_batch(self): return self.train.one_batch()
     def test_dl(self, items, bs:int|None=None) -> DataLoader:
         "A loader of new `items` through the inputs' pipelines and the validation-time transforms."
+        if not isinstance(self.train.dataset, DatasetSplit):
+            raise TypeError(f"test_dl runs new items through the pipelines of a fastcourse Datasets (ImageDataLoaders, a DataBlock, "
+                            f"DataLoaders.from_dsets), and these loaders read a {type(self.train.dataset).__name__}: make a DataLoader "
+                            f"of the new items and pass it to learn.get_preds(dl=...).")
         ds = self.train.dataset.dsets
         n = ds.n_inp
         test = Datasets(items, ds.tfms[:n], kinds=ds.kinds[:n], item_tfms=ds.item_tfms, n_inp=n)
-        dl = DataLoader(DatasetSplit(test, range(len(test)), 1), bs or self.train.bs, num_workers=0, device=self.device,
+        dl = DataLoader(DatasetSplit(test, range(len(test)), 1), self.train.bs if bs is None else bs, num_workers=0, device=self.device,
                         kinds=ds.kinds[:n], decoders=ds.decoders()[:n])
         dl.batch_tfms = self.train.batch_tfms
         return dl

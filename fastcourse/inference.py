@@ -129,6 +129,8 @@ def atomic_save(obj, fname):
 
 def safe_load(fname, what:str='file'):
     "Load a file written by `torch.save` without running any code in it; clear errors otherwise."
+    if not isinstance(fname, (str, os.PathLike)):
+        raise TypeError(f"Give the {what}'s path (a str or Path), not an object of type {type(fname).__name__}.")
     fname = Path(fname)
     if not fname.is_file(): raise FileNotFoundError(f"No {what} at {fname}.")
     try: return torch.load(fname, map_location='cpu', weights_only=True)

@@ -329,7 +329,7 @@ class TabularDataLoaders(DataLoaders):
 
     def test_dl(self, items, bs:int|None=None) -> TabDataLoader:
         "A loader of new rows (a DataFrame, a row, or a list of rows), preprocessed like the training rows."
-        return TabDataLoader(self.to, *self.to.process(_rows(items)), bs=bs or self.train.bs, device=self.device)
+        return TabDataLoader(self.to, *self.to.process(_rows(items)), bs=self.train.bs if bs is None else bs, device=self.device)
 
     def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, decoded back to their original values."

@@ -273,8 +273,9 @@ class TextDataLoaders(DataLoaders):
     def test_dl(self, texts, bs:int|None=None) -> TextClasDataLoader:
         "A loader of new texts (a list of strings), tokenised and numericalised like the training texts."
         if isinstance(texts, str): texts = [texts]
+        bs = self.loaders[0].bs if bs is None else bs
         return TextClasDataLoader([self.num(t) for t in tokenize_texts(texts)], None, self.num, self.vocab,
-                                  bs=bs or self.loaders[0].bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=list(texts))
+                                  bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=list(texts))
 
     def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, as tokens."
