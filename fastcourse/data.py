@@ -369,6 +369,7 @@ def show_mask(m, ax=None, alpha:float=1.):
 
 def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None):
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
+    check_sizes(max_n=max_n, ncols=ncols)
     b = dl.decode_batch(b if b is not None else dl.one_batch())
     n = min(max_n, len(b[0]))
     nrows = -(-n // ncols)
@@ -391,6 +392,7 @@ def _mask(ax, img, m, title):
 
 def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None):
     "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
+    check_sizes(max_n=max_n, ncols=ncols)
     if not dl.kinds or dl.kinds[0] != 'image':
         raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
     n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)

@@ -79,6 +79,10 @@ def lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, 
                                                    f"not start_lr={start_lr}, end_lr={end_lr}.")
     if not (isinstance(num_it, numbers.Integral) and num_it >= 3):
         raise ValueError(f"lr_find needs a whole number num_it of at least 3 batches (default 100) to draw a curve, not {num_it!r}.")
+    suggest_funcs = listify(suggest_funcs)
+    if not all(callable(f) for f in suggest_funcs):
+        raise TypeError(f"suggest_funcs holds rules like valley, minimum, steep and slide (from fastcourse.callback), "
+                        f"not {suggest_funcs!r}.")
     n_epoch = num_it // len(self.dls.train) + 1
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)
     if self.opt is None: self.create_opt()
