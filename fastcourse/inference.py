@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 
 # %% ../nbs/02f_inference.ipynb #5f0b4959
 from __future__ import annotations
-import copy, numbers, os, tempfile
+import copy, os, tempfile
 from pathlib import Path
 
 import torch
@@ -15,9 +15,10 @@ from torch import nn
 
 from .callback import (ChannelsLast, CPUMemoryCache, hold_cpu_memory, release_cpu_memory, to_channels_last,
                                  trim_cpu_memory)
-from .data import DataLoader, DatasetSplit, InferenceDataLoaders, inference_config
+from .data import DataLoader, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
 from .data import show_results as show_image_results
 from .learner import Learner, MSELossFlat
+from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'register_builder', 'register_loader', 'load_learner']
@@ -30,7 +31,7 @@ def loss_activation(loss_func):
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
     return lambda x: x
 
-def _loader(learn:Learner, ds_idx:int, dl):
+def _pick_dl(learn:Learner, ds_idx:int, dl):
     "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]`."
     if dl is None: return learn.dls[ds_idx]
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
@@ -40,7 +41,7 @@ def _loader(learn:Learner, ds_idx:int, dl):
 @patch
 def get_preds(self:Learner, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
     "Predictions (after the loss's activation) and targets on `dl` or `dls[ds_idx]`; the per-item losses too if `with_loss`."
-    dl = _loader(self, ds_idx, dl)
+    dl = _pick_dl(self, ds_idx, dl)
     act = act or loss_activation(self.loss_func)
     device = getattr(dl, 'device', None) or 'cpu'
     self.model.to(device).eval()
@@ -82,7 +83,7 @@ def show_results(self:Learner,
                  ncols:int=3, # images per row
                  figsize=None): # of the whole figure (images)
     "The first `max_n` items of a batch of `dl` with targets and the model's predictions: a figure for images, a DataFrame for tables."
-    dl = _loader(self, ds_idx, dl)
+    dl = _pick_dl(self, ds_idx, dl)
     b = dl.one_batch()
     preds = self.get_preds(dl=_Batches(dl, [b]))[0]
     own = getattr(dl, 'show_results', None)  # loaders that show themselves (tables)
@@ -109,11 +110,9 @@ def tta(self:Learner,
         beta:float|None=0.25, # weight of the plain prediction in the blend; None: return both, unblended
         use_max:bool=False): # the largest probability over all passes, instead of the blend
     "Predictions from `n` augmented passes, averaged and blended with the plain prediction: (preds, targets)."
-    if not (isinstance(n, numbers.Integral) and n >= 1):
-        raise ValueError(f"tta needs a whole number of augmented passes, at least one, not n={n!r}.")
-    if beta is not None and not (isinstance(beta, numbers.Real) and 0 <= beta <= 1):
-        raise ValueError(f"beta is the plain prediction's weight, between 0 and 1, not {beta!r}.")
-    dl = _loader(self, ds_idx, dl)
+    check_sizes(n=n)
+    if beta is not None: check_fraction("beta (the plain prediction's weight)", beta)
+    dl = _pick_dl(self, ds_idx, dl)
     aug = _augmented(dl)
     first = self.get_preds(dl=aug)[0]
     if first.ndim > 2: raise ValueError("tta averages predictions made on randomly cropped, flipped and warped images; predictions "
