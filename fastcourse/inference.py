@@ -8,6 +8,7 @@ Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 from __future__ import annotations
 import copy, os, tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from fastcore.basics import patch
@@ -17,11 +18,17 @@ from .callback import (ChannelsLast, CPUMemoryCache, hold_cpu_memory, release_cp
                                  trim_cpu_memory)
 from .data import DataLoader, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
 from .data import show_results as show_image_results
-from .learner import Learner, MSELossFlat
+from .layers import MSELossFlat
 from .transforms import check_fraction
+if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for InferenceMixin
 
 # %% auto #0
-__all__ = ['loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'register_builder', 'register_loader', 'load_learner']
+__all__ = ['InferenceMixin', 'loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'register_builder',
+           'register_loader', 'load_learner']
+
+# %% ../nbs/02f_inference.ipynb #7a26bede
+class InferenceMixin:
+    "What `Learner`, which inherits it, does with a trained model: predictions, TTA, saving and export."
 
 # %% ../nbs/02f_inference.ipynb #2407cf58
 def loss_activation(loss_func):
@@ -31,7 +38,7 @@ def loss_activation(loss_func):
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
     return lambda x: x
 
-def _pick_dl(learn:Learner, ds_idx:int, dl):
+def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
     "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]`."
     if dl is None: return learn.dls[ds_idx]
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
@@ -39,7 +46,7 @@ def _pick_dl(learn:Learner, ds_idx:int, dl):
     return dl
 
 @patch
-def get_preds(self:Learner, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
+def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
     "Predictions (after the loss's activation) and targets on `dl` or `dls[ds_idx]`; the per-item losses too if `with_loss`."
     dl = _pick_dl(self, ds_idx, dl)
     act = act or loss_activation(self.loss_func)
@@ -76,7 +83,7 @@ class _Batches:
     def __iter__(self): return iter(self.batches)
 
 @patch
-def show_results(self:Learner,
+def show_results(self:InferenceMixin,
                  ds_idx:int=1, # which loader of `dls` (1: the validation set)
                  dl=None, # or any loader, e.g. `dls.test_dl(files)`
                  max_n:int=9, # how many items to show
@@ -103,7 +110,7 @@ def _augmented(dl) -> DataLoader:
     return aug
 
 @patch
-def tta(self:Learner,
+def tta(self:InferenceMixin,
         ds_idx:int=1, # which loader of `dls` (1: the validation set)
         dl=None, # or any loader over a `Datasets`, e.g. `dls.test_dl(files)`
         n:int=4, # number of augmented passes
@@ -155,13 +162,13 @@ def check_weights(model:nn.Module, state:dict, what:str='The saved weights'):
     if diffs: raise ValueError(f"{what} does not fit this model ({len(diffs)} difference{'s' * (len(diffs) > 1)}: {'; '.join(diffs[:3])}"
                                f"{'; ...' if len(diffs) > 3 else ''}). Nothing was loaded.")
 
-def _model_file(learn:Learner, name) -> Path:
+def _model_file(learn:InferenceMixin, name) -> Path:
     if not (isinstance(name, (str, os.PathLike)) and str(name).strip()):
         raise ValueError(f"A saved model needs a name, like learn.save('stage-1'), not {name!r}.")
     return learn.path/learn.model_dir/f'{name}.pth'
 
 @patch
-def save(self:Learner, name:str, with_opt:bool=True) -> Path:
+def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
     "Save weights (and optimiser state) to `path/model_dir/name.pth`, atomically."
     fname = _model_file(self, name)
     state = {'model': self.model.state_dict()}
@@ -169,7 +176,7 @@ def save(self:Learner, name:str, with_opt:bool=True) -> Path:
     return atomic_save(state, fname)
 
 @patch
-def load(self:Learner, name:str, with_opt:bool=True):
+def load(self:InferenceMixin, name:str, with_opt:bool=True):
     "Load weights (and optimiser state) saved by `save`: all of them, or, with an error, none."
     state = safe_load(_model_file(self, name), 'saved model')
     if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
@@ -206,7 +213,7 @@ _class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
 _losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss)}
 
 @patch
-def export(self:Learner, fname='export.pkl') -> Path:
+def export(self:InferenceMixin, fname='export.pkl') -> Path:
     "Save weights plus a plain-data recipe for the model and input pipeline to `path/fname`, for `load_learner`."
     spec = getattr(self, 'model_spec', None)
     if spec is None: raise ValueError("This learner's model was not built by a fastcourse factory (e.g. vision_learner), so it cannot be "
@@ -222,6 +229,7 @@ def export(self:Learner, fname='export.pkl') -> Path:
 
 def load_learner(fname, cpu:bool=True) -> Learner:
     "Load a learner saved by `Learner.export`, for prediction; refuses anything else without executing it."
+    from fastcourse.learner import Learner  # here, not at the top: learner imports this module, for InferenceMixin
     obj = safe_load(fname, 'exported learner')
     cfg = obj.get('config') if isinstance(obj, dict) else None
     if not isinstance(cfg, dict) or cfg.get('format') != 'fastcourse-export-1' or 'state_dict' not in obj:
@@ -237,7 +245,7 @@ def load_learner(fname, cpu:bool=True) -> Learner:
     return learn
 
 @patch
-def predict(self:Learner, item):
+def predict(self:InferenceMixin, item):
     "Predict one item (an image file, a table row): (label, index, probabilities) for classes, (value, tensor, tensor) for numbers."
     pred = self.get_preds(dl=self.dls.test_dl([item]))[0][0]
     vocab = getattr(self.dls, 'vocab', None)

@@ -1,4 +1,4 @@
-"""A sigmoid squashed into a range, embeddings with a small initialisation, and the linear-batchnorm-dropout block.
+"""A sigmoid squashed into a range, small-initialised embeddings, linear-batchnorm-dropout, and a mean squared error that never broadcasts.
 
 Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
@@ -14,7 +14,7 @@ from torch import nn
 from .data import check_sizes
 
 # %% auto #0
-__all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes']
+__all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -60,3 +60,12 @@ def layer_sizes(sizes, name:str='layers') -> list:
     sizes = list(sizes)
     check_sizes(**{f'{name}[{i}]': n for i, n in enumerate(sizes)})
     return sizes
+
+# %% ../nbs/02c_layers.ipynb #7a0ad3d6
+class MSELossFlat(nn.MSELoss):
+    "Mean squared error between predictions and targets holding the same number of values, whatever their shapes."
+    def forward(self, pred, targ):
+        if pred.numel() != targ.numel():
+            raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
+                             "hold different numbers of values.")
+        return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
-import math, numbers, re, signal, threading, warnings
+import numbers, re, signal, threading, warnings
 from pathlib import Path
 
 import torch
@@ -18,54 +18,21 @@ from .callback import (
     CancelValidateException, CPUMemoryCache, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback,
     check_callback, norm_types)
 from .data import DataLoader, DataLoaders, check_sizes
+from .inference import InferenceMixin
+from .layers import MSELossFlat
 from .optim import Adam, set_hyper
+from .training import TrainingMixin, check_wd, resolve_lr
 
 # %% auto #0
-__all__ = ['MSELossFlat', 'trainable_params', 'Learner', 'synthetic_dls']
-
-# %% ../nbs/02a_learner.ipynb #86346c79
-class MSELossFlat(nn.MSELoss):
-    "Mean squared error between predictions and targets holding the same number of values, whatever their shapes."
-    def forward(self, pred, targ):
-        if pred.numel() != targ.numel():
-            raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
-                             "hold different numbers of values.")
-        return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
+__all__ = ['trainable_params', 'Learner', 'synthetic_dls']
 
 # %% ../nbs/02a_learner.ipynb #0117fb18
-def _number(v, what:str, like:str, positive:bool=False) -> float:
-    "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
-    try: f = None if isinstance(v, (str, bytes)) else float(v)
-    except (TypeError, ValueError): f = None
-    if f is None or not math.isfinite(f) or f < 0 or (positive and f == 0):
-        raise ValueError(f"{what} is a finite number, {'above 0' if positive else '0 or more'} (like {like}), not {v!r}.")
-    return f
-
-def _lr_value(v) -> float:
-    "`v` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
-    return _number(v, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')
-
-def _check_wd(wd):
-    "Weight decay is None (the optimiser's default) or a finite number, 0 or more: a negative one would grow the weights."
-    if wd is not None: _number(wd, 'Weight decay (wd)', '1e-2')
-
-def _resolve_lr(lr, n_groups):
-    "A float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before), or `slice(lo, hi)` (geometric)."
-    if isinstance(lr, (list, tuple)): return [_lr_value(l) for l in lr]
-    if not isinstance(lr, slice): return [_lr_value(lr)] * n_groups
-    lo, hi = None if lr.start is None else _lr_value(lr.start), _lr_value(lr.stop)
-    if lo is None: return [hi / 10] * (n_groups - 1) + [hi]
-    if not (lo > 0 and hi > 0): raise ValueError(f"slice(lo, hi) spaces the learning rates geometrically, so lo and hi must both be "
-                                                 f"more than 0, not {lr}.")
-    if n_groups == 1: return [hi]
-    return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
-
 def trainable_params(m:nn.Module) -> list:
     "One parameter group with every parameter of `m`."
     return [list(m.parameters())]
 
 # %% ../nbs/02a_learner.ipynb #5d71b350
-class Learner:
+class Learner(TrainingMixin, InferenceMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
                  dls, # `DataLoaders` with `train` and `valid`
@@ -82,7 +49,7 @@ class Learner:
                  train_bn:bool=True, # keep batchnorm layers trainable in frozen groups
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
-        _check_wd(wd)
+        check_wd(wd)
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
         self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
@@ -215,10 +182,10 @@ class Learner:
 
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
-        check_sizes(0, n_epoch=n_epoch); _check_wd(wd)
+        check_sizes(0, n_epoch=n_epoch); check_wd(wd)
         cbs = [cb() if isinstance(cb, type) else cb for cb in listify(cbs)]
         if reset_opt or self.opt is None: self.create_opt()
-        set_hyper(self.opt, 'lr', _resolve_lr(self.lr if lr is None else lr, self._n_groups))
+        set_hyper(self.opt, 'lr', resolve_lr(self.lr if lr is None else lr, self._n_groups))
         if wd is not None: set_hyper(self.opt, 'wd', wd)
         self.n_epoch = n_epoch
         self.add_cbs(cbs)  # after the checks above, so that bad arguments leave no callback of this fit behind
@@ -266,6 +233,3 @@ def synthetic_dls(n:int=256, bs:int=32, a:float=3., b:float=2., seed:int=0):
     trn, val = torch.utils.data.random_split(ds, [n - n // 5, n // 5], generator=g)
     mk = lambda d, sh: DataLoader(d, bs, shuffle=sh, num_workers=0, device='cpu', kinds=(None, None), decoders=[None, None])
     return DataLoaders(mk(trn, True), mk(val, False))
-
-# %% ../nbs/02a_learner.ipynb #806e6b51
-from . import inference, training  # noqa: E402, F401  (they add their methods to Learner)

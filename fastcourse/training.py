@@ -1,4 +1,4 @@
-"""The methods every chapter trains with, added to chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `to_fp16` and `to_bf16`.
+"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `to_bf16`...
 
 Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
 # %% ../nbs/02e_training.ipynb #af947a08
 from __future__ import annotations
-import numbers, warnings
+import math, numbers, warnings
 from collections import namedtuple
 
 import matplotlib.pyplot as plt
@@ -16,16 +16,47 @@ from fastcore.basics import listify, patch
 
 from .callback import LRFinder, MixedPrecision, ParamScheduler, combine_scheds, sched_cos, valley
 from .data import check_sizes
-from .learner import Learner, _check_wd, _lr_value, _number, _resolve_lr
 from .transforms import check_fraction
 
 # %% auto #0
-__all__ = []
+__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'resolve_lr']
+
+# %% ../nbs/02e_training.ipynb #39bd2027
+class TrainingMixin:
+    "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune`, `lr_find` and mixed precision."
+
+# %% ../nbs/02e_training.ipynb #527401c9
+def _number(v, what:str, like:str, positive:bool=False) -> float:
+    "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
+    try: f = None if isinstance(v, (str, bytes)) else float(v)
+    except (TypeError, ValueError): f = None
+    if f is None or not math.isfinite(f) or f < 0 or (positive and f == 0):
+        raise ValueError(f"{what} is a finite number, {'above 0' if positive else '0 or more'} (like {like}), not {v!r}.")
+    return f
+
+def check_lr(lr) -> float:
+    "`lr` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
+    return _number(lr, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')
+
+def check_wd(wd):
+    "Weight decay is None (the optimiser's default) or a finite number, 0 or more: a negative one would grow the weights."
+    if wd is not None: _number(wd, 'Weight decay (wd)', '1e-2')
+
+def resolve_lr(lr, n_groups:int) -> list:
+    "One rate per group from a float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before) or `slice(lo, hi)`."
+    if isinstance(lr, (list, tuple)): return [check_lr(l) for l in lr]
+    if not isinstance(lr, slice): return [check_lr(lr)] * n_groups
+    lo, hi = None if lr.start is None else check_lr(lr.start), check_lr(lr.stop)
+    if lo is None: return [hi / 10] * (n_groups - 1) + [hi]
+    if not (lo > 0 and hi > 0): raise ValueError(f"slice(lo, hi) spaces the learning rates geometrically, so lo and hi must both be "
+                                                 f"more than 0, not {lr}.")
+    if n_groups == 1: return [hi]
+    return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
 
 # %% ../nbs/02e_training.ipynb #9cffe3ac
 def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
     "A clear error for settings that make no one-cycle schedule, before anything changes."
-    check_sizes(0, n_epoch=n_epoch); _check_wd(wd)
+    check_sizes(0, n_epoch=n_epoch); check_wd(wd)
     _number(div, 'div (the first learning rate is lr_max/div)', '25', positive=True)
     _number(div_final, 'div_final (the last learning rate is lr_max/div_final)', '1e5', positive=True)
     check_fraction('pct_start (the share of training spent warming up)', pct_start)
@@ -34,19 +65,20 @@ def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
                          f"not {moms!r}.")
 
 @patch
-def fit_one_cycle(self:Learner, n_epoch:int, lr_max=None, div:float=25., div_final:float=1e5, pct_start:float=0.25,
+def fit_one_cycle(self:TrainingMixin, n_epoch:int, lr_max=None, div:float=25., div_final:float=1e5, pct_start:float=0.25,
                   wd:float|None=None, moms:tuple|None=None, cbs=None, reset_opt:bool=False):
     "Train `n_epoch` epochs with the one-cycle schedule peaking at `lr_max` (a float or a `slice`)."
     m = self.moms if moms is None else moms
     _check_one_cycle(n_epoch, div, div_final, pct_start, m, wd)
     if self.opt is None or reset_opt: self.create_opt()
-    lrs = _resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
+    lrs = resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
     two = lambda a, b, c: combine_scheds([pct_start, 1 - pct_start], [sched_cos(a, b), sched_cos(b, c)])
     scheds = {'lr': [two(l / div, l, l / div_final) for l in lrs], 'mom': [two(*m)] * len(lrs)}
     return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler(scheds), *listify(cbs)])
 
+# %% ../nbs/02e_training.ipynb #0f0b671a
 @patch
-def fine_tune(self:Learner,
+def fine_tune(self:TrainingMixin,
               epochs:int, # epochs of the whole model, unfrozen
               base_lr:float=2e-3, # peak rate of the frozen stage; the unfrozen one peaks at base_lr/2 for the head
               freeze_epochs:int=1, # epochs of the head alone, the body frozen
@@ -60,7 +92,7 @@ def fine_tune(self:Learner,
               reset_opt:bool=False): # a new optimiser for each stage
     "Train the new head with the body frozen for `freeze_epochs`, then everything with discriminative rates for `epochs`."
     check_sizes(0, epochs=epochs, freeze_epochs=freeze_epochs)  # everything is checked before the body is frozen
-    _lr_value(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
+    check_lr(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
     _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
     kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
     self.freeze()
@@ -71,7 +103,7 @@ def fine_tune(self:Learner,
 
 # %% ../nbs/02e_training.ipynb #38c337d5
 @patch
-def lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
+def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
             show_plot:bool=True, suggest_funcs=(valley,)):
     "Sweep the learning rate exponentially, plot loss against it, return the suggestions of `suggest_funcs`."
     _number(start_lr, 'start_lr', '1e-7'); _number(end_lr, 'end_lr', '10')
@@ -111,12 +143,12 @@ class _without:
 
 # %% ../nbs/02e_training.ipynb #eef8eb86
 @patch
-def to_fp16(self:Learner):
+def to_fp16(self:TrainingMixin):
     "Train in float16 mixed precision (CUDA only; a no-op with a warning elsewhere)."
     return _mp(self, torch.float16)
 
 @patch
-def to_bf16(self:Learner):
+def to_bf16(self:TrainingMixin):
     "Train in bfloat16 mixed precision (CUDA only; a no-op with a warning elsewhere)."
     return _mp(self, torch.bfloat16)
 
@@ -128,7 +160,7 @@ def _mp(learn, dtype):
     return learn.add_cb(MixedPrecision(dtype))
 
 @patch
-def to_fp32(self:Learner):
+def to_fp32(self:TrainingMixin):
     "Back to full precision."
     if hasattr(self, 'mixed_precision'): self.remove_cb(self.mixed_precision)
     return self
