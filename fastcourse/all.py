@@ -3,6 +3,7 @@
 from .course import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
+from .data_core import *  # noqa: F403
 from .data import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403

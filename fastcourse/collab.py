@@ -14,7 +14,8 @@ import torch
 from fastcore.meta import delegates
 from torch import nn
 
-from .data import RandomSplitter, RegressionBlock, check_sizes
+from .data import RandomSplitter, RegressionBlock
+from .data_core import check_sizes
 from .layers import Embedding, layer_sizes, sigmoid_range
 from .inference import register_builder
 from .learner import Learner

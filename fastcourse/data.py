@@ -6,26 +6,21 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
-import numbers, os, re, sys
+import os, re
 from functools import partial
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib.colors import ListedColormap
 import pandas as pd
 import torch
 from fastcore.basics import listify
-from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
-from .transforms import IntToFloat, load_image, load_mask, tfm_from_dict, tfm_to_dict
+from .data_core import Categorize, DataLoaders, Datasets, func_name
+from .transforms import load_image, load_mask
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
-           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'Categorize',
-           'ItemError', 'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers', 'check_sizes',
-           'DataLoader', 'DataLoaders', 'inference_config', 'InferenceDataLoaders', 'show_mask', 'show_batch',
-           'show_results', 'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock',
-           'ImageDataLoaders']
+           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'ImageBlock',
+           'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -135,292 +130,6 @@ def ColSplitter(col:str='is_valid'):
     "Put table rows whose column `col` is true in the validation set."
     return FuncSplitter(lambda row: row[col])
 
-# %% ../nbs/01_data_loading.ipynb #f64aa387
-class Categorize:
-    "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
-    def __init__(self, vocab=None): self.vocab = None if vocab is None else list(vocab)
-    def setup(self, labels):
-        if self.vocab is None: self.vocab = sorted(set(labels))
-        self.o2i = {v: i for i, v in enumerate(self.vocab)}
-    def __call__(self, o) -> int:
-        try: return self.o2i[o]
-        except KeyError: raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: "
-                                          "it never appears in the training set. Fix the labels or pass `vocab`.") from None
-    def decode(self, i) -> str: return self.vocab[int(i)]
-
-class ItemError(ValueError):
-    "A function in a data pipeline failed on one item."
-
-def _fname(f): return getattr(f, '__qualname__', None) or type(f).__name__
-
-def _short(o, n:int=120) -> str:
-    "repr of `o`, cut to `n` characters: an item in an error message can be a whole tensor."
-    r = repr(o)
-    return r if len(r) <= n else r[:n] + '...'
-
-# %% ../nbs/01_data_loading.ipynb #bbfc0431
-class Datasets:
-    "Items, one pipeline of functions per output (`x`, `y`, ...), a train/valid split and item transforms."
-    def __init__(self,
-                 items, # the items: file names, table rows, ...
-                 tfms:list, # one list of functions per output, applied in order
-                 splits:tuple|None=None, # (train indices, valid indices); all training when None
-                 kinds:tuple|None=None, # kind of each output: 'image', 'mask', 'category' or None
-                 item_tfms:list|None=None, # transforms of whole samples, e.g. `Resize`
-                 n_inp:int=1): # how many outputs are model inputs (the rest are targets)
-        self.items, self.n_inp = list(items), n_inp
-        if not self.items: raise ValueError("No items: the item list is empty. Check the path and `get_items` (wrong folder? no files with these extensions?).")
-        self.tfms = [list(p) if isinstance(p, (list, tuple)) else [p] for p in tfms]
-        self.kinds = tuple(kinds or [None] * len(self.tfms))
-        self.splits = splits if splits is not None else (list(range(len(self.items))), [])
-        self.item_tfms = sorted(listify(item_tfms), key=lambda t: getattr(t, 'order', 0))
-        for f in [f for pipe in self.tfms for f in pipe] + self.item_tfms:
-            if not callable(f): raise TypeError(f"Pipelines and item_tfms hold functions and transforms (like parent_label, Resize(224)), "
-                                                f"not {f!r}.")
-        for pipe in self.tfms:  # set up vocabularies and the like on the training items only
-            for i, f in enumerate(pipe):
-                if hasattr(f, 'setup'): f.setup([self.run(pipe[:i], self.items[j]) for j in self.splits[0]])
-        self.train, self.valid = (DatasetSplit(self, s, i) for i, s in enumerate(self.splits))
-
-    def run(self, pipe, item):
-        "Apply the functions of `pipe` to `item`, naming the item and the function if one fails."
-        x = item
-        for f in pipe:
-            try: x = f(x)
-            except ItemError: raise
-            except Exception as e: raise ItemError(f"{_fname(f)} failed on item {_short(item)}: {type(e).__name__}: {e}") from e
-        return x
-
-    def sample(self, i:int, split_idx:int=0) -> tuple:
-        "Item `i` through every pipeline, then through the item transforms."
-        item = self.items[i]
-        s = tuple(torch.as_tensor(self.run(p, item)) if k else self.run(p, item) for p, k in zip(self.tfms, self.kinds))
-        for t in self.item_tfms: s = t(s, self.kinds, split_idx)
-        return s
-
-    def decoders(self) -> list:
-        "For each output, the last function of its pipeline that can `decode` (or None)."
-        return [next((f for f in reversed(p) if hasattr(f, 'decode')), None) for p in self.tfms]
-
-    @property
-    def vocab(self): return next((f.vocab for f in reversed(self.tfms[-1]) if hasattr(f, 'vocab')), None)
-    def __len__(self): return len(self.items)
-    def __repr__(self): return f'Datasets: {len(self.train)} train, {len(self.valid)} valid, kinds {self.kinds}'
-
-class DatasetSplit(torch.utils.data.Dataset):
-    "The training (`split_idx=0`) or validation (1) part of a `Datasets`."
-    def __init__(self, dsets:Datasets, idxs, split_idx:int): self.dsets, self.idxs, self.split_idx = dsets, list(idxs), split_idx
-    def __len__(self): return len(self.idxs)
-    def __getitem__(self, i): return self.dsets.sample(self.idxs[i], self.split_idx)
-    @property
-    def items(self): return [self.dsets.items[i] for i in self.idxs]
-
-# %% ../nbs/01_data_loading.ipynb #be65784f
-def default_device() -> torch.device:
-    "The GPU when there is one (CUDA, then Apple's MPS), else the CPU."
-    if torch.cuda.is_available(): return torch.device('cuda')
-    if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
-    return torch.device('cpu')
-
-def default_num_workers() -> int:
-    "Worker processes for loading: up to 8 on Linux (forked, so notebook functions work), 0 elsewhere."
-    if not sys.platform.startswith('linux'): return 0
-    return min(8, len(os.sched_getaffinity(0)))
-
-# %% ../nbs/01_data_loading.ipynb #adedff06
-def _ignore_sigint(worker_id):
-    "Workers leave Ctrl-C to the main process, which stops training cleanly (see `Learner`)."
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-def check_sizes(least:int=1, /, **sizes):
-    "Each of `sizes` (a batch size `bs`, a sequence length, a layer's width) must be a whole number of at least `least`."
-    for k, v in sizes.items():
-        if not (isinstance(v, numbers.Integral) and v >= least):
-            raise ValueError(f"{k} must be a whole number of at least {least}, not {v!r}.")
-
-def _collate(samples:list):
-    "torch's default collation, with an error that says what to do when the items of a batch differ in size."
-    try: return default_collate(samples)
-    except RuntimeError as e:
-        if 'equal size' not in str(e): raise
-        raise ValueError(f"The items of a batch must all have one size to be stacked, but got {str(e).split('but got ')[-1]}. Give "
-                         "the data an item transform that makes them one size, e.g. item_tfms=Resize(224) for images.") from None
-
-class DataLoader:
-    "Batches of `dataset` on `device`, passed through `batch_tfms` there."
-    def __init__(self, dataset, bs:int=64, shuffle:bool=False, drop_last:bool=False, num_workers:int|None=None,
-                 device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None):
-        check_sizes(bs=bs)
-        for t in listify(batch_tfms):
-            if not callable(t): raise TypeError(f"batch_tfms holds transforms (like aug_transforms(size=224)), not {t!r}.")
-        self.dataset, self.bs, self.shuffle = dataset, bs, shuffle
-        self.device = torch.device(device) if device is not None else default_device()
-        self.kinds = kinds or getattr(getattr(dataset, 'dsets', None), 'kinds', ())
-        self.decoders = decoders if decoders is not None else getattr(getattr(dataset, 'dsets', None), 'decoders', list)()
-        self.split_idx = getattr(dataset, 'split_idx', 0)
-        self.n_inp = getattr(getattr(dataset, 'dsets', None), 'n_inp', 1)
-        nw = default_num_workers() if num_workers is None else num_workers
-        kw = dict(multiprocessing_context='fork', persistent_workers=True) if nw > 0 and sys.platform.startswith('linux') else {}
-        if nw > 0: kw['worker_init_fn'] = _ignore_sigint
-        self._dl = TorchDataLoader(dataset, batch_size=bs, shuffle=shuffle, drop_last=drop_last, num_workers=nw,
-                                   collate_fn=_collate, pin_memory=self.device.type == 'cuda', **kw)
-        self.batch_tfms = sorted([IntToFloat(), *listify(batch_tfms)], key=lambda t: t.order)
-
-    def __len__(self): return len(self._dl)
-    def __iter__(self):
-        for b in self._dl:
-            b = tuple(o.to(self.device, non_blocking=True) if isinstance(o, torch.Tensor) else o for o in b)
-            for t in self.batch_tfms: b = t(b, self.kinds, self.split_idx)
-            yield b
-
-    def one_batch(self) -> tuple:
-        "The first batch."
-        return next(iter(self))
-    def add_tfms(self, tfms):
-        "Add batch transforms (kept sorted by `order`)."
-        self.batch_tfms = sorted([*self.batch_tfms, *tfms], key=lambda t: t.order)
-    def decode_batch(self, b:tuple) -> tuple:
-        "Undo the batch transforms (e.g. normalisation) so a batch can be shown."
-        for t in reversed(self.batch_tfms): b = t.decode(b, self.kinds)
-        return b
-
-# %% ../nbs/01_data_loading.ipynb #0b3757a4
-class DataLoaders:
-    "A training and a validation `DataLoader`, plus the dataset's `path`."
-    def __init__(self, *loaders, path='.'): self.loaders, self.path = list(loaders), Path(path)
-    def __getitem__(self, i):
-        if isinstance(i, slice): return self.loaders[i]
-        if not (isinstance(i, numbers.Integral) and -len(self.loaders) <= i < len(self.loaders)):
-            raise IndexError(f"There is no loader {i!r}: these DataLoaders hold {len(self.loaders)} (0: training, 1: validation). For new "
-                             "items, make a loader with dls.test_dl(items) and pass it as dl=.")
-        return self.loaders[i]
-    train, valid = property(lambda self: self.loaders[0]), property(lambda self: self.loaders[1])
-    @property
-    def device(self): return self.train.device
-    @property
-    def vocab(self): return getattr(getattr(self.train.dataset, 'dsets', None), 'vocab', None)
-    @property
-    def c(self): return len(self.vocab) if self.vocab is not None else None
-    def one_batch(self): return self.train.one_batch()
-    def test_dl(self, items, bs:int|None=None) -> DataLoader:
-        "A loader of new `items` through the inputs' pipelines and the validation-time transforms."
-        if not isinstance(self.train.dataset, DatasetSplit):
-            raise TypeError(f"test_dl runs new items through the pipelines of a fastcourse Datasets (ImageDataLoaders, a DataBlock, "
-                            f"DataLoaders.from_dsets), and these loaders read a {type(self.train.dataset).__name__}: make a DataLoader "
-                            f"of the new items and pass it to learn.get_preds(dl=...).")
-        ds = self.train.dataset.dsets
-        n = ds.n_inp
-        test = Datasets(items, ds.tfms[:n], kinds=ds.kinds[:n], item_tfms=ds.item_tfms, n_inp=n)
-        dl = DataLoader(DatasetSplit(test, range(len(test)), 1), self.train.bs if bs is None else bs, num_workers=0, device=self.device,
-                        kinds=ds.kinds[:n], decoders=ds.decoders()[:n])
-        dl.batch_tfms = self.train.batch_tfms
-        return dl
-    def add_tfms(self, tfms):
-        "Add batch transforms to every loader."
-        for dl in self.loaders: dl.add_tfms(tfms)
-    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0):
-        "Draw up to `max_n` samples of a batch with their labels."
-        return show_batch(self[ds_idx], max_n, ncols, figsize)
-
-    @classmethod
-    def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):
-        "Training and validation loaders for `dsets` (the training one shuffled, dropping a last incomplete batch)."
-        kw = dict(num_workers=num_workers, device=device, batch_tfms=batch_tfms)
-        trn = DataLoader(dsets.train, bs, shuffle=shuffle, drop_last=shuffle and len(dsets.train) > bs, **kw)
-        return cls(trn, DataLoader(dsets.valid, bs, **kw), path=path)
-
-# %% ../nbs/01_data_loading.ipynb #3305a04e
-_readers = {'image': load_image}
-
-def inference_config(dls:DataLoaders) -> dict:
-    "Plain-data description of how `dls` prepares inputs at validation time, plus its vocabulary."
-    ds = dls.train.dataset.dsets
-    if ds.n_inp != 1 or ds.kinds[0] not in _readers: raise TypeError(f"Only single image inputs can be exported, not {ds.kinds[:ds.n_inp]}.")
-    vocab = ds.vocab
-    return {'kinds': list(ds.kinds), 'vocab': None if vocab is None else [v.item() if hasattr(v, 'item') else v for v in vocab],
-            'item_tfms': [tfm_to_dict(t) for t in ds.item_tfms],
-            'batch_tfms': [tfm_to_dict(t) for t in dls.train.batch_tfms if type(t).__name__ != 'IntToFloat']}
-
-class InferenceDataLoaders:
-    "Prepares new inputs like validation inputs, from an `inference_config`; what a loaded learner predicts with."
-    def __init__(self, cfg:dict, device=None, path='.'):
-        self.kinds, self.vocab, self.path = tuple(cfg['kinds']), cfg['vocab'], Path(path)
-        self.device = torch.device(device) if device is not None else default_device()
-        self.item_tfms = [tfm_from_dict(d) for d in cfg['item_tfms']]
-        self.batch_tfms = [tfm_from_dict(d) for d in cfg['batch_tfms']]
-    @property
-    def c(self): return None if self.vocab is None else len(self.vocab)
-    def test_dl(self, items, bs:int=64) -> DataLoader:
-        "A loader of new `items` (image files) with the validation-time transforms."
-        ds = Datasets(items, [[_readers[self.kinds[0]]]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
-        return DataLoader(DatasetSplit(ds, range(len(ds)), 1), bs, num_workers=0, device=self.device, batch_tfms=self.batch_tfms,
-                          kinds=self.kinds[:1], decoders=[None])
-
-# %% ../nbs/01_data_loading.ipynb #20695cef
-_mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
-
-def show_mask(m, ax=None, alpha:float=1.):
-    "Draw the class indices of mask `m` `(h, w)`, each class in its own colour (the same in every figure)."
-    if ax is None: _, ax = plt.subplots()
-    ax.imshow(torch.as_tensor(m).cpu().numpy(), cmap=_mask_colors, alpha=alpha, interpolation='nearest', vmin=0, vmax=39)
-    ax.axis('off')
-    return ax
-
-def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None):
-    "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
-    check_sizes(max_n=max_n, ncols=ncols)
-    b = dl.decode_batch(b if b is not None else dl.one_batch())
-    n = min(max_n, len(b[0]))
-    nrows = -(-n // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
-    for i, ax in enumerate(axs.flat):
-        ax.axis('off')
-        if i >= n: continue
-        titles = []
-        for o, k, dec in zip(b, dl.kinds, dl.decoders):
-            if k == 'image': ax.imshow(o[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy())
-            elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
-            else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item()))
-        ax.set_title(' / '.join(titles), fontsize=10)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/01_data_loading.ipynb #113a30c0
-def _mask(ax, img, m, title):
-    ax.imshow(img); show_mask(m, ax, alpha=0.5); ax.set_title(title, fontsize=10)
-
-def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None):
-    "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
-    check_sizes(max_n=max_n, ncols=ncols)
-    if not dl.kinds or dl.kinds[0] != 'image':
-        raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
-    n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
-    imgs = [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in d[0][:max_n]]
-    ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, None)
-    if kind == 'mask':
-        fig, axs = plt.subplots(len(imgs), 2, figsize=figsize or (6, 2.4 * len(imgs)), squeeze=False)
-        for i, img in enumerate(imgs):
-            _mask(axs[i, 0], img, ys[i], 'actual'); _mask(axs[i, 1], img, preds[i].argmax(0), 'predicted')
-        fig.tight_layout()
-        return fig
-    dec = dl.decoders[n_inp] if len(dl.decoders) > n_inp else None
-    nrows = -(-len(imgs) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
-    for ax in axs.flat: ax.axis('off')
-    for i, (ax, img) in enumerate(zip(axs.flat, imgs)):
-        ax.imshow(img)
-        if kind == 'category':
-            p = int(preds[i].argmax())
-            right = ys is None or p == int(ys[i])
-            title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
-        else:  # numbers: show up to four of them
-            fmt = lambda t: ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())
-            title, right = fmt(preds[i]) + ('' if ys is None else f' / {fmt(ys[i])}'), True
-        ax.set_title(title, fontsize=10, color='green' if right else 'red')
-    fig.tight_layout()
-    return fig
-
 # %% ../nbs/01_data_loading.ipynb #239eaf14
 class ImageBlock:
     "Input or target that is an image file, read as a `uint8` RGB tensor."
@@ -504,7 +213,7 @@ class DataBlock:
             print(f"\n{type(b).__name__}:")
             for f in pipe:
                 x = dsets.run([f], x)
-                print(f"  {_fname(f):<28} -> {_describe(x)}")
+                print(f"  {func_name(f):<28} -> {_describe(x)}")
         s = dsets.train[0]
         print(f"\nafter item_tfms {self.item_tfms}: {', '.join(_describe(o) for o in s)}")
         b = DataLoaders.from_dsets(dsets, bs, num_workers=0, batch_tfms=self.batch_tfms).one_batch()

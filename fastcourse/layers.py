@@ -11,7 +11,7 @@ import numbers
 import torch
 from torch import nn
 
-from .data import check_sizes
+from .data_core import check_sizes
 
 # %% auto #0
 __all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat']

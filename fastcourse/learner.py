@@ -17,7 +17,7 @@ from .callback import (
     AvgMetric, Callback, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException, CancelTrainException,
     CancelValidateException, CPUMemoryCache, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback,
     check_callback, norm_types)
-from .data import DataLoader, DataLoaders, check_sizes
+from .data_core import DataLoader, DataLoaders, check_sizes
 from .inference import InferenceMixin
 from .layers import MSELossFlat
 from .optim import Adam, set_hyper

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import DataBlock, DataLoaders, ImageBlock, MaskBlock, RandomSplitter, check_sizes
+from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
+from .data_core import DataLoaders, check_sizes
 from .inference import register_builder
 from .learner import Learner
 from .models import arch_spec

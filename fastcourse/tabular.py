@@ -11,7 +11,7 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 from torch import nn
 
-from .data import check_sizes
+from .data_core import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, layer_sizes
 from .inference import register_builder
 from .learner import Learner

@@ -14,7 +14,8 @@ import torch
 from fastcore.basics import listify
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
+from .data import RandomSplitter, read_table
+from .data_core import DataLoaders, check_sizes, default_device
 from .inference import register_loader
 from .transforms import Normalize
 

@@ -14,7 +14,8 @@ import pandas as pd
 import torch
 from fastcore.meta import delegates
 
-from .data import DataLoaders, RandomSplitter, check_sizes, default_device, read_table
+from .data import RandomSplitter, read_table
+from .data_core import DataLoaders, check_sizes, default_device
 from .inference import register_loader
 
 # %% auto #0

@@ -15,7 +15,7 @@ import torch
 from fastcore.basics import listify, patch
 
 from .callback import LRFinder, MixedPrecision, ParamScheduler, combine_scheds, sched_cos, valley
-from .data import check_sizes
+from .data_core import check_sizes
 from .transforms import check_fraction
 
 # %% auto #0

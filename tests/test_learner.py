@@ -32,7 +32,7 @@ def test_cpu_memory_cache_stops_page_faults_between_batches():
         import os, resource, statistics, torch, torchvision
         from torch import nn
         from fastcourse.callback import Callback, CPUMemoryCache, hold_cpu_memory, release_cpu_memory
-        from fastcourse.data import DataLoader, DataLoaders
+        from fastcourse.data_core import DataLoader, DataLoaders
         from fastcourse.learner import Learner
         if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
         class Faults(Callback):
@@ -83,7 +83,7 @@ def test_cpu_memory_cache_does_not_leave_its_memory_to_forked_workers():
         from torch import nn
         from fastcourse import callback
         from fastcourse.callback import Callback, CPUMemoryCache
-        from fastcourse.data import DataLoader, DataLoaders
+        from fastcourse.data_core import DataLoader, DataLoaders
         from fastcourse.learner import Learner
         if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
         def pss(pid): return sum(int(l.split()[1]) for l in open(f'/proc/{pid}/smaps_rollup') if l.startswith('Pss:')) / 1024
