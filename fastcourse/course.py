@@ -62,6 +62,9 @@ def doc_info(obj) -> dict:
     info = {'name': qual, 'module': mod, 'signature': _signature(o) if callable(o) else '',
             'summary': (inspect.getdoc(o) or '').strip().split('\n\n')[0], 'params': _params(o),
             'source_url': None, 'docs_url': None, 'taught_in': None}
+    if inspect.ismethod(obj):  # `learn.fine_tune` is Learner's, whichever class (a mixin) defines it
+        owner = obj.__self__ if inspect.isclass(obj.__self__) else type(obj.__self__)
+        info['name'] = f'{owner.__name__}.{obj.__name__}'
     if mod.split('.')[0] != 'fastcourse': return info
     idx = _modidx()
     cfg, key = idx.get('settings', {}), f'{mod}.{qual}'
