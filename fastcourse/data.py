@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
-import os, re
+import numbers, os, re
 from functools import partial
 from pathlib import Path
 
@@ -65,10 +65,15 @@ def parent_label(o) -> str:
     "Label an item with the name of its folder."
     return Path(o).parent.name
 
-def _using_attr(f, attr, o): return f(getattr(o, attr))
+class _UsingAttr:
+    "`f(item.attr)`, named `using_attr(f, 'attr')` in error messages."
+    def __init__(self, f, attr): self.f, self.attr, self.__qualname__ = f, attr, f"using_attr({func_name(f)}, {attr!r})"
+    def __call__(self, o): return self.f(getattr(o, self.attr))
+
 def using_attr(f, attr:str):
     "Apply `f` to attribute `attr` of the item (e.g. `using_attr(is_cat, 'name')`)."
-    return partial(_using_attr, f, attr)
+    if not callable(f): raise TypeError(f"using_attr applies a function to an attribute of each item, not {f!r}.")
+    return _UsingAttr(f, attr)
 
 class ColReader:
     "Read column `cols` of a table row, adding `pref`/`suff`, splitting on `label_delim` when given."
@@ -92,8 +97,8 @@ def read_table(csv) -> tuple:
 
 # %% ../nbs/01_data_loading.ipynb #6d1d354a
 def _check_pct(valid_pct):
-    if not 0 < valid_pct < 1:
-        raise ValueError(f"valid_pct must be between 0 and 1 (the fraction of items kept for validation, e.g. 0.2), got {valid_pct}.")
+    if not (isinstance(valid_pct, numbers.Real) and 0 < valid_pct < 1):
+        raise ValueError(f"valid_pct must be between 0 and 1 (the fraction of items kept for validation, e.g. 0.2), not {valid_pct!r}.")
 
 def _need_both(t, v, what):
     if not len(t) or not len(v): raise ValueError(f"{what} gave {len(t)} training and {len(v)} validation items; both need at least one.")
@@ -102,6 +107,8 @@ def _need_both(t, v, what):
 def RandomSplitter(valid_pct:float=0.2, seed:int|None=None):
     "Split items at random, `valid_pct` of them for validation; the same split every time for the same `seed`."
     _check_pct(valid_pct)
+    if not (seed is None or isinstance(seed, numbers.Integral)):
+        raise TypeError(f"seed is a whole number (the same seed gives the same split every time), or None for a new split, not {seed!r}.")
     def _inner(items):
         g = torch.Generator()
         if seed is None: g.seed()
@@ -177,7 +184,16 @@ class DataBlock:
                  item_tfms=None, # transforms of single samples on the CPU, e.g. `Resize(460)`
                  batch_tfms=None, # transforms of batches on the device, e.g. `aug_transforms()`
                 ):
+        if not isinstance(blocks, (list, tuple)):
+            raise TypeError(f"blocks is a tuple with one block per output, like (ImageBlock, CategoryBlock), not "
+                            f"{getattr(blocks, '__name__', None) or repr(blocks)}.")
         self.blocks = [b() if isinstance(b, type) else b for b in blocks]
+        for b in self.blocks:
+            if not (hasattr(b, 'kind') and hasattr(b, 'tfms')):
+                raise TypeError(f"{b!r} is not a block: use ImageBlock, CategoryBlock, MaskBlock(codes) or RegressionBlock.")
+        for name, f, like in (('get_items', get_items, 'get_image_files'), ('get_x', get_x, "ColReader('name')"),
+                              ('get_y', get_y, 'parent_label'), ('splitter', splitter, 'RandomSplitter(0.2)')):
+            if f is not None and not callable(f): raise TypeError(f"{name} is a function, like {like}, not {f!r}.")
         self.get_items, self.getters = get_items, [get_x, get_y]
         self.splitter = splitter or RandomSplitter(0.2)
         self.item_tfms, self.batch_tfms = listify(item_tfms), listify(batch_tfms)
@@ -256,6 +272,8 @@ class ImageDataLoaders(DataLoaders):
     def from_df(cls, df:pd.DataFrame, path='.', valid_pct:float=0.2, seed:int|None=None, fn_col=0, folder:str|None=None, suff:str='',
                 label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, **kwargs):
         "File names and labels from columns of `df`; split by `valid_col` or at random."
+        if not isinstance(df, pd.DataFrame): raise TypeError(f"from_df takes a pandas DataFrame, not a {type(df).__name__}: read the CSV "
+                                                             "file first, with pd.read_csv(...) or read_table(...).")
         cols = list(df.columns)
         fn_col, label_col = (cols[c] if isinstance(c, int) else c for c in (fn_col, label_col))
         missing = [c for c in (fn_col, label_col, valid_col) if c is not None and c not in cols]

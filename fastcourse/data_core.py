@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import numbers, os, sys
+import numbers, operator, os, sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,9 +18,9 @@ from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 from .transforms import IntToFloat, load_image, tfm_from_dict, tfm_to_dict
 
 # %% auto #0
-__all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'DatasetSplit', 'default_device', 'default_num_workers',
-           'check_sizes', 'DataLoader', 'DataLoaders', 'inference_config', 'InferenceDataLoaders', 'show_mask',
-           'show_batch', 'show_results']
+__all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_splits', 'DatasetSplit', 'default_device',
+           'default_num_workers', 'check_sizes', 'DataLoader', 'DataLoaders', 'inference_config',
+           'InferenceDataLoaders', 'show_mask', 'show_batch', 'show_results']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
@@ -57,12 +57,18 @@ class Datasets:
                  kinds:tuple|None=None, # kind of each output: 'image', 'mask', 'category' or None
                  item_tfms:list|None=None, # transforms of whole samples, e.g. `Resize`
                  n_inp:int=1): # how many outputs are model inputs (the rest are targets)
+        if isinstance(items, (str, os.PathLike)):
+            raise TypeError(f"items is a list (of files, table rows, ...), not the {type(items).__name__} {str(items)!r}: for one "
+                            "item pass [item]; for a folder, list its files first, e.g. get_image_files(path).")
         self.items, self.n_inp = list(items), n_inp
         if not self.items: raise ValueError("No items: the item list is empty. Check the path and `get_items` (wrong folder? no files with these extensions?).")
         self.tfms = [list(p) if isinstance(p, (list, tuple)) else [p] for p in tfms]
         self.kinds = tuple(kinds or [None] * len(self.tfms))
-        self.splits = splits if splits is not None else (list(range(len(self.items))), [])
+        self.splits = check_splits(splits, len(self.items)) if splits is not None else (list(range(len(self.items))), [])
         self.item_tfms = sorted(listify(item_tfms), key=lambda t: getattr(t, 'order', 0))
+        for t in self.item_tfms:
+            if isinstance(t, type): raise TypeError(f"item_tfms holds transforms, like {t.__name__}(224), not the class {t.__name__}: "
+                                                    "call it with its settings.")
         for f in [f for pipe in self.tfms for f in pipe] + self.item_tfms:
             if not callable(f): raise TypeError(f"Pipelines and item_tfms hold functions and transforms (like parent_label, Resize(224)), "
                                                 f"not {f!r}.")
@@ -95,6 +101,19 @@ class Datasets:
     def vocab(self): return next((f.vocab for f in reversed(self.tfms[-1]) if hasattr(f, 'vocab')), None)
     def __len__(self): return len(self.items)
     def __repr__(self): return f'Datasets: {len(self.train)} train, {len(self.valid)} valid, kinds {self.kinds}'
+
+def check_splits(splits, n:int) -> tuple:
+    "`splits` as (train, valid) lists of indices, after checking that each is an item's (0 to `n`-1) and that no item is in both."
+    try: t, v = ([operator.index(i) for i in s] for s in splits)
+    except (TypeError, ValueError):
+        raise TypeError(f"splits is a pair (train indices, valid indices) of whole numbers, like ([0, 1, 2], [3]), "
+                        f"not {_short(splits)}.") from None
+    out = [i for i in t + v if not 0 <= i < n]
+    if out: raise IndexError(f"The split names items {out[:3]}, but there are {n} (indices 0 to {n - 1}): check the splitter.")
+    both = sorted(set(t) & set(v))
+    if both: raise ValueError(f"The training and validation sets share items {both[:3]}{'...' if len(both) > 3 else ''} ({len(both)} in "
+                              "all): a validation set must be held out of training, or its scores mean nothing. Check the splitter.")
+    return t, v
 
 class DatasetSplit(torch.utils.data.Dataset):
     "The training (`split_idx=0`) or validation (1) part of a `Datasets`."
@@ -142,7 +161,9 @@ class DataLoader:
                  device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None):
         check_sizes(bs=bs)
         for t in listify(batch_tfms):
-            if not callable(t): raise TypeError(f"batch_tfms holds transforms (like aug_transforms(size=224)), not {t!r}.")
+            if not callable(t) or isinstance(t, type) or not hasattr(t, 'order'):  # e.g. batch_tfms=aug_transforms, not called
+                raise TypeError(f"batch_tfms holds batch transforms (like aug_transforms(size=224) or Normalize(mean, std)), not "
+                                f"{getattr(t, '__name__', None) or repr(t)}{': call it to make them' if callable(t) else ''}.")
         self.dataset, self.bs, self.shuffle = dataset, bs, shuffle
         self.device = torch.device(device) if device is not None else default_device()
         self.kinds = kinds or getattr(getattr(dataset, 'dsets', None), 'kinds', ())
@@ -215,6 +236,7 @@ class DataLoaders:
     @classmethod
     def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):
         "Training and validation loaders for `dsets` (the training one shuffled, dropping a last incomplete batch)."
+        check_sizes(bs=bs)  # before `len(dsets.train) > bs` compares it
         kw = dict(num_workers=num_workers, device=device, batch_tfms=batch_tfms)
         trn = DataLoader(dsets.train, bs, shuffle=shuffle, drop_last=shuffle and len(dsets.train) > bs, **kw)
         return cls(trn, DataLoader(dsets.valid, bs, **kw), path=path)

@@ -15,7 +15,7 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, default_device
+from .data_core import DataLoaders, check_sizes, check_splits, default_device
 from .inference import register_loader
 from .transforms import Normalize
 
@@ -142,7 +142,7 @@ class TabularPandas:
         if self.cat_names and not any(isinstance(p, Categorify) for p in self.procs):
             raise ValueError(f"Categorical columns {self.cat_names} need Categorify in procs to become codes.")
         self.with_cont, self.unknown = with_cont, unknown
-        self.splits = [list(s) for s in splits] if splits is not None else [list(range(len(df))), []]
+        self.splits = list(check_splits(splits, len(df))) if splits is not None else [list(range(len(df))), []]
         self.y_kind = _y_kind(y_block, df[self.y_names])
         self.input_names = self.cat_names + self.cont_names  # the columns new rows need (procs may add more, e.g. `age_na`)
         df = df[self.input_names + self.y_names].reset_index(drop=True)
