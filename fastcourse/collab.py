@@ -16,7 +16,7 @@ from torch import nn
 
 from .data import RandomSplitter, RegressionBlock
 from .data_core import check_sizes
-from .layers import Embedding, layer_sizes, sigmoid_range
+from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .inference import register_builder
 from .learner import Learner
 from .tabular import TabularModel, check_y_range, get_emb_sz
@@ -70,7 +70,7 @@ class EmbeddingDotBias(nn.Module):
         check_sizes(n_factors=n_factors)
         self.u_weight, self.i_weight = Embedding(n_users, n_factors), Embedding(n_items, n_factors)
         self.u_bias, self.i_bias = Embedding(n_users, 1), Embedding(n_items, 1)
-        self.y_range = None if y_range is None else tuple(y_range)
+        self.y_range = None if y_range is None else check_range(y_range)
     def forward(self, x):  # x: (bs, 2) user and item codes
         u, i = x[:, 0], x[:, 1]
         res = (self.u_weight(u) * self.i_weight(i)).sum(1) + self.u_bias(u)[:, 0] + self.i_bias(i)[:, 0]  # (bs,)

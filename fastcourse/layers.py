@@ -14,12 +14,20 @@ from torch import nn
 from .data_core import check_sizes
 
 # %% auto #0
-__all__ = ['sigmoid_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat']
+__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
     "Squash `x` into the open interval (`lo`, `hi`) with a sigmoid stretched and shifted to it."
     return torch.sigmoid(x) * (hi - lo) + lo
+
+def check_range(y_range, name:str='y_range') -> tuple:
+    "`y_range` as a pair of floats (lo, hi) with lo below hi; a clear error naming argument `name` otherwise."
+    try: lo, hi = y_range
+    except (TypeError, ValueError): lo = hi = None
+    if not (isinstance(lo, numbers.Real) and isinstance(hi, numbers.Real) and lo < hi):
+        raise ValueError(f"{name} is a pair (lo, hi) of numbers with lo below hi, like (0, 5.5), not {y_range!r}.")
+    return float(lo), float(hi)
 
 class SigmoidRange(nn.Module):
     "`sigmoid_range` as a layer, to end an `nn.Sequential`."

@@ -12,7 +12,7 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .data_core import check_sizes
-from .layers import Embedding, LinBnDrop, SigmoidRange, layer_sizes
+from .layers import Embedding, LinBnDrop, SigmoidRange, check_range, layer_sizes
 from .inference import register_builder
 from .learner import Learner
 from .tabular_data import TabularDataLoaders
@@ -56,7 +56,7 @@ class TabularModel(nn.Module):
         sizes = [sum(nf for _, nf in emb_szs) + n_cont, *layers]
         blocks = [LinBnDrop(ni, no, bn=use_bn, p=p, act=nn.ReLU(inplace=True)) for ni, no, p in zip(sizes[:-1], sizes[1:], ps)]
         blocks.append(nn.Linear(sizes[-1], out_sz))
-        if y_range is not None: blocks.append(SigmoidRange(*y_range))
+        if y_range is not None: blocks.append(SigmoidRange(*check_range(y_range)))
         self.layers = nn.Sequential(*blocks)
 
     def forward(self, x_cat, x_cont=None):
@@ -72,7 +72,7 @@ def check_y_range(dls:TabularDataLoaders, y_range):
     "Raise if `y_range` is given for categories, or if training targets fall outside it (the model could never predict them)."
     if y_range is None: return
     if dls.vocab is not None: raise ValueError("y_range squashes a number into a range; these targets are categories. Leave y_range out.")
-    lo, hi = y_range
+    lo, hi = check_range(y_range)
     ys = dls.train.tensors[-1]
     if ys.min() < lo or ys.max() > hi:
         raise ValueError(f"The training targets range from {ys.min().item():g} to {ys.max().item():g}, outside y_range={tuple(y_range)}: the "

@@ -19,7 +19,7 @@ from .callback import ChannelsLast, error_rate
 from .data import ImageDataLoaders, get_image_files
 from .data_core import check_sizes
 from .external import URLs, untar_data
-from .layers import SigmoidRange, layer_sizes
+from .layers import SigmoidRange, check_range, layer_sizes
 from .inference import register_builder
 from .learner import Learner
 from .models import arch_spec
@@ -47,7 +47,7 @@ def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat
     for i, (ni, no, p) in enumerate(zip(ftrs[:-1], ftrs[1:], drops)):
         layers += [nn.BatchNorm1d(ni), nn.Dropout(p), nn.Linear(ni, no, bias=i == len(drops) - 1)]
         if i < len(drops) - 1: layers.append(nn.ReLU(inplace=True))
-    if y_range is not None: layers.append(SigmoidRange(*y_range))
+    if y_range is not None: layers.append(SigmoidRange(*check_range(y_range)))
     return nn.Sequential(*layers)
 
 def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|None=None, ps:float=0.5,
@@ -146,6 +146,7 @@ class ClassificationInterpretation:
 
     def most_confused(self, min_val:int=1) -> list:
         "(actual, predicted, count) for every off-diagonal cell with at least `min_val` images, most frequent first."
+        check_sizes(min_val=min_val)
         cm = self.confusion_matrix()
         res = [(self.vocab[i], self.vocab[j], int(cm[i, j])) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] >= min_val]
         return sorted(res, key=lambda o: -o[2])
