@@ -103,16 +103,17 @@ class Datasets:
     def __repr__(self): return f'Datasets: {len(self.train)} train, {len(self.valid)} valid, kinds {self.kinds}'
 
 def check_splits(splits, n:int) -> tuple:
-    "`splits` as (train, valid) lists of indices, after checking that each is an item's (0 to `n`-1) and that no item is in both."
+    "`splits` as (train, valid) lists of indices, checked: each names an item (0 to `n`-1), some train, and no item is in both."
     try: t, v = ([operator.index(i) for i in s] for s in splits)
     except (TypeError, ValueError):
         raise TypeError(f"splits is a pair (train indices, valid indices) of whole numbers, like ([0, 1, 2], [3]), "
                         f"not {_short(splits)}.") from None
     out = [i for i in t + v if not 0 <= i < n]
-    if out: raise IndexError(f"The split names items {out[:3]}, but there are {n} (indices 0 to {n - 1}): check the splitter.")
+    if out: raise IndexError(f"The split names items {out[:3]}, but there are {n} (indices 0 to {n - 1}): check the split.")
+    if not t: raise ValueError(f"The split leaves no items for training (and {len(v)} for validation): check the split.")
     both = sorted(set(t) & set(v))
     if both: raise ValueError(f"The training and validation sets share items {both[:3]}{'...' if len(both) > 3 else ''} ({len(both)} in "
-                              "all): a validation set must be held out of training, or its scores mean nothing. Check the splitter.")
+                              "all): a validation set must be held out of training, or its scores mean nothing. Check the split.")
     return t, v
 
 class DatasetSplit(torch.utils.data.Dataset):

@@ -136,6 +136,13 @@ class TabularPandas:
         if unknown not in ('na', 'error'): raise ValueError(f"unknown must be 'na' or 'error', not {unknown!r}.")
         self.cat_names, self.cont_names, self.y_names = list(listify(cat_names)), list(listify(cont_names)), list(listify(y_names))
         _check_cols(df, self.cat_names + self.cont_names + self.y_names)
+        names = self.cat_names + self.cont_names + self.y_names
+        twice = sorted({c for c in names if names.count(c) > 1})
+        if twice: raise ValueError(f"Column(s) {twice} are named more than once in cat_names, cont_names and y_names: each column is "
+                                   "a categorical input, a continuous input or a target, only one of them.")
+        text = [c for c in self.cont_names if not pd.api.types.is_numeric_dtype(df[c])]
+        if text: raise ValueError(f"Continuous column(s) {text} hold values that are not numbers, such as "
+                                  f"{next(iter(df[text[0]].dropna()), None)!r}: put them in cat_names, or convert them with pd.to_numeric.")
         if not self.y_names: raise ValueError("No target column: pass y_names.")
         procs = [Categorify, FillMissing, Normalize] if procs is None else listify(procs)
         self.procs = sorted([_proc(p) for p in procs], key=lambda p: p.order)
@@ -274,6 +281,8 @@ def _rows(items) -> pd.DataFrame:
     "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
     if isinstance(items, pd.DataFrame): return items
     if isinstance(items, (pd.Series, dict)): items = [items]
+    if isinstance(items, (str, bytes)) or not all(isinstance(r, (pd.Series, dict, pd.DataFrame)) for r in items):
+        raise TypeError(f"New rows come as a DataFrame, one row (a dict or a Series) or a list of rows, not {str(items)[:60]!r}.")
     if any(isinstance(r, pd.DataFrame) for r in items):
         raise TypeError("A list of rows holds Series or dicts, not DataFrames. predict takes one row; for a DataFrame of rows, use "
                         "learn.get_preds(dl=learn.dls.test_dl(df)).")
@@ -334,6 +343,7 @@ class TabularDataLoaders(DataLoaders):
 
     def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, decoded back to their original values."
+        check_sizes(max_n=max_n)
         dl = self[ds_idx]
         return dl.decode_batch(dl.one_batch()).head(max_n)
 
