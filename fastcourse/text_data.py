@@ -221,6 +221,9 @@ class TextDataLoaders(DataLoaders):
         cols = [text_col] + ([] if is_lm else [label_col])
         missing = [c for c in cols if c not in df.columns]
         if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame; its columns are {list(df.columns)}.")
+        if not is_lm and label_col == text_col:
+            raise ValueError(f"text_col and label_col are both {text_col!r}: the labels would be the texts themselves. "
+                             "Name the label column.")
         empty = df.index[~df[text_col].map(lambda t: isinstance(t, str) and bool(t.strip()))]
         if len(empty): raise ValueError(f"Row(s) {list(empty[:5])} of {text_col!r} hold no text (e.g. {df[text_col][empty[0]]!r}): drop or "
                                         f"fill them first (df.dropna(subset=[{text_col!r}])).")
@@ -280,6 +283,7 @@ class TextDataLoaders(DataLoaders):
 
     def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, as tokens."
+        check_sizes(max_n=max_n)
         dl = self[ds_idx]
         return dl.decode_batch(dl.one_batch(), max_n)
 
