@@ -156,6 +156,9 @@ class MaskBlock:
     "Target that is a segmentation label image; `codes` names the classes (and becomes the data's vocabulary)."
     kind = 'mask'
     def __init__(self, codes=None):
+        if isinstance(codes, (str, bytes, os.PathLike)):
+            raise TypeError(f"codes is the list of class names, like (path/'codes.txt').read_text().split(), not the "
+                            f"{type(codes).__name__} {str(codes)!r}.")
         self.codes = None if codes is None else list(codes)
         self.tfms = [load_mask] + ([] if codes is None else [MaskCodes(codes)])
 

@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/segmentation.html.md"""
 
 # %% ../nbs/03_segmentation.ipynb #fe22fac4
 from __future__ import annotations
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -37,6 +38,8 @@ class SegmentationDataLoaders(DataLoaders):
                         batch_tfms=None, # e.g. `aug_transforms()`
                         **kwargs): # passed to `DataBlock.dataloaders`: `bs`, `num_workers`, `device`
         "Masks from `label_func(image_file)`, a random `valid_pct` split; the codes become the vocabulary."
+        if not callable(label_func): raise TypeError(f"label_func is a function from an image file to its mask file, like "
+                                                     f"lambda f: path/'labels'/f.name, not {label_func!r}.")
         db = DataBlock((ImageBlock, MaskBlock(codes)), get_y=label_func, splitter=RandomSplitter(valid_pct, seed),
                        item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(fnames, path=path, **kwargs)
@@ -44,6 +47,7 @@ class SegmentationDataLoaders(DataLoaders):
 # %% ../nbs/03_segmentation.ipynb #e107da99
 def foreground_acc(inp, targ, bkg_idx:int=0, axis:int=1):
     "Pixel accuracy (argmax over `axis`) over the pixels whose target is not `bkg_idx`."
+    if not isinstance(bkg_idx, numbers.Integral): raise TypeError(f"bkg_idx is the class index of the background, like 0, not {bkg_idx!r}.")
     keep = targ != bkg_idx
     return (inp.argmax(dim=axis)[keep] == targ[keep]).float().mean()
 

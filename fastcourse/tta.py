@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .callback import Callback
+from .data_core import check_sizes
 from .transforms import Normalize
 
 # %% auto #0
@@ -20,6 +21,7 @@ __all__ = ['image_stats', 'MixUp', 'LabelSmoothingCrossEntropy']
 # %% ../nbs/08_tta.ipynb #e4cc3297
 def image_stats(dl, n_batches:int=8) -> tuple[list, list]:
     "Mean and standard deviation of each channel over the images of `dl`'s first `n_batches` batches, before any `Normalize`."
+    check_sizes(n_batches=n_batches)
     kinds = getattr(dl, 'kinds', ())
     if not kinds or kinds[0] != 'image': raise TypeError(f"image_stats needs a loader whose inputs are images, not of kinds {kinds}.")
     tot, sq, n = 0., 0., 0
