@@ -281,8 +281,10 @@ def _rows(items) -> pd.DataFrame:
     "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
     if isinstance(items, pd.DataFrame): return items
     if isinstance(items, (pd.Series, dict)): items = [items]
-    if isinstance(items, (str, bytes)) or not all(isinstance(r, (pd.Series, dict, pd.DataFrame)) for r in items):
+    rows = list(items) if hasattr(items, '__iter__') and not isinstance(items, (str, bytes)) else None
+    if rows is None or not all(isinstance(r, (pd.Series, dict, pd.DataFrame)) for r in rows):
         raise TypeError(f"New rows come as a DataFrame, one row (a dict or a Series) or a list of rows, not {str(items)[:60]!r}.")
+    items = rows
     if any(isinstance(r, pd.DataFrame) for r in items):
         raise TypeError("A list of rows holds Series or dicts, not DataFrames. predict takes one row; for a DataFrame of rows, use "
                         "learn.get_preds(dl=learn.dls.test_dl(df)).")
