@@ -77,6 +77,9 @@ class AvgMetric(Metric):
 
 def accuracy(inp, targ, axis:int=1):
     "Fraction of predictions (argmax over `axis`) equal to the targets."
+    if targ.is_floating_point():
+        raise TypeError(f"accuracy and error_rate compare predicted classes with class indices, and these targets are numbers "
+                        f"({targ.dtype}): for a regression, watch valid_loss or write a metric like mean absolute error.")
     return (inp.argmax(dim=axis) == targ).float().mean()
 
 def error_rate(inp, targ, axis:int=1):
@@ -149,16 +152,19 @@ class Recorder(Callback):
         valid = self._tot / self._cnt if self._cnt else float('nan')
         self.values.append([self.epoch, self._train_loss, valid, *[m.value for m in self.learn.metrics], time.time() - self._t0])
         self.iters.append(len(self.losses))
+    def _check_recorded(self):
+        if getattr(self, 'metric_names', None) is None: raise ValueError("Nothing is recorded yet: the recorder fills in during learn.fit.")
     def final(self, name:str):
         "Last recorded value of `name` (e.g. 'valid_loss', 'error_rate')."
-        names = getattr(self, 'metric_names', None)
-        if names is None: raise ValueError("Nothing is recorded yet: the recorder fills in during learn.fit.")
+        self._check_recorded()
+        names = self.metric_names
         if name not in names: raise ValueError(f"The recorder has no {name!r}; it records {names}.")
         if not self.values: raise ValueError("The last fit recorded no epoch: it ran for 0 epochs (fine_tune(0) ends with one).")
         return self.values[-1][names.index(name)]
 
     def plot_loss(self, skip_start:int=5, with_valid:bool=True):
         "Plot the smoothed training loss per batch and the validation loss per epoch."
+        self._check_recorded()
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(range(skip_start, len(self.smooth_losses)), self.smooth_losses[skip_start:], label='train (smoothed)')
         if with_valid and self.values:
@@ -167,6 +173,7 @@ class Recorder(Callback):
         return fig
     def plot_sched(self):
         "Plot the learning rate and momentum of the last parameter group over the batches."
+        self._check_recorded()
         fig, axs = plt.subplots(1, 2, figsize=(10, 3.5))
         axs[0].plot([l[-1] for l in self.lrs]); axs[0].set_title('learning rate')
         axs[1].plot([m[-1] for m in self.moms]); axs[1].set_title('momentum')

@@ -32,6 +32,18 @@ def trainable_params(m:nn.Module) -> list:
     return [list(m.parameters())]
 
 # %% ../nbs/02a_learner.ipynb #5d71b350
+def _as_callbacks(cbs) -> list:
+    "`cbs` as a list of checked `Callback` instances (classes are instantiated), or a clear error before any is used."
+    is_cb = lambda o: isinstance(getattr(o, 'order', None), numbers.Real)  # duck-typed: notebook 2d defines its own Callback class
+    out = []
+    for cb in listify(cbs):
+        if isinstance(cb, type) and is_cb(cb): cb = cb()
+        if isinstance(cb, type) or not is_cb(cb):
+            raise TypeError(f"cbs holds callbacks (Callback subclasses or instances of them, like MixUp()), not {cb!r}.")
+        check_callback(cb)
+        out.append(cb)
+    return out
+
 class Learner(TrainingMixin, InferenceMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
@@ -50,6 +62,9 @@ class Learner(TrainingMixin, InferenceMixin):
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
         check_wd(wd)
+        if not callable(opt_func): raise TypeError(f"opt_func builds the optimiser, like Adam or SGD (no quotes), not {opt_func!r}.")
+        if not callable(splitter): raise TypeError(f"splitter is a function from the model to its parameter groups, not {splitter!r}.")
+        cbs = _as_callbacks(cbs)  # checked before the learner exists
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
         self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
@@ -57,13 +72,12 @@ class Learner(TrainingMixin, InferenceMixin):
         self.metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(metrics)]
         self.opt, self.cbs, self.training, self.epoch, self.n_epoch = None, [], False, 0, 0
         self.add_cbs([TrainEvalCallback(), DeviceCallback(), CPUMemoryCache(), NanCallback(), Recorder(), ProgressCallback(),
-                      *listify(cbs)])
+                      *cbs])
 
     # -- callbacks
     def add_cb(self, cb:Callback):
         "Register callback `cb` (checked for misspelt events) and make it available as `learn.<snake_name>`."
-        if isinstance(cb, type): cb = cb()
-        check_callback(cb)
+        cb, = _as_callbacks([cb])
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)
         setattr(self, _snake(cb.name), cb)
@@ -100,7 +114,13 @@ class Learner(TrainingMixin, InferenceMixin):
     # -- optimiser and freezing
     def create_opt(self):
         "Build the optimiser over the splitter's parameter groups."
-        groups = [{'params': list(ps)} for ps in self.splitter(self.model)]
+        groups = self.splitter(self.model)
+        many = lambda o: hasattr(o, '__iter__') and not isinstance(o, (nn.Module, torch.Tensor))  # a list, not a module or a tensor
+        groups = list(groups) if many(groups) else None
+        if groups is None or not all(many(ps) for ps in groups):
+            raise TypeError("The splitter returns a list of parameter groups, each a list of parameters, like "
+                            "[list(m[0].parameters()), list(m[1].parameters())], not modules or tensors.")
+        groups = [{'params': list(ps)} for ps in groups]
         kw = {} if self.wd is None else {'wd': self.wd}
         self.opt = self.opt_func(groups, lr=self.lr, **kw)
         self._n_groups = len(groups)
@@ -183,7 +203,7 @@ class Learner(TrainingMixin, InferenceMixin):
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
         check_sizes(0, n_epoch=n_epoch); check_wd(wd)
-        cbs = [cb() if isinstance(cb, type) else cb for cb in listify(cbs)]
+        cbs = _as_callbacks(cbs)
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', resolve_lr(self.lr if lr is None else lr, self._n_groups))
         if wd is not None: set_hyper(self.opt, 'wd', wd)
