@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
 # %% ../nbs/02e_training.ipynb #af947a08
 from __future__ import annotations
-import math, numbers, warnings
+import copy, math, numbers, warnings
 from collections import namedtuple
 
 import matplotlib.pyplot as plt
@@ -14,12 +14,14 @@ import numpy as np
 import torch
 from fastcore.basics import listify, patch
 
-from .callback import LRFinder, MixedPrecision, ParamScheduler, combine_scheds, sched_cos, valley
+from .callback import Callback, CancelFitException, CancelValidateException, MixedPrecision
 from .data_core import check_sizes
+from .optim import set_hyper
 from .transforms import check_fraction
 
 # %% auto #0
-__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'resolve_lr']
+__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler', 'LRFinder',
+           'minimum', 'steep', 'valley', 'slide']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
@@ -52,6 +54,28 @@ def resolve_lr(lr, n_groups:int) -> list:
                                                  f"more than 0, not {lr}.")
     if n_groups == 1: return [hi]
     return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
+
+# %% ../nbs/02e_training.ipynb #a715896f
+def sched_cos(start:float, end:float):
+    "Cosine from `start` (pct=0) to `end` (pct=1)."
+    return lambda pct: start + (1 + math.cos(math.pi * (1 - pct))) * (end - start) / 2
+
+def combine_scheds(pcts:list, scheds:list):
+    "Run `scheds[i]` during fraction `pcts[i]` of training."
+    bounds = np.cumsum([0] + list(pcts))
+    def _f(pct):
+        i = min(int(np.searchsorted(bounds, pct, side='right')) - 1, len(scheds) - 1)
+        span = bounds[i + 1] - bounds[i]
+        return scheds[i]((pct - bounds[i]) / span if span > 0 else 1.)
+    return _f
+
+class ParamScheduler(Callback):
+    "Set hyper-parameters before every training batch from `scheds` = {name: [f(pct) for each group]}."
+    order = 1
+    def __init__(self, scheds:dict): self.scheds = scheds
+    def before_batch(self):
+        if self.training:
+            for k, fs in self.scheds.items(): set_hyper(self.opt, k, [f(self.pct_train) for f in fs])
 
 # %% ../nbs/02e_training.ipynb #9cffe3ac
 def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
@@ -101,6 +125,66 @@ def fine_tune(self:TrainingMixin,
     self.unfreeze()
     return self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kw)
 
+# %% ../nbs/02e_training.ipynb #9f233457
+class LRFinder(Callback):
+    "Raise the learning rate exponentially each batch, record the loss, stop when it diverges; restore the weights after."
+    order = 55  # after the Recorder has computed `smooth_loss`
+    def __init__(self, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True):
+        self.start_lr, self.end_lr, self.num_it, self.stop_div = start_lr, end_lr, num_it, stop_div
+    def before_fit(self):
+        self._state = copy.deepcopy({'model': self.model.state_dict(), 'opt': self.opt.state_dict()})
+        self.best, self.lrs, self.losses = float('inf'), [], []
+    def before_validate(self): raise CancelValidateException
+    def before_batch(self):
+        if not self.training: return
+        lr = self.start_lr * (self.end_lr / self.start_lr) ** (self.train_iter / max(self.num_it - 1, 1))
+        set_hyper(self.opt, 'lr', lr)
+        self._lr = lr
+    def after_loss(self):
+        if self.training and not torch.isfinite(self.loss).all():
+            if not self.losses:
+                raise FloatingPointError(f"lr_find: the loss is {self.loss.item()} from the very first batch (lr={self._lr:.1e}), "
+                                         "before the learning rate could matter. Check the data and the model (NaN inputs? wrong loss?).")
+            raise CancelFitException
+    def after_batch(self):
+        if not self.training or not math.isfinite(self.smooth_loss): return
+        self.lrs.append(self._lr); self.losses.append(self.smooth_loss)
+        self.best = min(self.best, self.smooth_loss)
+        if (self.stop_div and self.smooth_loss > 4 * self.best) or self.train_iter >= self.num_it: raise CancelFitException
+    def after_fit(self):
+        self.model.load_state_dict(self._state['model']); self.opt.load_state_dict(self._state['opt'])
+
+# %% ../nbs/02e_training.ipynb #578e8ab5
+def minimum(lrs, losses):
+    "A tenth of the learning rate with the lowest loss."
+    return lrs[int(np.argmin(losses))] / 10
+
+def steep(lrs, losses):
+    "The learning rate where the loss falls fastest (per unit of log learning rate)."
+    g = np.diff(losses) / np.diff(np.log(lrs))
+    return lrs[int(np.argmin(g))]
+
+def valley(lrs, losses):
+    "Two thirds down the longest run of decreasing loss."
+    n = len(losses)
+    run = [1] * n  # length of the longest decreasing subsequence ending at i
+    prev = list(range(n))
+    for i in range(1, n):
+        for j in range(i):
+            if losses[i] < losses[j] and run[j] + 1 > run[i]: run[i], prev[i] = run[j] + 1, j
+    end = int(np.argmax(run))
+    start = end
+    while prev[start] != start: start = prev[start]
+    return lrs[start + (end - start) * 2 // 3]
+
+def slide(lrs, losses, lr_diff:int=15, thresh:float=0.005, adjust_value:float=1.):
+    "Walk back from the end of the curve until the slope stops changing by more than `thresh`."
+    g = np.gradient(np.asarray(losses))
+    r, l = len(losses) - 1, len(losses) - 1 - lr_diff
+    lr = lrs[max(l, 0)]
+    while l >= 0 and abs(g[r] - g[l]) > thresh: lr, r, l = lrs[l], r - 1, l - 1
+    return lr * adjust_value
+
 # %% ../nbs/02e_training.ipynb #38c337d5
 @patch
 def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
@@ -113,7 +197,7 @@ def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int
         raise ValueError(f"lr_find needs a whole number num_it of at least 3 batches (default 100) to draw a curve, not {num_it!r}.")
     suggest_funcs = listify(suggest_funcs)
     if not all(callable(f) for f in suggest_funcs):
-        raise TypeError(f"suggest_funcs holds rules like valley, minimum, steep and slide (from fastcourse.callback), "
+        raise TypeError(f"suggest_funcs holds rules like valley, minimum, steep and slide (from fastcourse.training), "
                         f"not {suggest_funcs!r}.")
     n_epoch = num_it // len(self.dls.train) + 1
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)
