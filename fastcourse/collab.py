@@ -21,7 +21,8 @@ from .inference import register_builder
 from .learner import Learner
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
-from .tabular_data import Categorify, TabularDataLoaders, TabularPandas, check_df
+from .tabular_data import Categorify, TabularPandas, check_df
+from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
 __all__ = ['CollabDataLoaders', 'EmbeddingDotBias', 'EmbeddingNN', 'collab_learner', 'item_biases', 'item_factors', 'item_counts',

@@ -15,7 +15,7 @@ from .data_core import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, check_range, layer_sizes
 from .inference import register_builder
 from .learner import Learner
-from .tabular_data import TabularDataLoaders
+from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
 __all__ = ['emb_sz_rule', 'get_emb_sz', 'TabularModel', 'check_y_range', 'tabular_learner']

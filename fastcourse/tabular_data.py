@@ -1,4 +1,4 @@
-"""Categorify, FillMissing and Normalize fitted on the training rows, `TabularPandas`, and batches sliced from whole-table tensors.
+"""`cont_cat_split`, and Categorify, FillMissing and Normalize fitted on the training rows, held together by `TabularPandas`.
 
 Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
@@ -12,16 +12,12 @@ import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import listify
-from fastcore.meta import delegates
 
-from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, check_splits, default_device
-from .inference import register_loader
+from .data_core import check_splits
 from .transforms import Normalize
 
 # %% auto #0
-__all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas',
-           'TabDataLoader', 'TabularDataLoaders']
+__all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list, list]:
@@ -244,120 +240,3 @@ class TabularPandas:
             if d.get('cls') not in PROCS: raise ValueError(f"Unknown tabular proc {d.get('cls')!r} in the export file.")
             p = PROCS[d['cls']].__new__(PROCS[d['cls']]); vars(p).update(d['state']); to.procs.append(p)
         return to
-
-# %% ../nbs/05a_tabular_data.ipynb #ea67ca49
-class TabDataLoader:
-    "Batches of rows sliced from whole-table tensors kept on the device: no per-row Python work."
-    def __init__(self, to:TabularPandas, cats, conts, ys=None, bs:int=64, shuffle:bool=False, drop_last:bool=False, device=None):
-        check_sizes(bs=bs)
-        self.to, self.bs, self.shuffle, self.drop_last = to, bs, shuffle, drop_last
-        self.device = torch.device(device) if device is not None else default_device()
-        xs = [cats, conts] if to.with_cont else [cats]
-        self.n_inp, self.n = len(xs), len(cats)
-        self.tensors = [t.to(self.device) for t in xs + ([ys] if ys is not None else [])]
-        self.kinds = ('cat', 'cont', to.y_kind) if to.with_cont else ('cat', to.y_kind)
-    def __len__(self): return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
-    def __iter__(self):
-        idx = torch.randperm(self.n, device=self.device) if self.shuffle else None
-        for i in range(len(self)):
-            sl = idx[i * self.bs:(i + 1) * self.bs] if idx is not None else slice(i * self.bs, (i + 1) * self.bs)
-            yield tuple(t[sl] for t in self.tensors)
-    def one_batch(self) -> tuple: return next(iter(self))
-    def decode_batch(self, b:tuple) -> pd.DataFrame:
-        "The rows of batch `b` with their original values."
-        conts = b[1] if self.to.with_cont else b[0].new_zeros(len(b[0]), 0).float()
-        return self.to.decode(b[0], conts, b[self.n_inp] if len(b) > self.n_inp else None)
-    def show_results(self, b:tuple, preds:torch.Tensor, max_n:int=10) -> pd.DataFrame:
-        "The first `max_n` rows of batch `b` with their original values and targets, plus the predictions as `<target>_pred`."
-        df = self.decode_batch(b).head(max_n)
-        p = preds[:len(df)].cpu()
-        if self.to.vocab is not None: df[f'{self.to.y_names[0]}_pred'] = np.array(self.to.vocab, dtype=object)[p.argmax(1).numpy()]
-        else:
-            for c, v in zip(self.to.y_names, p.reshape(len(df), -1).T.numpy()): df[f'{c}_pred'] = v
-        return df
-
-# %% ../nbs/05a_tabular_data.ipynb #60c5ed4d
-def _rows(items) -> pd.DataFrame:
-    "A DataFrame from a DataFrame, one row (a Series or a dict) or a list of rows."
-    if isinstance(items, pd.DataFrame): return items
-    if isinstance(items, (pd.Series, dict)): items = [items]
-    rows = list(items) if hasattr(items, '__iter__') and not isinstance(items, (str, bytes)) else None
-    if rows is None or not all(isinstance(r, (pd.Series, dict, pd.DataFrame)) for r in rows):
-        raise TypeError(f"New rows come as a DataFrame, one row (a dict or a Series) or a list of rows, not {str(items)[:60]!r}.")
-    items = rows
-    if any(isinstance(r, pd.DataFrame) for r in items):
-        raise TypeError("A list of rows holds Series or dicts, not DataFrames. predict takes one row; for a DataFrame of rows, use "
-                        "learn.get_preds(dl=learn.dls.test_dl(df)).")
-    return pd.DataFrame([dict(r) for r in items])
-
-class TabularDataLoaders(DataLoaders):
-    "Training and validation `TabDataLoader`s of a `TabularPandas`."
-    def __init__(self, to:TabularPandas, *loaders, path='.'): super().__init__(*loaders, path=path); self.to = to
-    vocab = property(lambda self: self.to.vocab)
-    c = property(lambda self: len(self.to.vocab) if self.to.vocab is not None else len(self.to.y_names))
-    classes = property(lambda self: self.to.classes)
-    cat_names, cont_names, y_names = (property(lambda self, k=k: getattr(self.to, k)) for k in ('cat_names', 'cont_names', 'y_names'))
-    @property
-    def device(self): return self.loaders[0].device
-
-    @classmethod
-    def from_tabular(cls, to:TabularPandas, bs:int=64, shuffle:bool=True, device=None, path='.'):
-        "Loaders for the training rows (shuffled, dropping a last incomplete batch) and the validation rows of `to`."
-        t, v = (torch.tensor(s, dtype=torch.long) for s in to.splits)
-        sub = lambda i: (to.cats[i], to.conts[i], to.ys[i])
-        trn = TabDataLoader(to, *sub(t), bs=bs, shuffle=shuffle, drop_last=shuffle and len(t) > bs, device=device)
-        return cls(to, trn, TabDataLoader(to, *sub(v), bs=bs, device=device), path=path)
-
-    @classmethod
-    def from_df(cls,
-                df:pd.DataFrame, # the table
-                path='.', # folder for saving models
-                procs=None, # preprocessing, default `[Categorify, FillMissing, Normalize]`
-                cat_names=None, # categorical input columns
-                cont_names=None, # continuous input columns
-                y_names=None, # target column(s)
-                y_block=None, # `CategoryBlock()` or `RegressionBlock()`; default: floats are regression, anything else categories
-                valid_idx=None, # row positions of the validation set; default: a random `valid_pct` of the rows
-                valid_pct:float=0.2, # fraction of rows for validation when `valid_idx` is None
-                seed:int|None=None, # seed of the random split
-                bs:int=64, # batch size
-                device=None, # default: the GPU if there is one
-                **kwargs): # passed to `TabularPandas`
-        "Preprocess `df` and split it into training and validation loaders."
-        check_df(df)
-        if valid_idx is None: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
-        else:
-            v = set(int(i) for i in valid_idx)
-            splits = [i for i in range(len(df)) if i not in v], sorted(v)
-        to = TabularPandas(df, procs, cat_names, cont_names, y_names, y_block, splits, **kwargs)
-        return cls.from_tabular(to, bs, device=device, path=path)
-
-    @classmethod
-    @delegates(from_df)
-    def from_csv(cls, csv, **kwargs):
-        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`)."
-        df, folder = read_table(csv)
-        return cls.from_df(df, **{'path': folder, **kwargs})
-
-    def test_dl(self, items, bs:int|None=None) -> TabDataLoader:
-        "A loader of new rows (a DataFrame, a row, or a list of rows), preprocessed like the training rows."
-        return TabDataLoader(self.to, *self.to.process(_rows(items)), bs=self.train.bs if bs is None else bs, device=self.device)
-
-    def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
-        "The first `max_n` rows of a batch, decoded back to their original values."
-        check_sizes(max_n=max_n)
-        dl = self[ds_idx]
-        return dl.decode_batch(dl.one_batch()).head(max_n)
-
-    def inference_config(self) -> dict:
-        "Plain-data description of the preprocessing, for `Learner.export`."
-        return {'kind': 'tabular', 'table': self.to.state(), 'bs': self.train.bs}
-
-    @classmethod
-    def from_inference_config(cls, cfg:dict, device=None, path='.'):
-        "Loaders (without rows) that preprocess new rows as described by `inference_config`."
-        to = TabularPandas.from_state(cfg['table'])
-        empty = torch.zeros(0, len(to.cat_names), dtype=torch.long), torch.zeros(0, len(to.cont_names))
-        return cls(to, TabDataLoader(to, *empty, bs=cfg['bs'], device=device), path=path)
-
-register_loader('tabular', TabularDataLoaders.from_inference_config)

@@ -10,7 +10,7 @@ import torch
 from fastcourse.collab import CollabDataLoaders, collab_learner
 from fastcourse.inference import load_learner
 from fastcourse.tabular import tabular_learner
-from fastcourse.tabular_data import TabularDataLoaders
+from fastcourse.tabular_loaders import TabularDataLoaders
 
 ROOT = Path(__file__).resolve().parent.parent
 
