@@ -46,12 +46,14 @@ def check_wd(wd):
 
 def resolve_lr(lr, n_groups:int) -> list:
     "One rate per group from a float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before) or `slice(lo, hi)`."
-    if isinstance(lr, (list, tuple)): return [check_lr(l) for l in lr]
+    if isinstance(lr, (list, tuple)): return [check_lr(l) for l in lr]  # fit checks there is one per group
     if not isinstance(lr, slice): return [check_lr(lr)] * n_groups
     lo, hi = None if lr.start is None else check_lr(lr.start), check_lr(lr.stop)
     if lo is None: return [hi / 10] * (n_groups - 1) + [hi]
     if not (lo > 0 and hi > 0): raise ValueError(f"slice(lo, hi) spaces the learning rates geometrically, so lo and hi must both be "
                                                  f"more than 0, not {lr}.")
+    if lo > hi: raise ValueError(f"slice(lo, hi) goes from the first group's rate (the body's) up to the last group's (the head's), so lo "
+                                 f"is the smaller: slice({hi:g}, {lo:g}), not {lr}. For rates that fall, pass a list.")
     if n_groups == 1: return [hi]
     return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
 
