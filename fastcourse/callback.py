@@ -65,6 +65,8 @@ class Metric:
 class AvgMetric(Metric):
     "Average of `func(preds, targs)` over batches, weighted by batch size."
     def __init__(self, func, name:str|None=None):
+        if isinstance(func, type): raise TypeError(f"{func.__name__} is a class: a metric is a function like accuracy, or an "
+                                                   f"instance like AvgMetric(accuracy), not the class itself.")
         if not callable(func): raise TypeError(f"A metric is a function f(preds, targs) or a `Metric`, like accuracy or error_rate "
                                                f"(no quotes), not {func!r}.")
         self.func, self._name = func, name or getattr(func, '__name__', 'metric')

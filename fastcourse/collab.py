@@ -18,7 +18,7 @@ from .data import RandomSplitter, RegressionBlock
 from .data_core import check_sizes
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .inference import register_builder
-from .learner import Learner
+from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
 from .tabular_data import Categorify, TabularPandas, check_df
@@ -103,6 +103,7 @@ def collab_learner(
     loss_func=None, # default: mean squared error
     **kwargs) -> Learner:
     "A `Learner` for collaborative filtering: `EmbeddingDotBias`, or `EmbeddingNN` with `use_nn`."
+    check_dls(dls, 'CollabDataLoaders.from_df(ratings)')
     check_y_range(dls, y_range)
     yr = None if y_range is None else list(y_range)
     if use_nn: cfg = dict(use_nn=True, emb_szs=[list(e) for e in get_emb_sz(dls, emb_szs)],

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
-import numbers, re, signal, threading, warnings
+import numbers, os, re, signal, threading, warnings
 from pathlib import Path
 
 import torch
@@ -24,7 +24,7 @@ from .optim import Adam, set_hyper
 from .training import TrainingMixin, check_wd, resolve_lr
 
 # %% auto #0
-__all__ = ['trainable_params', 'Learner', 'synthetic_dls']
+__all__ = ['trainable_params', 'check_dls', 'Learner', 'synthetic_dls']
 
 # %% ../nbs/02a_learner.ipynb #0117fb18
 def trainable_params(m:nn.Module) -> list:
@@ -44,6 +44,26 @@ def _as_callbacks(cbs) -> list:
         out.append(cb)
     return out
 
+def check_dls(dls, # what was passed as the data
+              hint:str='ImageDataLoaders.from_folder(path)', # how to make the right loaders, for the message
+             ):
+    "Raise a clear error unless `dls` looks like `DataLoaders` (or like a loaded learner's, which only make `test_dl`s)."
+    has = lambda k: hasattr(type(dls), k) or k in getattr(dls, '__dict__', {})  # without running a property
+    if not (has('train') or has('test_dl')):
+        raise TypeError(f"dls is the data: DataLoaders with a training and a validation loader, like {hint}, "
+                        f"not {type(dls).__name__} {str(dls)[:60]!r}.")
+
+def _check_parts(model, loss_func, path, model_dir):
+    "A clear error for a model, loss or folder that cannot work, before the learner is built."
+    if isinstance(model, type): raise TypeError(f"model is the class {model.__name__}: pass a model, like {model.__name__}(...).")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model is a torch nn.Module, whose parameters training changes, not {type(model).__name__} {str(model)[:60]!r}.")
+    if isinstance(loss_func, type): raise TypeError(f"loss_func is the class {loss_func.__name__}: pass a loss, {loss_func.__name__}().")
+    if loss_func is not None and not callable(loss_func):
+        raise TypeError(f"loss_func is a function loss(preds, targets) or a loss like nn.CrossEntropyLoss() (no quotes), not {loss_func!r}.")
+    if path is not None and not isinstance(path, (str, os.PathLike)): raise TypeError(f"path is a folder (a str or a Path), not {path!r}.")
+    if not isinstance(model_dir, (str, os.PathLike)): raise TypeError(f"model_dir is a subfolder's name, like 'models', not {model_dir!r}.")
+
 class Learner(TrainingMixin, InferenceMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
@@ -61,7 +81,7 @@ class Learner(TrainingMixin, InferenceMixin):
                  train_bn:bool=True, # keep batchnorm layers trainable in frozen groups
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
-        check_wd(wd)
+        check_dls(dls); _check_parts(model, loss_func, path, model_dir); check_wd(wd)
         if not callable(opt_func): raise TypeError(f"opt_func builds the optimiser, like Adam or SGD (no quotes), not {opt_func!r}.")
         if not callable(splitter): raise TypeError(f"splitter is a function from the model to its parameter groups, not {splitter!r}.")
         cbs = _as_callbacks(cbs)  # checked before the learner exists

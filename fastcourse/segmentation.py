@@ -15,7 +15,7 @@ from torch import nn
 from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
 from .data_core import DataLoaders, check_sizes
 from .inference import register_builder
-from .learner import Learner
+from .learner import Learner, check_dls
 from .models import arch_spec
 from .vision import arch_learner
 
@@ -129,6 +129,7 @@ def unet_learner(
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`, `wd`
 ) -> Learner:
     "A `Learner` with a U-Net on a pretrained encoder (frozen), splitter encoder/decoder, inputs normalised like the pretraining data."
+    check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)')
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no codes given to the masks): pass codes= or n_out.")

@@ -14,7 +14,7 @@ from torch import nn
 from .data_core import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, check_range, layer_sizes
 from .inference import register_builder
-from .learner import Learner
+from .learner import Learner, check_dls
 from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
@@ -89,6 +89,7 @@ def tabular_learner(
     embed_p:float=0., # dropout of the embeddings
     **kwargs) -> Learner:
     "A `Learner` with a `TabularModel` for `dls`; the loss follows the target (cross-entropy for categories, MSE for numbers)."
+    check_dls(dls, 'TabularDataLoaders.from_df(df, cat_names=..., cont_names=..., y_names=...)')
     layers = [200, 100] if layers is None else layer_sizes(layers)
     if n_out is None: n_out = dls.c
     elif dls.vocab is not None and n_out != dls.c:

@@ -21,7 +21,7 @@ from .data_core import check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
 from .inference import register_builder
-from .learner import Learner
+from .learner import Learner, check_dls
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms, check_fraction
 
@@ -96,6 +96,7 @@ def vision_learner(
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`
 ) -> Learner:
     "A `Learner` with a pretrained body (frozen) and a new head, splitter body/head, inputs normalised like the pretraining data."
+    check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)')
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
