@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import numbers, operator, os, sys
+import math, numbers, operator, os, sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -30,10 +30,13 @@ class Categorize:
         if self.vocab is None: self.vocab = sorted(set(labels))
         self.o2i = {v: i for i, v in enumerate(self.vocab)}
     def __call__(self, o) -> int:
+        if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
         try: return self.o2i[o]
         except KeyError: raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: "
                                           "it never appears in the training set. Fix the labels or pass `vocab`.") from None
     def decode(self, i) -> str: return self.vocab[int(i)]
+
+def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isnan(o))  # NaN: an empty cell of a table
 
 class ItemError(ValueError):
     "A function in a data pipeline failed on one item."
@@ -74,7 +77,14 @@ class Datasets:
                                                 f"not {f!r}.")
         for pipe in self.tfms:  # set up vocabularies and the like on the training items only
             for i, f in enumerate(pipe):
-                if hasattr(f, 'setup'): f.setup([self.run(pipe[:i], self.items[j]) for j in self.splits[0]])
+                if not hasattr(f, 'setup'): continue
+                outs = [self.run(pipe[:i], self.items[j]) for j in self.splits[0]]
+                if isinstance(f, Categorize) and (none := [j for j, o in zip(self.splits[0], outs) if _no_label(o)]):
+                    raise ValueError(f"{func_name(pipe[i - 1]) if i else 'The items'} gave no label (None or NaN) for {len(none)} of "
+                                     f"{len(outs)} training items, the first {_short(self.items[none[0]])}. Every item needs a label: "
+                                     "check the labelling function (a missing `return`? an `if` without `else`?) or drop the rows "
+                                     "whose label is empty.")
+                f.setup(outs)
         self.train, self.valid = (DatasetSplit(self, s, i) for i, s in enumerate(self.splits))
 
     def run(self, pipe, item):
