@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/external.html.md"""
 
 # %% ../nbs/01a_external.ipynb #3f4b5fac
 from __future__ import annotations
-import hashlib, http.client, json, os, shutil, tarfile, tempfile, urllib.request, zipfile
+import difflib, hashlib, http.client, json, os, shutil, tarfile, tempfile, urllib.request, zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
@@ -18,7 +18,15 @@ __all__ = ['checks', 'URLs', 'fastcourse_home', 'url_fname', 'source_of', 'file_
            'safe_members', 'extract_archive', 'untar_data', 'dataset_summary', 'datasets_main']
 
 # %% ../nbs/01a_external.ipynb #47d1e354
-class URLs:
+class _DatasetNames(type):
+    "The type of `URLs`: a misspelt or unknown dataset name says which datasets there are."
+    def __getattr__(cls, k):
+        if k.startswith('_'): raise AttributeError(k)
+        close = difflib.get_close_matches(k, list(cls.all()), n=2, cutoff=0.5)
+        raise AttributeError(f"URLs has no {k!r}" + (f": did you mean {' or '.join(close)}?" if close else '.') +
+                             f" The datasets of this course: {', '.join(cls.all())}.")
+
+class URLs(metaclass=_DatasetNames):
     "Public download URLs of the datasets the chapters use."
     S3 = 'https://s3.amazonaws.com/fast-ai-'
     S3_IMAGE, S3_NLP, URL = f'{S3}imageclas/', f'{S3}nlp/', f'{S3}sample/'
