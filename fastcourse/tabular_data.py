@@ -106,6 +106,12 @@ def check_df(df):
     if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, not {type(df).__name__}.")
     if not len(df): raise ValueError("The DataFrame is empty: there are no rows to learn from.")
 
+def _check_finite(df:pd.DataFrame, cont_names:list):
+    "A clear error for infinite values in continuous columns: no statistic of them is a number, and FillMissing fills only NaN."
+    inf = [c for c in cont_names if np.isinf(df[c].to_numpy(np.float64, na_value=np.nan)).any()]
+    if inf: raise ValueError(f"Continuous column(s) {inf} hold infinite values (inf or -inf), which no model can learn from: make them "
+                             f"missing, df[{inf[0]!r}] = df[{inf[0]!r}].replace([np.inf, -np.inf], np.nan), for FillMissing to fill.")
+
 def _check_cols(df:pd.DataFrame, names:list, what:str='DataFrame'):
     missing = [c for c in names if c not in df.columns]
     if missing: raise KeyError(f"Column(s) {missing} not in the {what}; its columns are {list(df.columns)}.")
@@ -139,6 +145,7 @@ class TabularPandas:
         text = [c for c in self.cont_names if not pd.api.types.is_numeric_dtype(df[c])]
         if text: raise ValueError(f"Continuous column(s) {text} hold values that are not numbers, such as "
                                   f"{next(iter(df[text[0]].dropna()), None)!r}: put them in cat_names, or convert them with pd.to_numeric.")
+        _check_finite(df, self.cont_names)
         if not self.y_names: raise ValueError("No target column: pass y_names.")
         procs = [Categorify, FillMissing, Normalize] if procs is None else listify(procs)
         self.procs = sorted([_proc(p) for p in procs], key=lambda p: p.order)
@@ -149,6 +156,7 @@ class TabularPandas:
         self.y_kind = _y_kind(y_block, df[self.y_names])
         self.input_names = self.cat_names + self.cont_names  # the columns new rows need (procs may add more, e.g. `age_na`)
         df = df[self.input_names + self.y_names].reset_index(drop=True)
+        self._check_y(df.iloc[self.splits[0] + self.splits[1]])
         self._setup_y(df.iloc[self.splits[0]], getattr(y_block, 'vocab', None))
         xs = df[self.input_names].copy()
         for p in self.procs:
@@ -157,10 +165,14 @@ class TabularPandas:
         self.cats, self.conts = self._x_tensors(xs)
         self.ys = self._y_tensor(df)
 
+    def _check_y(self, df:pd.DataFrame):
+        "A clear error for missing targets, in training or validation rows: a NaN loss for numbers, a class never trained for categories."
+        for c in self.y_names:
+            if df[c].isna().any(): raise ValueError(f"The target column {c!r} has {int(df[c].isna().sum())} missing values (the first in row "
+                                                    f"{df.index[df[c].isna()][0]}): drop those rows first (df.dropna(subset=[{c!r}])).")
+
     def _setup_y(self, trn:pd.DataFrame, vocab):
         for c in self.y_names:
-            if trn[c].isna().any(): raise ValueError(f"The target column {c!r} has {int(trn[c].isna().sum())} missing values in the training "
-                                                     f"rows: drop those rows first (df.dropna(subset=[{c!r}])).")
             if trn[c].nunique() < 2: raise ValueError(f"The target column {c!r} has one value only ({trn[c].tolist()[0]!r}) in the training "
                                                       "rows: there is nothing to learn. Check the column and the split.")
         self.vocab = None
@@ -196,10 +208,15 @@ class TabularPandas:
         for c in self.cont_names:
             try: xs[c] = pd.to_numeric(xs[c]).astype(float)
             except (ValueError, TypeError) as e: raise ValueError(f"Column {c!r} is continuous, but: {e}.") from None
+        _check_finite(xs, self.cont_names)
         for p in self.procs:
             if self.unknown == 'error' and isinstance(p, Categorify): self._check_known(xs, p)
             p.encode(xs)
-        return (*self._x_tensors(xs), self._y_tensor(df.reset_index(drop=True)))
+        ys = df.reset_index(drop=True)
+        if all(c in ys.columns for c in self.y_names):
+            if ys[self.y_names].isna().all().all(): ys = ys.drop(columns=self.y_names)  # an empty target column: unlabelled rows
+            else: self._check_y(ys)
+        return (*self._x_tensors(xs), self._y_tensor(ys))
 
     def _check_known(self, xs:pd.DataFrame, cat:Categorify):
         for c, voc in cat.classes.items():
