@@ -45,7 +45,7 @@ def _as_callbacks(cbs) -> list:
     return out
 
 def check_dls(dls, # what was passed as the data
-              hint:str='ImageDataLoaders.from_folder(path)', # how to make the right loaders, for the message
+              hint:str='DataLoaders(train_dl, valid_dl)', # how to make the right loaders, for the message
              ):
     "Raise a clear error unless `dls` looks like `DataLoaders` (or like a loaded learner's, which only make `test_dl`s)."
     has = lambda k: hasattr(type(dls), k) or k in getattr(dls, '__dict__', {})  # without running a property
