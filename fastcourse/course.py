@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/course.html.md"""
 
 # %% ../nbs/00_course.ipynb #421851fa
 from __future__ import annotations
-import html, inspect, json, os, re, sys, tempfile, time, warnings
+import difflib, html, inspect, json, os, re, sys, tempfile, time, warnings
 from pathlib import Path
 
 from fastcore.docments import docments
@@ -14,7 +14,7 @@ from fastcore.docments import docments
 import fastcourse
 
 # %% auto #0
-__all__ = ['doc_info', 'Doc', 'doc', 'TaughtIndex', 'chapters', 'load_questions', 'answers_dir', 'Questionnaire',
+__all__ = ['doc_info', 'Doc', 'doc', 'TaughtIndex', 'chapters', 'find_chapter', 'load_questions', 'answers_dir', 'Questionnaire',
            'questionnaire_widget', 'questionnaire']
 
 # %% ../nbs/00_course.ipynb #debc4f89
@@ -117,9 +117,26 @@ def _in_notebook() -> bool:
     shell = ip.get_ipython() if ip is not None and hasattr(ip, 'get_ipython') else None
     return shell is not None and type(shell).__name__ != 'TerminalInteractiveShell'
 
+def _by_name(name:str):
+    "The fastcourse object called `name` ('vision_learner', 'Learner.fine_tune'), for `doc('name')`; a clear error if there is none."
+    import fastcourse.all as everything  # here: fastcourse.all imports this module first
+    head, *rest = name.split('.')
+    obj = getattr(everything, head, None)
+    for k in rest: obj = getattr(obj, k, None)
+    if obj is None or head.startswith('_'):
+        close = difflib.get_close_matches(head, [n for n in dir(everything) if not n.startswith('_')], n=3)
+        raise ValueError(f"fastcourse has no {name!r}" + (f": did you mean {', '.join(close)}?" if close and not rest else '.') +
+                         " doc also takes the object itself, e.g. doc(learn.fine_tune).")
+    return obj
+
+def _doc(obj) -> Doc:
+    info = doc_info(_by_name(obj) if isinstance(obj, str) else obj)
+    if isinstance(obj, str) and '.' in obj: info['name'] = obj  # 'Learner.fine_tune' as asked, not the mixin that defines it
+    return Doc(info)
+
 def doc(obj):
-    "Show the signature, summary, parameters, source and docs links of `obj`, and where the course teaches it."
-    d = Doc(doc_info(obj))
+    "Show the signature, summary, parameters, source and docs links of `obj` (an object, or a fastcourse name), and where it is taught."
+    d = _doc(obj)
     if _in_notebook():
         from IPython.display import display
         display(d)
@@ -184,10 +201,20 @@ def chapters() -> list[str]:
     "Names of the chapters that have a questionnaire, in course order."
     return sorted(p.stem for p in _QDIR.glob('*.md'))
 
+def find_chapter(chapter) -> str:
+    "The full name of `chapter`, given as it is ('02_pets'), by number (2 or '02') or by a part of its name in no other ('pets')."
+    names = chapters()
+    if chapter in names: return chapter
+    if isinstance(chapter, int) and not isinstance(chapter, bool) or isinstance(chapter, str) and chapter.isdigit():
+        hits = [n for n in names if n.startswith(f'{int(chapter):02d}_')]
+    else: hits = [n for n in names if isinstance(chapter, str) and chapter and chapter.lower() in n]
+    if len(hits) == 1: return hits[0]
+    raise ValueError(f"No questionnaire for chapter {chapter!r}" + (f" (it could be {' or '.join(hits)})" if hits else '') +
+                     f". Chapters with one: {', '.join(names)}.")
+
 def load_questions(chapter:str) -> list[dict]:
-    "The questions of `chapter` as `[{'q': question, 'a': reference answer}]`, from the file shipped with the package."
-    f = _QDIR/f'{chapter}.md'
-    if not f.exists(): raise ValueError(f"No questionnaire for chapter {chapter!r}. Chapters with one: {', '.join(chapters())}.")
+    "The questions of `chapter` (named as `find_chapter` takes it) as `[{'q': question, 'a': reference answer}]`, from the package."
+    f = _QDIR/f'{find_chapter(chapter)}.md'
     qs = []
     for line in f.read_text(encoding='utf-8').splitlines():
         m = re.match(r'^\d+\.\s+(.*)$', line)
@@ -206,6 +233,7 @@ def answers_dir() -> Path:
 class Questionnaire:
     "The questions of `chapter` with the learner's answers, saved to `folder/<chapter>.json` after every change."
     def __init__(self, chapter:str, folder=None):
+        chapter = find_chapter(chapter)
         self.chapter, self.questions = chapter, load_questions(chapter)
         self.path = Path(folder if folder is not None else answers_dir())/f'{chapter}.json'
         self.answers = self._load()
