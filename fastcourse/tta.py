@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tta.html.md"""
 
 # %% ../nbs/08_tta.ipynb #872a6bd4
 from __future__ import annotations
-import copy
+import copy, numbers
 
 import torch
 from torch import nn
@@ -40,7 +40,7 @@ class MixUp(Callback):
     "Train on blends `lam*x + (1-lam)*x'` of pairs of inputs, with their losses blended alike; `lam` ~ Beta(alpha, alpha), at least 0.5."
     order = -16  # before ChannelsLast, which then gives the blended batch its memory format
     def __init__(self, alpha:float=0.4): # small alpha: most blends stay close to one of the two inputs
-        if alpha <= 0: raise ValueError(f"MixUp's alpha must be positive, not {alpha}.")
+        if not (isinstance(alpha, numbers.Real) and alpha > 0): raise ValueError(f"MixUp's alpha must be a positive number, like 0.4, not {alpha!r}.")
         self.alpha = alpha
 
     def before_train(self):
@@ -78,7 +78,9 @@ class LabelSmoothingCrossEntropy(nn.CrossEntropyLoss):
                  eps:float=0.1, # share of each target spread over all the classes
                  weight=None, # optional weight of each class, as in `nn.CrossEntropyLoss`
                  reduction:str='mean'): # 'mean', 'sum' or 'none'
-        if not 0 <= eps < 1: raise ValueError(f"eps is the share of the target spread over all classes, from 0 up to 1, not {eps}.")
+        if not (isinstance(eps, numbers.Real) and 0 <= eps < 1):
+            raise ValueError(f"eps is the share of the target spread over all classes, from 0 up to 1, not {eps!r}.")
+        if reduction not in ('mean', 'sum', 'none'): raise ValueError(f"reduction is 'mean', 'sum' or 'none', not {reduction!r}.")
         super().__init__(weight=weight, reduction=reduction, label_smoothing=eps)
         self.eps = eps
     def extra_repr(self): return f'eps={self.eps}'
