@@ -232,7 +232,7 @@ def classifier_app(learn:Learner, k:int=5):
 # %% ../nbs/02_pets.ipynb #ff4a1420
 def train_pets(
     arch:str='efficientnet_lite0', # architecture
-    pretrained:bool=True, # start from ImageNet weights
+    pretrained:bool=True, # start from ImageNet weights (on the command line, --no-pretrained starts from random ones)
     size:int=224, # image size
     cat_bs:int=16, # cat vs dog: batch size
     bs:int=32, # breeds: batch size
@@ -264,7 +264,7 @@ def train_pets(
 @call_parse
 def pets_main(
     arch:str='efficientnet_lite0', # architecture
-    pretrained:bool=True, # start from ImageNet weights
+    pretrained:bool=True, # start from ImageNet weights (on the command line, --no-pretrained starts from random ones)
     size:int=224, # image size
 ):
     "Train and evaluate the cat-vs-dog and 37-breed classifiers on PETS; print their validation error rates."
