@@ -230,6 +230,10 @@ class TextDataLoaders(DataLoaders):
         if valid_col is not None and valid_col in df.columns:
             v = df[valid_col].astype(bool).to_numpy()
             splits = [i for i in range(len(df)) if not v[i]], [i for i in range(len(df)) if v[i]]
+            if v.all() or not v.any():
+                raise ValueError(f"The column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation, so the "
+                                 f"{'training' if v.all() else 'validation'} set would be empty. Fix the column, or pass valid_col=None "
+                                 f"for a random split of valid_pct of the rows.")
         else: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
         toks = tokenize_texts(df[text_col].tolist())
         if text_vocab is None: text_vocab = make_vocab(Counter(t for i in splits[0] for t in toks[i]), min_freq, max_vocab)
