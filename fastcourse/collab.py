@@ -154,6 +154,7 @@ def item_counts(learn:Learner) -> pd.Series:
 
 def most_similar(learn:Learner, item, k:int=5, min_ratings:int=0) -> pd.Series:
     "The `k` items whose factors point most nearly the same way as `item`'s (cosine similarity), among items with `min_ratings`."
+    check_sizes(k=k)
     w, _ = _item_weights(learn)
     i = int(_item_codes(learn, [item])[0])
     sims = nn.functional.cosine_similarity(w[1:], w[i][None], dim=1)  # (n_items - 1,)
@@ -163,7 +164,7 @@ def most_similar(learn:Learner, item, k:int=5, min_ratings:int=0) -> pd.Series:
 
 def plot_item_pca(learn:Learner, items=None, n:int=50, figsize=(9, 9)):
     "Scatter `items` (default: the `n` most rated in training) by the first two principal components of their factors."
-    if items is None: items = item_counts(learn).sort_values(ascending=False).index[:n].tolist()
+    if items is None: check_sizes(n=n); items = item_counts(learn).sort_values(ascending=False).index[:n].tolist()
     w, _ = _item_weights(learn)
     mean = w[1:].mean(0)
     _, _, v = torch.linalg.svd(w[1:] - mean, full_matrices=False)  # rows of v: principal directions of all items' factors

@@ -23,7 +23,7 @@ from .transforms import check_fraction
 if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for InferenceMixin
 
 # %% auto #0
-__all__ = ['InferenceMixin', 'loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'register_builder',
+__all__ = ['InferenceMixin', 'loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'model_file', 'register_builder',
            'register_loader', 'load_learner']
 
 # %% ../nbs/02f_inference.ipynb #7a26bede
@@ -162,15 +162,16 @@ def check_weights(model:nn.Module, state:dict, what:str='The saved weights'):
     if diffs: raise ValueError(f"{what} does not fit this model ({len(diffs)} difference{'s' * (len(diffs) > 1)}: {'; '.join(diffs[:3])}"
                                f"{'; ...' if len(diffs) > 3 else ''}). Nothing was loaded.")
 
-def _model_file(learn:InferenceMixin, name) -> Path:
+def model_file(learn:InferenceMixin, name) -> Path:
+    "Where `learn.save(name)` writes (`path/model_dir/name.pth`); a clear error for a name that is no name."
     if not (isinstance(name, (str, os.PathLike)) and str(name).strip()):
-        raise ValueError(f"A saved model needs a name, like learn.save('stage-1'), not {name!r}.")
+        raise ValueError(f"A saved model needs a name, like learn.save('stage-1') or learn.save_encoder('finetuned'), not {name!r}.")
     return learn.path/learn.model_dir/f'{name}.pth'
 
 @patch
 def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
     "Save weights (and optimiser state) to `path/model_dir/name.pth`, atomically."
-    fname = _model_file(self, name)
+    fname = model_file(self, name)
     state = {'model': self.model.state_dict()}
     if with_opt and self.opt is not None: state['opt'] = self.opt.state_dict()
     return atomic_save(state, fname)
@@ -178,7 +179,7 @@ def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
 @patch
 def load(self:InferenceMixin, name:str, with_opt:bool=True):
     "Load weights (and optimiser state) saved by `save`: all of them, or, with an error, none."
-    state = safe_load(_model_file(self, name), 'saved model')
+    state = safe_load(model_file(self, name), 'saved model')
     if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
     check_weights(self.model, state['model'], f'{name}.pth')
     if with_opt and 'opt' in state:

@@ -17,7 +17,7 @@ from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_languag
 from .callback import Callback, Metric, accuracy
 from .data_core import check_sizes
 from .layers import layer_sizes
-from .inference import atomic_save, check_weights, register_builder, safe_load
+from .inference import atomic_save, check_weights, model_file, register_builder, safe_load
 from .learner import Learner
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
 
@@ -90,10 +90,10 @@ class TextLearner(Learner):
     def save_encoder(self, name:str):
         "Save the encoder's weights and its vocabulary to `path/model_dir/name.pth`, atomically."
         return atomic_save({'encoder': self._encoder().state_dict(), 'vocab': list(self.dls.text_vocab)},
-                           self.path/self.model_dir/f'{name}.pth')
+                           model_file(self, name))
     def load_encoder(self, name:str):
         "Load an encoder saved by `save_encoder`; its vocabulary must be this learner's (build the loaders with `text_vocab=`)."
-        state = safe_load(self.path/self.model_dir/f'{name}.pth', 'saved encoder')
+        state = safe_load(model_file(self, name), 'saved encoder')
         if not isinstance(state, dict) or 'encoder' not in state: raise ValueError(f"{name}.pth was not written by save_encoder.")
         if state.get('vocab') != list(self.dls.text_vocab):
             raise ValueError(f"The encoder {name!r} was trained with another vocabulary ({len(state.get('vocab') or [])} tokens; these loaders "
