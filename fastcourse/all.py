@@ -1,6 +1,7 @@
 "Everything a chapter notebook needs, in one import: `from fastcourse.all import *` (library modules import explicitly)."
 # Hand-written, not exported from a notebook: one line per module, in layering order.
 from .course import *  # noqa: F403
+from .questionnaire import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .data_core import *  # noqa: F403

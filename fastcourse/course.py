@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/course.html.md"""
 
 # %% ../nbs/00_course.ipynb #421851fa
 from __future__ import annotations
-import difflib, html, inspect, json, os, re, sys, tempfile, time, warnings
+import difflib, html, inspect, json, os, re, sys, tempfile
 from pathlib import Path
 
 from fastcore.docments import docments
@@ -14,8 +14,7 @@ from fastcore.docments import docments
 import fastcourse
 
 # %% auto #0
-__all__ = ['doc_info', 'Doc', 'doc', 'TaughtIndex', 'chapters', 'find_chapter', 'load_questions', 'answers_dir', 'Questionnaire',
-           'questionnaire_widget', 'questionnaire']
+__all__ = ['doc_info', 'Doc', 'in_notebook', 'doc', 'TaughtIndex', 'atomic_write']
 
 # %% ../nbs/00_course.ipynb #debc4f89
 _TAUGHT = Path(fastcourse.__file__).parent/'taught.json'
@@ -111,7 +110,7 @@ class Doc:
         if links: out.append('<p>' + ' · '.join(links) + '</p>')
         return ''.join(out) + '</div>'
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
     "True in a Jupyter kernel (or a notebook runner), False in a terminal, a script or plain IPython."
     ip = sys.modules.get('IPython')
     shell = ip.get_ipython() if ip is not None and hasattr(ip, 'get_ipython') else None
@@ -137,7 +136,7 @@ def _doc(obj) -> Doc:
 def doc(obj):
     "Show the signature, summary, parameters, source and docs links of `obj` (an object, or a fastcourse name), and where it is taught."
     d = _doc(obj)
-    if _in_notebook():
+    if in_notebook():
         from IPython.display import display
         display(d)
     else: print(d)
@@ -182,9 +181,9 @@ class TaughtIndex:
         names = {k: v for k, v in idx.get('names', {}).items()
                  if v['notebook'] != nb_name and (Path(self.nb.path_).parent/v['notebook']).exists()}
         names.update(self.names)
-        _atomic_write(out, json.dumps({'names': dict(sorted(names.items()))}, indent=1, ensure_ascii=False) + '\n')
+        atomic_write(out, json.dumps({'names': dict(sorted(names.items()))}, indent=1, ensure_ascii=False) + '\n')
 
-def _atomic_write(path:Path, text:str):
+def atomic_write(path:Path, text:str):
     "Write `text` to `path` through a temporary file and a rename, so a crash never leaves half a file."
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
@@ -193,155 +192,3 @@ def _atomic_write(path:Path, text:str):
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
-
-# %% ../nbs/00_course.ipynb #bdd3a765
-_QDIR = Path(fastcourse.__file__).parent/'questionnaires'
-
-def chapters() -> list[str]:
-    "Names of the chapters that have a questionnaire, in course order."
-    return sorted(p.stem for p in _QDIR.glob('*.md'))
-
-def find_chapter(chapter) -> str:
-    "The full name of `chapter`, given as it is ('02_pets'), by number (2 or '02') or by a part of its name in no other ('pets')."
-    names = chapters()
-    if chapter in names: return chapter
-    if isinstance(chapter, int) and not isinstance(chapter, bool) or isinstance(chapter, str) and chapter.isdigit():
-        hits = [n for n in names if n.startswith(f'{int(chapter):02d}_')]
-    else: hits = [n for n in names if isinstance(chapter, str) and chapter and chapter.lower() in n]
-    if len(hits) == 1: return hits[0]
-    raise ValueError(f"No questionnaire for chapter {chapter!r}" + (f" (it could be {' or '.join(hits)})" if hits else '') +
-                     f". Chapters with one: {', '.join(names)}.")
-
-def load_questions(chapter:str) -> list[dict]:
-    "The questions of `chapter` (named as `find_chapter` takes it) as `[{'q': question, 'a': reference answer}]`, from the package."
-    f = _QDIR/f'{find_chapter(chapter)}.md'
-    qs = []
-    for line in f.read_text(encoding='utf-8').splitlines():
-        m = re.match(r'^\d+\.\s+(.*)$', line)
-        if m: qs.append({'q': m.group(1).strip(), 'a': ''}); continue
-        m = re.match(r'^\s+>\s?(.*)$', line)
-        if m and qs: qs[-1]['a'] = (qs[-1]['a'] + ' ' + m.group(1).strip()).strip()
-        elif line.strip() and qs and line.startswith('   '): qs[-1]['q'] += ' ' + line.strip()
-    return qs
-
-def answers_dir() -> Path:
-    "Where answers are saved: `FASTCOURSE_ANSWERS`, else `answers` under `FASTCOURSE_HOME` (default `~/.fastcourse`)."
-    if os.environ.get('FASTCOURSE_ANSWERS'): return Path(os.environ['FASTCOURSE_ANSWERS']).expanduser()
-    return Path(os.environ.get('FASTCOURSE_HOME', '~/.fastcourse')).expanduser()/'answers'
-
-# %% ../nbs/00_course.ipynb #e4b1d45b
-class Questionnaire:
-    "The questions of `chapter` with the learner's answers, saved to `folder/<chapter>.json` after every change."
-    def __init__(self, chapter:str, folder=None):
-        chapter = find_chapter(chapter)
-        self.chapter, self.questions = chapter, load_questions(chapter)
-        self.path = Path(folder if folder is not None else answers_dir())/f'{chapter}.json'
-        self.answers = self._load()
-
-    def _load(self) -> dict:
-        if not self.path.exists(): return {}
-        try:
-            data = json.loads(self.path.read_text(encoding='utf-8'))
-            return {int(k): str(v) for k, v in data['answers'].items()}
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            aside = self.path.with_name(f'{self.path.stem}.corrupt-{time.strftime("%Y%m%d-%H%M%S")}.json')
-            self.path.rename(aside)
-            warnings.warn(f"Could not read your answers in {self.path} ({type(e).__name__}: {e}). The file was kept as {aside}; "
-                          "starting with no answers.")
-            return {}
-
-    def save(self):
-        "Write all answers atomically."
-        data = {'chapter': self.chapter, 'updated': time.strftime('%Y-%m-%dT%H:%M:%S'),
-                'answers': {str(k): v for k, v in sorted(self.answers.items()) if v.strip()}}
-        _atomic_write(self.path, json.dumps(data, indent=1, ensure_ascii=False) + '\n')
-
-    def answer(self, i:int, text:str):
-        "Set the answer to question `i` (1-based) and save."
-        if not 1 <= i <= len(self.questions): raise IndexError(f"{self.chapter} has questions 1 to {len(self.questions)}, not {i}.")
-        self.answers[i] = text
-        self.save()
-
-    @property
-    def n_answered(self) -> int: return sum(1 for i in range(1, len(self.questions) + 1) if self.answers.get(i, '').strip())
-    def progress(self) -> str: return f'answered {self.n_answered} of {len(self.questions)}'
-    def reference(self, i:int) -> str|None:
-        "The reference answer of question `i`, but only once it has an answer of the learner's own."
-        return self.questions[i - 1]['a'] if self.answers.get(i, '').strip() else None
-
-    def to_markdown(self) -> str:
-        "All questions with the learner's answers, as Markdown."
-        out = [f'# Questionnaire: {self.chapter}', '', f'_{self.progress()}_', '']
-        for i, q in enumerate(self.questions, 1):
-            out += [f'{i}. **{q["q"]}**', '', '   ' + (self.answers.get(i, '').strip().replace('\n', '\n   ') or '_(no answer yet)_'), '']
-        return '\n'.join(out)
-    def export(self, fname=None) -> Path:
-        "Write `to_markdown()` next to the answers file (or to `fname`) and return its path."
-        f = Path(fname) if fname is not None else self.path.with_suffix('.md')
-        _atomic_write(f, self.to_markdown())
-        return f
-
-    def __str__(self):
-        lines = [f'Questionnaire: {self.chapter} ({self.progress()})']
-        for i, q in enumerate(self.questions, 1):
-            a = self.answers.get(i, '').strip()
-            lines.append(f'{i:>2}. {q["q"]}' + (f'\n    your answer: {a}' if a else ''))
-        return '\n'.join(lines)
-    __repr__ = __str__
-
-    def ask(self, input_func=input):
-        "Text fallback: go through the questions at the prompt. Enter keeps an answer, 'q' stops."
-        for i, q in enumerate(self.questions, 1):
-            old = self.answers.get(i, '')
-            a = input_func(f'\n{i}. {q["q"]}\n' + (f'   [your answer: {old}]\n' if old else '') + '> ').strip()
-            if a == 'q': break
-            if a: self.answer(i, a)
-            if self.reference(i): print(f'   reference: {self.reference(i)}')
-        print(self.progress())
-        return self
-
-# %% ../nbs/00_course.ipynb #9e9be77d
-def questionnaire_widget(q:Questionnaire):
-    "An ipywidgets form for `q`: one box per question, autosave, progress, reference answers, Markdown export."
-    import ipywidgets as W
-    progress = W.HTML(f'<b>{q.progress()}</b>')
-    rows = []
-    def make_row(i, item):
-        box = W.Textarea(value=q.answers.get(i, ''), placeholder='Your answer (saved when you leave the box)',
-                         layout=W.Layout(width='95%', height='70px'), continuous_update=False)
-        box.add_class(f'fastcourse-answer-{i}')
-        btn = W.Button(description='Show reference answer', disabled=not box.value.strip(), layout=W.Layout(width='auto'))
-        ref = W.HTML()
-        def on_change(change):
-            q.answer(i, change['new'])
-            btn.disabled = not change['new'].strip()
-            if btn.disabled: ref.value = ''
-            progress.value = f'<b>{q.progress()}</b>'
-        def on_click(_):
-            r = q.reference(i)
-            ref.value = f'<div style="color:#275"><i>Reference:</i> {html.escape(r)}</div>' if r else ''
-        box.observe(on_change, names='value'); btn.on_click(on_click)
-        return W.VBox([W.HTML(f'<b>{i}.</b> {html.escape(item["q"])}'), box, W.HBox([btn]), ref])
-    rows = [make_row(i, item) for i, item in enumerate(q.questions, 1)]
-    out = W.HTML()
-    exp = W.Button(description='Export answers to Markdown', layout=W.Layout(width='auto'))
-    exp.on_click(lambda _: setattr(out, 'value', f'Saved to <code>{html.escape(str(q.export()))}</code>'))
-    head = W.HTML(f'<h3>Questionnaire</h3><p>Answers are saved to <code>{html.escape(str(q.path))}</code>.</p>')
-    return W.VBox([head, progress, *rows, W.HBox([exp, out])])
-
-def questionnaire(chapter:str, folder=None) -> Questionnaire:
-    "Show the questionnaire of `chapter`: a widget form in Jupyter, the questions as text elsewhere."
-    q = Questionnaire(chapter, folder)
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401
-            from IPython.display import display
-            bundle = dict(questionnaire_widget(q)._repr_mimebundle_() or {})
-            # renderers that cannot show widgets (docs, GitHub) fall back to the questions as Markdown or text
-            bundle.update({'text/plain': str(q), 'text/markdown': '\n'.join(f'{i}. {x["q"]}' for i, x in enumerate(q.questions, 1))})
-            display(bundle, raw=True)
-            return None
-        except ImportError: pass
-    print(q)
-    print('\n(Answer with `Questionnaire(...).ask()` or `.answer(i, text)`.)')
-    return None

@@ -3,7 +3,7 @@ import json, os, re, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-from fastcourse.course import Questionnaire, chapters, load_questions
+from fastcourse.questionnaire import Questionnaire, chapters, load_questions
 
 def _calls(nb:Path) -> list[str]:
     "Chapters whose questionnaire notebook `nb` shows."
@@ -31,14 +31,14 @@ def test_questionnaire_keeps_answers_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['02_pets.json']  # nothing temporary left behind
 
 def test_text_fallback_outside_jupyter(tmp_path):
-    code = "from fastcourse.course import questionnaire; questionnaire('07_sgd_from_scratch')"
+    code = "from fastcourse.questionnaire import questionnaire; questionnaire('07_sgd_from_scratch')"
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path,
                        env={**os.environ, 'FASTCOURSE_ANSWERS': str(tmp_path), 'PYTHONPATH': str(ROOT)})
     assert r.returncode == 0, r.stderr
     assert 'answered 0 of 16' in r.stdout and ' 1. How does a grey 28x28 image look' in r.stdout
 
-def test_course_module_imports_no_torch():
-    code = "import sys, fastcourse.course; assert 'torch' not in sys.modules, 'torch imported'"
+def test_course_modules_import_no_torch():
+    code = "import sys, fastcourse.course, fastcourse.questionnaire; assert 'torch' not in sys.modules, 'torch imported'"
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': str(ROOT)})
     assert r.returncode == 0, r.stderr
 
