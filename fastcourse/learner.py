@@ -60,7 +60,8 @@ def _check_parts(model, loss_func, path, model_dir):
         raise TypeError(f"model is a torch nn.Module, whose parameters training changes, not {type(model).__name__} {str(model)[:60]!r}.")
     if isinstance(loss_func, type): raise TypeError(f"loss_func is the class {loss_func.__name__}: pass a loss, {loss_func.__name__}().")
     if loss_func is not None and not callable(loss_func):
-        raise TypeError(f"loss_func is a function loss(preds, targets) or a loss like nn.CrossEntropyLoss() (no quotes), not {loss_func!r}.")
+        raise TypeError(f"loss_func is a function loss(preds, targets) or a loss like nn.CrossEntropyLoss() (no quotes), "
+                        f"not {loss_func!r}.")
     if path is not None and not isinstance(path, (str, os.PathLike)): raise TypeError(f"path is a folder (a str or a Path), not {path!r}.")
     if not isinstance(model_dir, (str, os.PathLike)): raise TypeError(f"model_dir is a subfolder's name, like 'models', not {model_dir!r}.")
 

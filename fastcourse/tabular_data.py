@@ -168,8 +168,9 @@ class TabularPandas:
     def _check_y(self, df:pd.DataFrame):
         "A clear error for missing targets, in training or validation rows: a NaN loss for numbers, a class never trained for categories."
         for c in self.y_names:
-            if df[c].isna().any(): raise ValueError(f"The target column {c!r} has {int(df[c].isna().sum())} missing values (the first in row "
-                                                    f"{df.index[df[c].isna()][0]}): drop those rows first (df.dropna(subset=[{c!r}])).")
+            if not df[c].isna().any(): continue
+            raise ValueError(f"The target column {c!r} has {int(df[c].isna().sum())} missing values (the first in row "
+                             f"{df.index[df[c].isna()][0]}): drop those rows first (df.dropna(subset=[{c!r}])).")
 
     def _setup_y(self, trn:pd.DataFrame, vocab):
         for c in self.y_names:

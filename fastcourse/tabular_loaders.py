@@ -1,4 +1,4 @@
-"""`TabDataLoader`, and `TabularDataLoaders`, chapter 5's one-line entry point: split, preprocess, load, and describe the preprocessing for export.
+"""`TabDataLoader`, and `TabularDataLoaders`, chapter 5's entry point: split, preprocess, load, describe the preprocessing for export.
 
 Docs: https://fastcourse.github.io/fastcourse/tabular_loaders.html.md"""
 

@@ -40,7 +40,8 @@ class MixUp(Callback):
     "Train on blends `lam*x + (1-lam)*x'` of pairs of inputs, with their losses blended alike; `lam` ~ Beta(alpha, alpha), at least 0.5."
     order = -16  # before ChannelsLast, which then gives the blended batch its memory format
     def __init__(self, alpha:float=0.4): # small alpha: most blends stay close to one of the two inputs
-        if not (isinstance(alpha, numbers.Real) and alpha > 0): raise ValueError(f"MixUp's alpha must be a positive number, like 0.4, not {alpha!r}.")
+        if not (isinstance(alpha, numbers.Real) and alpha > 0):
+            raise ValueError(f"MixUp's alpha must be a positive number, like 0.4, not {alpha!r}.")
         self.alpha = alpha
 
     def before_train(self):

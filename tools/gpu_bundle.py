@@ -12,7 +12,8 @@ reaches no network; only the working tree travels, plus up to 8 carried paths, 6
 
     python tools/gpu_bundle.py pets      # 02_pets.ipynb with its cuda cell
     python tools/gpu_bundle.py bench     # bench_train.py pets_224 in bf16, channels-last, against fastai
-    python tools/gpu_bundle.py tables    # 02a_learner, 02d_callbacks, 02e_training, 02f_inference, 05_tabular, 05a_tabular_data, 05b_tabular_loaders, 06_collab
+    python tools/gpu_bundle.py tables    # 02a_learner, 02d_callbacks, 02e_training, 02f_inference, 05_tabular, 05a_tabular_data,
+                                         # 05b_tabular_loaders, 06_collab
     python tools/gpu_bundle.py data      # 01_data_loading, 01b_transforms, 01c_data_core, 07_sgd_from_scratch
     python tools/gpu_bundle.py vision    # 02b_models, 03_segmentation, 08_tta
 
