@@ -134,8 +134,14 @@ def FuncSplitter(func):
     return _inner
 
 def ColSplitter(col:str='is_valid'):
-    "Put table rows whose column `col` is true in the validation set."
-    return FuncSplitter(lambda row: row[col])
+    "Put table rows (of a DataFrame, or the rows as dicts) whose column `col` is true in the validation set."
+    def _inner(items):
+        if isinstance(items, pd.DataFrame): items = items.to_dict('records')
+        row = items[0] if len(items) else {}
+        if not hasattr(row, 'keys'): raise TypeError(f"ColSplitter splits the rows of a table (a DataFrame), not items like {row!r:.80}.")
+        if col not in row: raise KeyError(f"ColSplitter({col!r}): the rows have no column {col!r}; their columns are {list(row)}.")
+        return FuncSplitter(lambda r: r[col])(items)
+    return _inner
 
 # %% ../nbs/01_data_loading.ipynb #239eaf14
 class ImageBlock:
@@ -176,6 +182,10 @@ class RegressionBlock:
     kind, tfms = 'regression', [_floats]
 
 # %% ../nbs/01_data_loading.ipynb #c51c0a86
+_needs_settings = {RandomSplitter: 'RandomSplitter(0.2, seed=42)', GrandparentSplitter: "GrandparentSplitter('train', 'valid')",
+                   FuncSplitter: 'FuncSplitter(is_valid)', ColSplitter: "ColSplitter('is_valid')", ColReader: "ColReader('column_name')",
+                   RegexLabeller: r"RegexLabeller(r'^(.+)_\d+\.jpg$')", using_attr: "using_attr(label_func, 'name')"}
+
 class DataBlock:
     "A data recipe: blocks, how to get items, x and y, how to split, and the transforms."
     def __init__(self,
@@ -197,6 +207,8 @@ class DataBlock:
         for name, f, like in (('get_items', get_items, 'get_image_files'), ('get_x', get_x, "ColReader('name')"),
                               ('get_y', get_y, 'parent_label'), ('splitter', splitter, 'RandomSplitter(0.2)')):
             if f is not None and not callable(f): raise TypeError(f"{name} is a function, like {like}, not {f!r}.")
+            if any(f is k for k in _needs_settings):
+                raise TypeError(f"{name}={f.__name__} needs its settings: call it, like {name}={_needs_settings[f]}.")
         self.get_items, self.getters = get_items, [get_x, get_y]
         self.splitter = splitter or RandomSplitter(0.2)
         self.item_tfms, self.batch_tfms = listify(item_tfms), listify(batch_tfms)
@@ -213,6 +225,9 @@ class DataBlock:
     def datasets(self, source) -> Datasets:
         "Build the `Datasets` for `source` (a folder, a DataFrame, a list of files...)."
         items = self.items(source)
+        if len(self.blocks) > 1 and self.getters == [None, None]:
+            raise ValueError(f"This DataBlock has no get_x and no get_y, so the input and the target would both be the item itself "
+                             f"({items[0]!r:.80}). Say where the label comes from, like get_y=parent_label (the folder's name).")
         tfms = [[g] + b.tfms if g is not None else b.tfms for g, b in zip(self.getters, self.blocks)]
         return Datasets(items, tfms, self.splitter(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms)
 

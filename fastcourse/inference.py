@@ -162,11 +162,15 @@ def check_weights(model:nn.Module, state:dict, what:str='The saved weights'):
     if diffs: raise ValueError(f"{what} does not fit this model ({len(diffs)} difference{'s' * (len(diffs) > 1)}: {'; '.join(diffs[:3])}"
                                f"{'; ...' if len(diffs) > 3 else ''}). Nothing was loaded.")
 
-def model_file(learn:InferenceMixin, name) -> Path:
+def model_file(learn:InferenceMixin, name,
+               must_exist:bool=False) -> Path: # for loading: a missing file is an error, with a hint when `name` ends in .pth
     "Where `learn.save(name)` writes (`path/model_dir/name.pth`); a clear error for a name that is no name."
     if not (isinstance(name, (str, os.PathLike)) and str(name).strip()):
         raise ValueError(f"A saved model needs a name, like learn.save('stage-1') or learn.save_encoder('finetuned'), not {name!r}.")
-    return learn.path/learn.model_dir/f'{name}.pth'
+    fname = learn.path/learn.model_dir/f'{name}.pth'
+    if must_exist and not fname.is_file() and str(name).endswith('.pth'):
+        raise FileNotFoundError(f"No saved model at {fname}: the name is given without .pth (it is added), like {str(name)[:-4]!r}.")
+    return fname
 
 @patch
 def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
@@ -179,7 +183,7 @@ def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
 @patch
 def load(self:InferenceMixin, name:str, with_opt:bool=True):
     "Load weights (and optimiser state) saved by `save`: all of them, or, with an error, none."
-    state = safe_load(model_file(self, name), 'saved model')
+    state = safe_load(model_file(self, name, must_exist=True), 'saved model')
     if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
     check_weights(self.model, state['model'], f'{name}.pth')
     if with_opt and 'opt' in state:

@@ -93,7 +93,7 @@ class TextLearner(Learner):
                            model_file(self, name))
     def load_encoder(self, name:str):
         "Load an encoder saved by `save_encoder`; its vocabulary must be this learner's (build the loaders with `text_vocab=`)."
-        state = safe_load(model_file(self, name), 'saved encoder')
+        state = safe_load(model_file(self, name, must_exist=True), 'saved encoder')
         if not isinstance(state, dict) or 'encoder' not in state: raise ValueError(f"{name}.pth was not written by save_encoder.")
         if state.get('vocab') != list(self.dls.text_vocab):
             raise ValueError(f"The encoder {name!r} was trained with another vocabulary ({len(state.get('vocab') or [])} tokens; these loaders "
