@@ -126,8 +126,14 @@ def _item_codes(learn:Learner, items) -> torch.Tensor:
             raise ValueError(f"{name} {it!r} is not in the training data{' (close: ' + '; '.join(close) + ')' if close else ''}.")
     return torch.tensor([o2i[it] for it in items])
 
+def _check_learner(learn):
+    if not (hasattr(learn, 'model') and hasattr(learn, 'dls')):
+        raise TypeError(f"This takes the learner that collab_learner made, like item_biases(learn), not an object of type "
+                        f"{type(learn).__name__}.")
+
 def _item_weights(learn:Learner) -> tuple:
     "(item factors (n_items, nf), item biases (n_items,) or None), row 0 being '#na#'."
+    _check_learner(learn)
     m = learn.model
     if isinstance(m, EmbeddingDotBias): return m.i_weight.weight.detach().cpu(), m.i_bias.weight.detach().cpu()[:, 0]
     if isinstance(m, EmbeddingNN): return m.embeds[1].weight.detach().cpu(), None
@@ -148,6 +154,7 @@ def item_factors(learn:Learner, items=None) -> pd.DataFrame:
 
 def item_counts(learn:Learner) -> pd.Series:
     "How many training ratings each item has (a loaded learner has no training rows: all zero)."
+    _check_learner(learn)
     voc = learn.dls.classes[learn.dls.cat_names[1]]
     counts = torch.bincount(learn.dls.train.tensors[0][:, 1].cpu(), minlength=len(voc))
     return pd.Series(counts[1:].numpy(), index=voc[1:])

@@ -22,8 +22,10 @@ __all__ = ['image_stats', 'MixUp', 'LabelSmoothingCrossEntropy']
 def image_stats(dl, n_batches:int=8) -> tuple[list, list]:
     "Mean and standard deviation of each channel over the images of `dl`'s first `n_batches` batches, before any `Normalize`."
     check_sizes(n_batches=n_batches)
-    kinds = getattr(dl, 'kinds', ())
-    if not kinds or kinds[0] != 'image': raise TypeError(f"image_stats needs a loader whose inputs are images, not of kinds {kinds}.")
+    if not hasattr(dl, 'kinds'):
+        raise TypeError(f"image_stats takes a loader of images, like dls.train, not an object of type {type(dl).__name__}.")
+    if not dl.kinds or dl.kinds[0] != 'image':
+        raise TypeError(f"image_stats needs a loader whose inputs are images, not of kinds {dl.kinds}.")
     tot, sq, n = 0., 0., 0
     for _, b in zip(range(n_batches), dl):
         x = b[0]
