@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fastcore.basics import listify
+from fastcore.meta import delegates
 
 from .data_core import Categorize, DataLoaders, Datasets, func_name
 from .transforms import load_image, load_mask
@@ -290,8 +291,9 @@ class ImageDataLoaders(DataLoaders):
     def from_df(cls, df:pd.DataFrame, path='.', valid_pct:float=0.2, seed:int|None=None, fn_col=0, folder:str|None=None, suff:str='',
                 label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, **kwargs):
         "File names and labels from columns of `df`; split by `valid_col` or at random."
-        if not isinstance(df, pd.DataFrame): raise TypeError(f"from_df takes a pandas DataFrame, not a {type(df).__name__}: read the CSV "
-                                                             "file first, with pd.read_csv(...) or read_table(...).")
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"from_df takes a pandas DataFrame, not a {type(df).__name__}: read the CSV file first, with pd.read_csv(...), "
+                            "or use ImageDataLoaders.from_csv(path, csv_fname).")
         cols = list(df.columns)
         fn_col, label_col = (cols[c] if isinstance(c, int) else c for c in (fn_col, label_col))
         missing = [c for c in (fn_col, label_col, valid_col) if c is not None and c not in cols]
@@ -300,3 +302,10 @@ class ImageDataLoaders(DataLoaders):
         db = DataBlock((ImageBlock, CategoryBlock), get_x=ColReader(fn_col, pref=f'{Path(path)/(folder or "")}/', suff=suff),
                        get_y=ColReader(label_col), splitter=split, item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(df, path=path, **kwargs)
+
+    @classmethod
+    @delegates(from_df, keep=True, but=['df', 'path'])  # **kwargs: bs, num_workers, ... of dataloaders
+    def from_csv(cls, path, csv_fname:str='labels.csv', **kwargs):
+        "`from_df` on the table in `path/csv_fname`, whose file names are relative to `path`."
+        df, _ = read_table(Path(path)/csv_fname)
+        return cls.from_df(df, path, **kwargs)
