@@ -133,16 +133,24 @@ class ClassificationInterpretation:
         n = len(self.vocab)
         return torch.bincount(self.targs * n + self.preds.argmax(1), minlength=n * n).view(n, n)
 
-    def plot_confusion_matrix(self, figsize=None, cmap:str='Blues'):
-        "Draw the confusion matrix with class names."
-        cm, n = self.confusion_matrix(), len(self.vocab)
+    def plot_confusion_matrix(self,
+                              normalize:bool=False, # each actual class's row as shares of its images, not counts
+                              figsize=None, cmap:str='Blues',
+                              norm_dec:int=2): # decimals of the shares
+        "Draw the confusion matrix with class names: counts, or with `normalize` what share of each actual class went where."
+        check_sizes(0, norm_dec=norm_dec)
+        cm, n = self.confusion_matrix().float(), len(self.vocab)
+        if normalize: cm = cm / cm.sum(1, keepdim=True).clamp(min=1)  # a class with no images keeps a row of zeros
         fig, ax = plt.subplots(figsize=figsize or (max(4, n * 0.3 + 2),) * 2)
         ax.imshow(cm, cmap=cmap)
         ax.set_xticks(range(n), [str(v) for v in self.vocab], rotation=90); ax.set_yticks(range(n), [str(v) for v in self.vocab])
         if n <= 12:
             for i in range(n):
-                for j in range(n): ax.text(j, i, int(cm[i, j]), ha='center', va='center', color='white' if cm[i, j] > cm.max() / 2 else 'black')
+                for j in range(n):
+                    ax.text(j, i, f'{cm[i, j]:.{norm_dec}f}' if normalize else int(cm[i, j]), ha='center', va='center',
+                            color='white' if cm[i, j] > cm.max() / 2 else 'black')
         ax.set_xlabel('predicted'); ax.set_ylabel('actual')
+        fig.tight_layout()  # room for the class names and the axis labels
         return fig
 
     def most_confused(self, min_val:int=1) -> list:
