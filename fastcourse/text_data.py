@@ -101,6 +101,7 @@ def tokenize_texts(texts) -> list[list[str]]:
 def make_vocab(count:Counter, min_freq:int=3, max_vocab:int=60000, special_toks=None) -> list[str]:
     "The special tokens, then the tokens seen at least `min_freq` times, most frequent first, padded to a multiple of 8."
     special_toks = list(special_toks or defaults_text_spec_tok)
+    check_sizes(0, min_freq=min_freq); check_sizes(len(special_toks), max_vocab=max_vocab)  # room for the special tokens at least
     vocab = [o for o, c in count.most_common(max_vocab) if c >= min_freq and o not in special_toks]
     vocab = (special_toks + vocab)[:max_vocab]
     return vocab + [f'xxfake{i}' for i in range(-len(vocab) % 8)]  # a multiple of 8 suits GPU matrix sizes
@@ -109,6 +110,9 @@ def make_vocab(count:Counter, min_freq:int=3, max_vocab:int=60000, special_toks=
 class Numericalize:
     "Tokens to their indices in `vocab` (unknown ones to `xxunk`'s), and back."
     def __init__(self, vocab:list):
+        if isinstance(vocab, (str, bytes, Path)):
+            raise TypeError(f"A text vocabulary is the list of its tokens, like dls_lm.text_vocab, not the {type(vocab).__name__} "
+                            f"{vocab!r:.80}.")
         missing = [t for t in (UNK, PAD, BOS) if t not in vocab]
         if missing: raise ValueError(f"A text vocabulary needs the special tokens {missing}; build it with make_vocab.")
         self.vocab, self.o2i = list(vocab), {t: i for i, t in enumerate(vocab)}

@@ -118,6 +118,9 @@ def fine_tune(self:TrainingMixin,
               reset_opt:bool=False): # a new optimiser for each stage
     "Train the new head with the body frozen for `freeze_epochs`, then everything with discriminative rates for `epochs`."
     check_sizes(0, epochs=epochs, freeze_epochs=freeze_epochs)  # everything is checked before the body is frozen
+    if not isinstance(base_lr, numbers.Real):
+        raise TypeError(f"fine_tune's base_lr is one number, like 2e-3, not {base_lr!r}: it makes the unfrozen stage's slice(base_lr/lr_mult, "
+                        "base_lr) itself. For rates of your own: learn.unfreeze(), then learn.fit_one_cycle(n, slice(lo, hi)).")
     check_lr(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
     _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
     kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
