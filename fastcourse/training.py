@@ -1,4 +1,4 @@
-"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `to_bf16`...
+"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `SaveModelCallback`, `to_bf16`...
 
 Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
@@ -21,7 +21,7 @@ from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler', 'LRFinder',
-           'minimum', 'steep', 'valley', 'slide']
+           'minimum', 'steep', 'valley', 'slide', 'TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
@@ -119,8 +119,9 @@ def fine_tune(self:TrainingMixin,
     "Train the new head with the body frozen for `freeze_epochs`, then everything with discriminative rates for `epochs`."
     check_sizes(0, epochs=epochs, freeze_epochs=freeze_epochs)  # everything is checked before the body is frozen
     if not isinstance(base_lr, numbers.Real):
-        raise TypeError(f"fine_tune's base_lr is one number, like 2e-3, not {base_lr!r}: it makes the unfrozen stage's slice(base_lr/lr_mult, "
-                        "base_lr) itself. For rates of your own: learn.unfreeze(), then learn.fit_one_cycle(n, slice(lo, hi)).")
+        raise TypeError(f"fine_tune's base_lr is one number, like 2e-3, not {base_lr!r}: it makes the unfrozen stage's "
+                        "slice(base_lr/lr_mult, base_lr) itself. For rates of your own: learn.unfreeze(), then "
+                        "learn.fit_one_cycle(n, slice(lo, hi)).")
     check_lr(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
     _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
     kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
@@ -229,6 +230,63 @@ class _without:
         for cb in self.cbs: self.learn.remove_cb(cb)
     def __exit__(self, *exc):
         for cb in self.cbs: self.learn.add_cb(cb)
+
+# %% ../nbs/02e_training.ipynb #01359258
+class TrackerCallback(Callback):
+    "Watch `monitor` after each epoch; `new_best` says whether it beat `best` by more than `min_delta`."
+    order = 70  # after the Recorder has the epoch's values and the progress table has shown them
+    def __init__(self,
+                 monitor:str='valid_loss', # a recorded name: 'valid_loss', 'train_loss' or a metric's, like 'error_rate'
+                 comp=None, # np.less or np.greater; None: np.less for losses and errors, np.greater for the rest
+                 min_delta:float=0.): # by how much a value must beat the best to count
+        if not isinstance(monitor, str): raise TypeError(f"monitor is the name of a recorded value, like 'valid_loss', not {monitor!r}.")
+        if comp is not None and not callable(comp): raise TypeError(f"comp compares two values, like np.less or np.greater, not {comp!r}.")
+        self.monitor, self.min_delta = monitor, _number(min_delta, 'min_delta', '0.01')
+        self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
+    def before_fit(self):
+        self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)  # lr_find's sweep is not training
+        self.best, self.best_epoch, self.new_best = (math.inf if self.comp is np.less else -math.inf), None, False
+        names = self.recorder.metric_names[1:-1]
+        if self.active and self.monitor not in names:
+            raise ValueError(f"{self.name} watches {self.monitor!r}, which this learner does not record; it records {names}.")
+    def after_epoch(self):
+        if not self.active: return
+        val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor)]
+        self.new_best = bool(self.comp(val - (-self.min_delta if self.comp is np.less else self.min_delta), self.best))
+        if self.new_best: self.best, self.best_epoch = val, self.epoch
+
+class EarlyStoppingCallback(TrackerCallback):
+    "Stop training when `monitor` has not improved for `patience` epochs in a row."
+    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0., patience:int=1):
+        super().__init__(monitor, comp, min_delta)
+        check_sizes(patience=patience); self.patience = patience
+    def after_epoch(self):
+        super().after_epoch()
+        if not self.active: return
+        self.wait = 0 if self.new_best else getattr(self, 'wait', 0) + 1
+        if self.wait >= self.patience:
+            print(f'No improvement of {self.monitor} since epoch {self.best_epoch}: stopping early.')
+            self.wait = 0
+            raise CancelFitException()
+
+class SaveModelCallback(TrackerCallback):
+    "Save the model each time `monitor` improves (`learn.save(fname)`), and load the best one back when training ends."
+    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
+                 fname:str='model', # saved as `path/model_dir/fname.pth`
+                 every_epoch:bool=False, # save every epoch as `fname_<epoch>` instead, and load nothing at the end
+                 with_opt:bool=False): # save the optimiser's state too
+        super().__init__(monitor, comp, min_delta)
+        if not (isinstance(fname, str) and fname.strip()): raise ValueError(f"fname names the saved model, like 'best', not {fname!r}.")
+        self.fname, self.every_epoch, self.with_opt = fname, every_epoch, with_opt
+    def after_epoch(self):
+        super().after_epoch()
+        if not self.active: return
+        if self.every_epoch: self.learn.save(f'{self.fname}_{self.epoch}', with_opt=self.with_opt)
+        elif self.new_best:
+            print(f'Better model at epoch {self.epoch}: {self.monitor} {self.best:.4g}, saved as {self.fname}.')
+            self.learn.save(self.fname, with_opt=self.with_opt)
+    def after_fit(self):
+        if self.active and not self.every_epoch and self.best_epoch is not None: self.learn.load(self.fname, with_opt=self.with_opt)
 
 # %% ../nbs/02e_training.ipynb #eef8eb86
 @patch
