@@ -45,30 +45,53 @@ def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
         raise TypeError(f"dl= takes a data loader, not a {type(dl).__name__}: for new items, pass dl=learn.dls.test_dl(items).")
     return dl
 
+def _outputs(learn:InferenceMixin, dl):
+    "Yield (the model's raw output, the batch) for every batch of `dl`, the model in eval mode on the loader's device."
+    device = getattr(dl, 'device', None) or 'cpu'
+    learn.model.to(device).eval()
+    if hasattr(learn.model, 'reset'): learn.model.reset()  # a recurrent model starts each pass afresh, as in validation
+    n = getattr(dl, 'n_inp', 1)
+    cl = any(isinstance(cb, ChannelsLast) for cb in learn.cbs)
+    # like a fit, keep the memory freed after each batch for the next one (see CPUMemoryCache)
+    held = torch.device(device).type == 'cpu' and any(isinstance(cb, CPUMemoryCache) for cb in learn.cbs) and hold_cpu_memory()
+    if held: trim_cpu_memory()  # before `dl` forks workers, which would keep a copy of the memory held
+    try:
+        with torch.no_grad():
+            for b in dl: yield learn.model(*(to_channels_last(b[:n]) if cl else b[:n])), b
+    finally:
+        if held: release_cpu_memory()
+
 @patch
 def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
     "Predictions (after the loss's activation) and targets on `dl` or `dls[ds_idx]`; the per-item losses too if `with_loss`."
     dl = _pick_dl(self, ds_idx, dl)
     act = act or loss_activation(self.loss_func)
-    device = getattr(dl, 'device', None) or 'cpu'
-    self.model.to(device).eval()
     preds, targs, losses = [], [], []
     n = getattr(dl, 'n_inp', 1)
-    cl = any(isinstance(cb, ChannelsLast) for cb in self.cbs)
-    # like a fit, keep the memory freed after each batch for the next one (see CPUMemoryCache)
-    held = torch.device(device).type == 'cpu' and any(isinstance(cb, CPUMemoryCache) for cb in self.cbs) and hold_cpu_memory()
-    if held: trim_cpu_memory()  # before `dl` forks workers, which would keep a copy of the memory held
-    try:
-        with torch.no_grad():
-            for b in dl:
-                p = self.model(*(to_channels_last(b[:n]) if cl else b[:n]))
-                preds.append(act(p).float().cpu())
-                if len(b) > n: targs.append(b[n].cpu())
-                if with_loss and len(b) > n: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
-    finally:
-        if held: release_cpu_memory()
+    for p, b in _outputs(self, dl):
+        preds.append(act(p).float().cpu())
+        if len(b) > n: targs.append(b[n].cpu())
+        if with_loss and len(b) > n: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
     res = (torch.cat(preds), torch.cat(targs) if targs else None)
     return (*res, torch.cat(losses)) if with_loss else res
+
+@patch
+def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:
+    "[loss, *metrics] on `dl` or `dls[ds_idx]` (default: the validation set), averaged as in the results table of `fit`."
+    dl = _pick_dl(self, ds_idx, dl)
+    n = getattr(dl, 'n_inp', 1)
+    for m in self.metrics: m.reset()
+    tot, cnt = 0., 0
+    for p, b in _outputs(self, dl):
+        if len(b) <= n: raise ValueError("validate compares predictions with targets, and this loader has inputs only (dls.test_dl of new "
+                                         "items?): label them, or use learn.get_preds(dl=...) for the predictions alone.")
+        self.pred, self.yb = p, tuple(b[n:])
+        self.loss = self.loss_func(p, *self.yb)  # what the metrics read from the learner, as during fit
+        bs = self.yb[0].shape[0]
+        tot, cnt = tot + float(self.loss) * bs, cnt + bs
+        for m in self.metrics: m.accumulate(self)
+    if not cnt: raise ValueError("validate got no batches: the loader is empty.")
+    return [tot / cnt, *[m.value for m in self.metrics]]
 
 def _item_losses(loss_func, p, t):
     "Loss of every item, not averaged."
