@@ -203,6 +203,10 @@ class DataLoader:
         "Undo the batch transforms (e.g. normalisation) so a batch can be shown."
         for t in reversed(self.batch_tfms): b = t.decode(b, self.kinds)
         return b
+    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None):
+        "Draw up to `max_n` samples of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
+        from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
+        return show_batch(self, max_n, ncols, figsize)
 
 # %% ../nbs/01c_data_core.ipynb #0b3757a4
 class DataLoaders:
@@ -239,9 +243,8 @@ class DataLoaders:
         "Add batch transforms to every loader."
         for dl in self.loaders: dl.add_tfms(tfms)
     def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0):
-        "Draw up to `max_n` samples of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
-        from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
-        return show_batch(self[ds_idx], max_n, ncols, figsize)
+        "Draw up to `max_n` samples of a batch of loader `ds_idx` (0: training, 1: validation) with their labels."
+        return self[ds_idx].show_batch(max_n, ncols, figsize)
 
     @classmethod
     def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):
