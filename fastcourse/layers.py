@@ -1,4 +1,4 @@
-"""A sigmoid squashed into a range, small-initialised embeddings, linear-batchnorm-dropout, and a mean squared error that never broadcasts.
+"""A sigmoid squashed into a range, small-initialised embeddings, linear-batchnorm-dropout, a mean squared error that never broadcasts, and a summary of any model, layer by layer.
 
 Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
@@ -8,13 +8,15 @@ Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 from __future__ import annotations
 import numbers
 
+import pandas as pd
 import torch
 from torch import nn
 
 from .data_core import check_sizes
 
 # %% auto #0
-__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat']
+__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat',
+           'layer_summary']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -77,3 +79,31 @@ class MSELossFlat(nn.MSELoss):
             raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
                              "hold different numbers of values.")
         return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
+
+# %% ../nbs/02c_layers.ipynb #9ddf6c7b
+def layer_summary(model:nn.Module, *xb) -> pd.DataFrame:
+    "Run `model` on the inputs `xb` and list each innermost layer: output shape, parameters, trainable parameters; then totals."
+    mods = [(n, m) for n, m in model.named_modules() if not list(m.children()) or list(m.parameters(recurse=False))]
+    shapes, was_training = {}, model.training
+    def record(m, inp, out):
+        o = out[0] if isinstance(out, (tuple, list)) else out
+        shapes[m] = tuple(o.shape) if isinstance(o, torch.Tensor) else type(o).__name__
+    hooks = [m.register_forward_hook(record) for _, m in mods]
+    try:
+        model.eval()
+        with torch.no_grad(): model(*xb)
+    except Exception as e:
+        ins = [tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__ for x in xb]
+        raise ValueError(f"The model failed on inputs of shape {ins}: {type(e).__name__}: {e}") from e
+    finally:
+        for h in hooks: h.remove()
+        model.train(was_training)
+    rows, seen = [], set()
+    for n, m in mods:
+        own = [p for p in m.parameters(recurse=False if list(m.children()) else True) if id(p) not in seen]
+        seen.update(id(p) for p in own)
+        rows.append({'layer': n or '(model)', 'type': type(m).__name__, 'output shape': shapes.get(m, 'not run'),
+                     'params': sum(p.numel() for p in own), 'trainable': sum(p.numel() for p in own if p.requires_grad)})
+    rows.append({'layer': 'total', 'type': '', 'output shape': '', 'params': sum(r['params'] for r in rows),
+                 'trainable': sum(r['trainable'] for r in rows)})
+    return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from .callback import (
     check_callback, norm_types)
 from .data_core import DataLoader, DataLoaders, check_sizes
 from .inference import InferenceMixin
-from .layers import MSELossFlat
+from .layers import MSELossFlat, layer_summary
 from .optim import Adam, set_hyper
 from .training import TrainingMixin, check_wd, resolve_lr
 
@@ -131,6 +131,10 @@ class Learner(TrainingMixin, InferenceMixin):
             cbs = [cb.name for cb in self.cbs if hasattr(type(cb), e)]
             print(f"{'  ' * lvl}{e:<24} {', '.join(cbs)}")
             if e in ind and e.startswith('before_'): lvl = ind[e]
+    def summary(self):
+        "A DataFrame of the model's layers on one validation batch: output shapes, parameters and how many train (`layer_summary`)."
+        b = self.dls.valid.one_batch()
+        return layer_summary(self.model.to(self.dls.device), *b[:getattr(self.dls.valid, 'n_inp', 1)])
 
     # -- optimiser and freezing
     def create_opt(self):
