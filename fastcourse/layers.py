@@ -1,4 +1,4 @@
-"""A sigmoid squashed into a range, small-initialised embeddings, linear-batchnorm-dropout, a mean squared error that never broadcasts, and a summary of any model, layer by layer.
+"""A sigmoid squashed into a range, small embeddings, linear-batchnorm-dropout, an MSE that never broadcasts, a model summary.
 
 Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
@@ -100,7 +100,7 @@ def layer_summary(model:nn.Module, *xb) -> pd.DataFrame:
         model.train(was_training)
     rows, seen = [], set()
     for n, m in mods:
-        own = [p for p in m.parameters(recurse=False if list(m.children()) else True) if id(p) not in seen]
+        own = [p for p in m.parameters(recurse=False) if id(p) not in seen]  # a leaf's own are all it has
         seen.update(id(p) for p in own)
         rows.append({'layer': n or '(model)', 'type': type(m).__name__, 'output shape': shapes.get(m, 'not run'),
                      'params': sum(p.numel() for p in own), 'trainable': sum(p.numel() for p in own if p.requires_grad)})

@@ -1,4 +1,4 @@
-"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `SaveModelCallback`, `to_bf16`...
+"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `to_bf16`...
 
 Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
@@ -260,13 +260,13 @@ class EarlyStoppingCallback(TrackerCallback):
     def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0., patience:int=1):
         super().__init__(monitor, comp, min_delta)
         check_sizes(patience=patience); self.patience = patience
+    def before_fit(self): super().before_fit(); self.wait = 0  # each fit has its own patience
     def after_epoch(self):
         super().after_epoch()
         if not self.active: return
-        self.wait = 0 if self.new_best else getattr(self, 'wait', 0) + 1
+        self.wait = 0 if self.new_best else self.wait + 1
         if self.wait >= self.patience:
             print(f'No improvement of {self.monitor} since epoch {self.best_epoch}: stopping early.')
-            self.wait = 0
             raise CancelFitException()
 
 class SaveModelCallback(TrackerCallback):
