@@ -86,7 +86,7 @@ def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:
         if len(b) <= n: raise ValueError("validate compares predictions with targets, and this loader has inputs only (dls.test_dl of new "
                                          "items?): label them, or use learn.get_preds(dl=...) for the predictions alone.")
         self.pred, self.yb = p, tuple(b[n:])
-        self.loss = self.loss_func(p, *self.yb)  # what the metrics read from the learner, as during fit
+        self.loss = self._loss()  # as during fit (Learner._loss), and what metrics like Perplexity read
         bs = self.yb[0].shape[0]
         tot, cnt = tot + float(self.loss) * bs, cnt + bs
         for m in self.metrics: m.accumulate(self)
