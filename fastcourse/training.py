@@ -20,15 +20,15 @@ from .optim import set_hyper
 from .transforms import check_fraction
 
 # %% auto #0
-__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler', 'LRFinder',
-           'minimum', 'steep', 'valley', 'slide', 'TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback']
+__all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler',
+           'LRFinder', 'minimum', 'steep', 'valley', 'slide']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
     "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune`, `lr_find` and mixed precision."
 
 # %% ../nbs/02e_training.ipynb #527401c9
-def _number(v, what:str, like:str, positive:bool=False) -> float:
+def check_number(v, what:str, like:str, positive:bool=False) -> float:
     "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
     try: f = None if isinstance(v, (str, bytes)) else float(v)
     except (TypeError, ValueError): f = None
@@ -38,11 +38,11 @@ def _number(v, what:str, like:str, positive:bool=False) -> float:
 
 def check_lr(lr) -> float:
     "`lr` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
-    return _number(lr, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')
+    return check_number(lr, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')
 
 def check_wd(wd):
     "Weight decay is None (the optimiser's default) or a finite number, 0 or more: a negative one would grow the weights."
-    if wd is not None: _number(wd, 'Weight decay (wd)', '1e-2')
+    if wd is not None: check_number(wd, 'Weight decay (wd)', '1e-2')
 
 def resolve_lr(lr, n_groups:int) -> list:
     "One rate per group from a float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before) or `slice(lo, hi)`."
@@ -83,8 +83,8 @@ class ParamScheduler(Callback):
 def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
     "A clear error for settings that make no one-cycle schedule, before anything changes."
     check_sizes(0, n_epoch=n_epoch); check_wd(wd)
-    _number(div, 'div (the first learning rate is lr_max/div)', '25', positive=True)
-    _number(div_final, 'div_final (the last learning rate is lr_max/div_final)', '1e5', positive=True)
+    check_number(div, 'div (the first learning rate is lr_max/div)', '25', positive=True)
+    check_number(div_final, 'div_final (the last learning rate is lr_max/div_final)', '1e5', positive=True)
     check_fraction('pct_start (the share of training spent warming up)', pct_start)
     if not (isinstance(moms, (list, tuple)) and len(moms) == 3 and all(isinstance(m, numbers.Real) for m in moms)):
         raise ValueError(f"moms is the momentum at the start, middle and end of the cycle: three numbers like (0.95, 0.85, 0.95), "
@@ -122,7 +122,7 @@ def fine_tune(self:TrainingMixin,
         raise TypeError(f"fine_tune's base_lr is one number, like 2e-3, not {base_lr!r}: it makes the unfrozen stage's "
                         "slice(base_lr/lr_mult, base_lr) itself. For rates of your own: learn.unfreeze(), then "
                         "learn.fit_one_cycle(n, slice(lo, hi)).")
-    check_lr(base_lr); _number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
+    check_lr(base_lr); check_number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
     _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
     kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
     self.freeze()
@@ -196,7 +196,7 @@ def slide(lrs, losses, lr_diff:int=15, thresh:float=0.005, adjust_value:float=1.
 def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
             show_plot:bool=True, suggest_funcs=(valley,)):
     "Sweep the learning rate exponentially, plot loss against it, return the suggestions of `suggest_funcs`."
-    _number(start_lr, 'start_lr', '1e-7'); _number(end_lr, 'end_lr', '10')
+    check_number(start_lr, 'start_lr', '1e-7'); check_number(end_lr, 'end_lr', '10')
     if not 0 < start_lr < end_lr: raise ValueError(f"lr_find sweeps up from start_lr to end_lr, so it needs 0 < start_lr < end_lr, "
                                                    f"not start_lr={start_lr}, end_lr={end_lr}.")
     if not (isinstance(num_it, numbers.Integral) and num_it >= 3):
@@ -230,63 +230,6 @@ class _without:
         for cb in self.cbs: self.learn.remove_cb(cb)
     def __exit__(self, *exc):
         for cb in self.cbs: self.learn.add_cb(cb)
-
-# %% ../nbs/02e_training.ipynb #01359258
-class TrackerCallback(Callback):
-    "Watch `monitor` after each epoch; `new_best` says whether it beat `best` by more than `min_delta`."
-    order = 70  # after the Recorder has the epoch's values and the progress table has shown them
-    def __init__(self,
-                 monitor:str='valid_loss', # a recorded name: 'valid_loss', 'train_loss' or a metric's, like 'error_rate'
-                 comp=None, # np.less or np.greater; None: np.less for losses and errors, np.greater for the rest
-                 min_delta:float=0.): # by how much a value must beat the best to count
-        if not isinstance(monitor, str): raise TypeError(f"monitor is the name of a recorded value, like 'valid_loss', not {monitor!r}.")
-        if comp is not None and not callable(comp): raise TypeError(f"comp compares two values, like np.less or np.greater, not {comp!r}.")
-        self.monitor, self.min_delta = monitor, _number(min_delta, 'min_delta', '0.01')
-        self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
-    def before_fit(self):
-        self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)  # lr_find's sweep is not training
-        self.best, self.best_epoch, self.new_best = (math.inf if self.comp is np.less else -math.inf), None, False
-        names = self.recorder.metric_names[1:-1]
-        if self.active and self.monitor not in names:
-            raise ValueError(f"{self.name} watches {self.monitor!r}, which this learner does not record; it records {names}.")
-    def after_epoch(self):
-        if not self.active: return
-        val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor)]
-        self.new_best = bool(self.comp(val - (-self.min_delta if self.comp is np.less else self.min_delta), self.best))
-        if self.new_best: self.best, self.best_epoch = val, self.epoch
-
-class EarlyStoppingCallback(TrackerCallback):
-    "Stop training when `monitor` has not improved for `patience` epochs in a row."
-    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0., patience:int=1):
-        super().__init__(monitor, comp, min_delta)
-        check_sizes(patience=patience); self.patience = patience
-    def before_fit(self): super().before_fit(); self.wait = 0  # each fit has its own patience
-    def after_epoch(self):
-        super().after_epoch()
-        if not self.active: return
-        self.wait = 0 if self.new_best else self.wait + 1
-        if self.wait >= self.patience:
-            print(f'No improvement of {self.monitor} since epoch {self.best_epoch}: stopping early.')
-            raise CancelFitException()
-
-class SaveModelCallback(TrackerCallback):
-    "Save the model each time `monitor` improves (`learn.save(fname)`), and load the best one back when training ends."
-    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
-                 fname:str='model', # saved as `path/model_dir/fname.pth`
-                 every_epoch:bool=False, # save every epoch as `fname_<epoch>` instead, and load nothing at the end
-                 with_opt:bool=False): # save the optimiser's state too
-        super().__init__(monitor, comp, min_delta)
-        if not (isinstance(fname, str) and fname.strip()): raise ValueError(f"fname names the saved model, like 'best', not {fname!r}.")
-        self.fname, self.every_epoch, self.with_opt = fname, every_epoch, with_opt
-    def after_epoch(self):
-        super().after_epoch()
-        if not self.active: return
-        if self.every_epoch: self.learn.save(f'{self.fname}_{self.epoch}', with_opt=self.with_opt)
-        elif self.new_best:
-            print(f'Better model at epoch {self.epoch}: {self.monitor} {self.best:.4g}, saved as {self.fname}.')
-            self.learn.save(self.fname, with_opt=self.with_opt)
-    def after_fit(self):
-        if self.active and not self.every_epoch and self.best_epoch is not None: self.learn.load(self.fname, with_opt=self.with_opt)
 
 # %% ../nbs/02e_training.ipynb #eef8eb86
 @patch
