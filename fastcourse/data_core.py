@@ -6,9 +6,10 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import math, numbers, operator, os, sys
+import math, numbers, operator, os, random, sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
@@ -17,7 +18,7 @@ from .transforms import IntToFloat, load_image, tfm_from_dict, tfm_to_dict
 
 # %% auto #0
 __all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_splits', 'DatasetSplit', 'default_device',
-           'default_num_workers', 'check_sizes', 'DataLoader', 'DataLoaders', 'inference_config',
+           'default_num_workers', 'check_sizes', 'DataLoader', 'set_seed', 'DataLoaders', 'inference_config',
            'InferenceDataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
@@ -207,6 +208,15 @@ class DataLoader:
         "Draw up to `max_n` samples of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
         return show_batch(self, max_n, ncols, figsize)
+
+# %% ../nbs/01c_data_core.ipynb #9fdc11a5
+def set_seed(s:int, # the seed, like 42
+             reproducible:bool=False): # also make cuDNN choose deterministic algorithms (slower on some models)
+    "Seed Python's, NumPy's and PyTorch's random number generators (every GPU's too)."
+    if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 0:
+        raise TypeError(f"A seed is a whole number, 0 or more, like 42, not {s!r}.")
+    random.seed(s); np.random.seed(s % 2**32); torch.manual_seed(s)  # manual_seed seeds every GPU too
+    if reproducible: torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
 
 # %% ../nbs/01c_data_core.ipynb #0b3757a4
 class DataLoaders:
