@@ -52,7 +52,7 @@ class RNNRegularizer(Callback):
 
 class Perplexity(Metric):
     "exp of the mean validation loss: how many tokens, in effect, the model hesitates between."
-    _name = 'perplexity'
+    _name, lower_is_better = 'perplexity', True  # so that trackers (chapter 2g) watching it wait for it to fall
     def accumulate(self, learn):
         n = learn.yb[0].numel()
         self.total += float(learn.loss) * n; self.count += n

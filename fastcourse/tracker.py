@@ -24,14 +24,16 @@ class TrackerCallback(Callback):
     order = 70  # after the Recorder has the epoch's values and the progress table has shown them
     def __init__(self,
                  monitor:str='valid_loss', # a recorded name: 'valid_loss', 'train_loss' or a metric's, like 'error_rate'
-                 comp=None, # np.less or np.greater; None: np.less for losses and errors, np.greater for the rest
+                 comp=None, # np.less or np.greater; None: the metric's `lower_is_better`, else np.less for losses and errors
                  min_delta:float=0.): # by how much a value must beat the best to count
         if not isinstance(monitor, str): raise TypeError(f"monitor is the name of a recorded value, like 'valid_loss', not {monitor!r}.")
         if comp is not None and not callable(comp): raise TypeError(f"comp compares two values, like np.less or np.greater, not {comp!r}.")
-        self.monitor, self.min_delta = monitor, check_number(min_delta, 'min_delta', '0.01')
+        self.monitor, self.min_delta, self._given = monitor, check_number(min_delta, 'min_delta', '0.01'), comp
         self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
     def before_fit(self):
         self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)  # lr_find's sweep is not training
+        flag = next((getattr(m, 'lower_is_better', None) for m in self.learn.metrics if m.name == self.monitor), None)
+        if self._given is None and flag is not None: self.comp = np.less if flag else np.greater  # a metric that says which way is better
         self.best, self.best_epoch, self.new_best = (math.inf if self.comp is np.less else -math.inf), None, False
         self.wait = 0  # each fit has its own count
         names = self.recorder.metric_names[1:-1]
