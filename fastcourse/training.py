@@ -14,14 +14,14 @@ import numpy as np
 import torch
 from fastcore.basics import listify, patch
 
-from .callback import Callback, CancelFitException, CancelValidateException, MixedPrecision
+from .callback import Callback, CancelBatchException, CancelFitException, CancelValidateException, MixedPrecision
 from .data_core import check_sizes
 from .optim import set_hyper
 from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler',
-           'LRFinder', 'minimum', 'steep', 'valley', 'slide']
+           'LRFinder', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
@@ -230,6 +230,23 @@ class _without:
         for cb in self.cbs: self.learn.remove_cb(cb)
     def __exit__(self, *exc):
         for cb in self.cbs: self.learn.add_cb(cb)
+
+# %% ../nbs/02e_training.ipynb #88f5a32b
+class GradientAccumulation(Callback):
+    "Step the optimiser once per `n_acc` training items, summing the gradients of the batches in between."
+    order = 5  # before MixedPrecision (10) and GradientClip (20), which then unscale and clip the summed gradient once per step
+    def __init__(self, n_acc:int=32): # the items per optimiser step: the batch size to imitate
+        check_sizes(n_acc=n_acc); self.n_acc = n_acc
+    def before_fit(self):
+        self.active, self.count = not any(isinstance(c, LRFinder) for c in self.learn.cbs), 0  # lr_find steps every batch
+        if self.opt is not None: self.opt.zero_grad(set_to_none=True)  # nothing left over from an unfinished count
+    def before_backward(self):
+        if self.active: self.learn.loss_grad = self.loss_grad * (self.yb[0].shape[0] / self.n_acc)  # this batch's share of the mean
+    def after_backward(self):
+        if not self.active: return
+        self.count += self.yb[0].shape[0]
+        if self.count < self.n_acc: raise CancelBatchException()  # keep the gradients: no step and no zero_grad this batch
+        self.count = 0
 
 # %% ../nbs/02e_training.ipynb #eef8eb86
 @patch
