@@ -191,6 +191,13 @@ class TextClasDataLoader:
         return df
 
 # %% ../nbs/04a_text_data.ipynb #c6a0979a
+def _col_name(df:pd.DataFrame, c):
+    "The name of column `c`, given by name or, as in fastai (`text_col=0`), by number."
+    if isinstance(c, bool) or not isinstance(c, int) or c in df.columns: return c
+    if not -len(df.columns) <= c < len(df.columns):
+        raise IndexError(f"Column number {c} is out of range: the DataFrame has {len(df.columns)} columns, {list(df.columns)}.")
+    return df.columns[c]
+
 class TextDataLoaders(DataLoaders):
     "Training and validation loaders of texts: for a language model (`is_lm=True`) or a classifier."
     def __init__(self, *loaders, num:Numericalize, vocab:list|None=None, path='.'):
@@ -208,8 +215,8 @@ class TextDataLoaders(DataLoaders):
     def from_df(cls,
                 df:pd.DataFrame, # one text per row
                 path='.', # folder for saving models
-                text_col='text', # column of the texts
-                label_col='label', # column of the labels (classifier only)
+                text_col='text', # column of the texts, by name or number
+                label_col='label', # column of the labels (classifier only), by name or number
                 valid_col:str|None='is_valid', # boolean column marking validation rows; None (or absent): a random split
                 valid_pct:float=0.1, # fraction of rows for validation when there is no `valid_col`
                 seed:int|None=None, # seed of the random split
@@ -222,6 +229,7 @@ class TextDataLoaders(DataLoaders):
                 device=None): # default: the GPU if there is one
         "Tokenise and numericalise the texts of `df` and split them into training and validation loaders."
         if not isinstance(df, pd.DataFrame) or not len(df): raise ValueError("Expected a DataFrame with at least one row of text.")
+        text_col, label_col = _col_name(df, text_col), _col_name(df, label_col)
         cols = [text_col] + ([] if is_lm else [label_col])
         missing = [c for c in cols if c not in df.columns]
         if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame; its columns are {list(df.columns)}.")
