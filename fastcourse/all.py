@@ -14,6 +14,7 @@ from .learner import *  # noqa: F403
 from .training import *  # noqa: F403
 from .tracker import *  # noqa: F403
 from .metrics import *  # noqa: F403
+from .progress import *  # noqa: F403
 from .inference import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
