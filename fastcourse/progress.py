@@ -13,7 +13,7 @@ import pandas as pd
 
 from .callback import Callback
 from .course import in_notebook
-from .training import LRFinder
+from .training import finding_lr
 
 # %% auto #0
 __all__ = ['ShowGraphCallback', 'CSVLogger']
@@ -24,7 +24,7 @@ class ShowGraphCallback(Callback):
     order = 65  # after the Recorder (50) has the epoch's values
     def __init__(self, figsize:tuple=(6, 4)): self.figsize = figsize
     def before_fit(self):
-        self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)
+        self.active = not finding_lr(self.learn)
         if not self.active: return
         self.fig, self.ax = plt.subplots(figsize=self.figsize)
         plt.close(self.fig)  # shown through the display below, not again at the end of the cell
@@ -53,7 +53,7 @@ class CSVLogger(Callback):
             raise ValueError(f"fname names the log file, like 'history.csv', not {fname!r}.")
         self.fname, self.append = Path(fname), append
     def before_fit(self):
-        self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)
+        self.active = not finding_lr(self.learn)
         if not self.active: return
         self.log_path = Path(self.learn.path)/self.fname  # kept for read_log, after the fit
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

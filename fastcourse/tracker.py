@@ -13,7 +13,7 @@ import numpy as np
 from .callback import Callback, CancelFitException
 from .data_core import check_sizes
 from .optim import get_hyper, set_hyper
-from .training import LRFinder, ParamScheduler, check_number
+from .training import ParamScheduler, check_number, finding_lr
 
 # %% auto #0
 __all__ = ['TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback', 'ReduceLROnPlateau']
@@ -31,7 +31,7 @@ class TrackerCallback(Callback):
         self.monitor, self.min_delta, self._given = monitor, check_number(min_delta, 'min_delta', '0.01'), comp
         self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
     def before_fit(self):
-        self.active = not any(isinstance(c, LRFinder) for c in self.learn.cbs)  # lr_find's sweep is not training
+        self.active = not finding_lr(self.learn)  # lr_find's sweep is not training
         flag = next((getattr(m, 'lower_is_better', None) for m in self.learn.metrics if m.name == self.monitor), None)
         if self._given is None and flag is not None: self.comp = np.less if flag else np.greater  # a metric that says which way is better
         self.best, self.best_epoch, self.new_best = (math.inf if self.comp is np.less else -math.inf), None, False

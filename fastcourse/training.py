@@ -21,7 +21,7 @@ from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler',
-           'LRFinder', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
+           'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
@@ -160,6 +160,10 @@ class LRFinder(Callback):
     def after_fit(self):
         self.model.load_state_dict(self._state['model']); self.opt.load_state_dict(self._state['opt'])
 
+def finding_lr(learn) -> bool:
+    "Whether `learn` is running `lr_find`'s sweep, which callbacks that act on real training (trackers, loggers) sit out."
+    return any(isinstance(c, LRFinder) for c in learn.cbs)
+
 # %% ../nbs/02e_training.ipynb #578e8ab5
 def minimum(lrs, losses):
     "A tenth of the learning rate with the lowest loss."
@@ -238,7 +242,7 @@ class GradientAccumulation(Callback):
     def __init__(self, n_acc:int=32): # the items per optimiser step: the batch size to imitate
         check_sizes(n_acc=n_acc); self.n_acc = n_acc
     def before_fit(self):
-        self.active, self.count = not any(isinstance(c, LRFinder) for c in self.learn.cbs), 0  # lr_find steps every batch
+        self.active, self.count = not finding_lr(self.learn), 0  # lr_find steps every batch
         if self.opt is not None: self.opt.zero_grad(set_to_none=True)  # nothing left over from an unfinished count
     def before_backward(self):
         if self.active: self.learn.loss_grad = self.loss_grad * (self.yb[0].shape[0] / self.n_acc)  # this batch's share of the mean
