@@ -52,19 +52,18 @@ mse = ErrorMetric('mse', torch.square)
 rmse = ErrorMetric('rmse', torch.square, root=True)
 
 # %% ../nbs/02h_metrics.ipynb #d971761b
-def _check_scores(pred, targ, axis:int, name:str):
-    "A clear error unless `pred` has one score per class along `axis` for each class index in `targ`."
+def _check_scores(pred, targ, axis:int, name:str) -> int:
+    "The number of classes, with a clear error unless `pred` has one score per class along `axis` for each target in `targ`."
     if targ.is_floating_point():
         raise TypeError(f"{name} compares predicted classes with class indices, and these targets are numbers ({targ.dtype}): "
                         f"for a regression, use mae or rmse.")
-    if pred.dim() != targ.dim() + 1 or pred.shape[:axis] + pred.shape[axis + 1:] != targ.shape:
+    ax = axis % pred.dim() if -pred.dim() <= axis < pred.dim() else None
+    if ax is None or pred.dim() != targ.dim() + 1 or pred.shape[:ax] + pred.shape[ax + 1:] != targ.shape:
         raise ValueError(f"{name}: predictions {tuple(pred.shape)} do not fit targets {tuple(targ.shape)}: the model must give one "
                          f"score per class for each target, along axis {axis}.")
-    n = pred.shape[axis]
+    n = pred.shape[ax]
     if n < 2: raise ValueError(f"{name} needs a score per class, at least 2, and these predictions have {n} along axis {axis}.")
-    if targ.numel() and (targ.min() < 0 or targ.max() >= n):
-        raise ValueError(f"{name}: the targets go from {int(targ.min())} to {int(targ.max())}, "
-                         f"but the model scores {n} classes (0 to {n - 1}).")
+    return n
 
 class ClassCounts(SetMetric):
     "Per-class counts over the validation set (true positives, predicted, actual), from which `score` makes a metric."
@@ -84,13 +83,15 @@ class ClassCounts(SetMetric):
         self.average, self.pos_label, self.axis, self.ignore_idx = average, int(pos_label), int(axis), ignore_idx
     def reset(self): self.counts = None
     def add(self, pred, targ):
-        _check_scores(pred, targ, self.axis, self.name)
-        n = pred.shape[self.axis]
+        n = _check_scores(pred, targ, self.axis, self.name)
         if self.average == 'binary' and n != 2:
             raise ValueError(f"{self.name} with average='binary' scores class {self.pos_label} of a two-class problem, and these "
                              f"predictions have {n} classes: for more than two, pass average='macro'.")
         p, t = pred.argmax(dim=self.axis).reshape(-1), targ.reshape(-1)
         if self.ignore_idx is not None: p, t = p[t != self.ignore_idx], t[t != self.ignore_idx]
+        if t.numel() and (t.min() < 0 or t.max() >= n):
+            raise ValueError(f"{self.name}: the targets go from {int(t.min())} to {int(t.max())}, "
+                             f"but the model scores {n} classes (0 to {n - 1}).")
         counts = torch.stack([torch.bincount(x, minlength=n) for x in (t[p == t], p, t)]).cpu()  # (3, n): TP, predicted, actual
         self.counts = counts if self.counts is None else self.counts + counts
     def score(self, tp, predicted, actual): raise NotImplementedError
