@@ -34,7 +34,8 @@ class TrackerCallback(Callback):
         self.active = not finding_lr(self.learn)  # lr_find's sweep is not training
         flag = next((getattr(m, 'lower_is_better', None) for m in self.learn.metrics if m.name == self.monitor), None)
         if self._given is None and flag is not None: self.comp = np.less if flag else np.greater  # a metric that says which way is better
-        self.best, self.best_epoch, self.new_best = (math.inf if self.comp is np.less else -math.inf), None, False
+        self._lower = bool(self.comp(0, 1))  # np.less, operator.lt or a function of one's own: does lower mean better?
+        self.best, self.best_epoch, self.new_best = (math.inf if self._lower else -math.inf), None, False
         self.wait = 0  # each fit has its own count
         names = self.recorder.metric_names[1:-1]
         if self.active and self.monitor not in names:
@@ -42,7 +43,7 @@ class TrackerCallback(Callback):
     def after_epoch(self):
         if not self.active: return
         val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor)]
-        self.new_best = bool(self.comp(val - (-self.min_delta if self.comp is np.less else self.min_delta), self.best))
+        self.new_best = bool(self.comp(val + (self.min_delta if self._lower else -self.min_delta), self.best))
         if self.new_best: self.best, self.best_epoch = val, self.epoch
         self.wait = 0 if self.new_best else self.wait + 1
 
