@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/progress.html.md"""
 
 # %% ../nbs/02i_progress.ipynb #f97e88dc
 from __future__ import annotations
+import csv
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -57,11 +58,17 @@ class CSVLogger(Callback):
         if not self.active: return
         self.log_path = Path(self.learn.path)/self.fname  # kept for read_log, after the fit
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        new = not (self.append and self.log_path.exists())
-        self.file = self.log_path.open('w' if new else 'a')
-        if new: self._write(self.recorder.metric_names)
+        names, new = self.recorder.metric_names, not (self.append and self.log_path.exists())
+        if not new:
+            with self.log_path.open(newline='') as f: header = next(csv.reader(f), None)
+            if header != names:
+                raise ValueError(f"{self.log_path} holds the columns {header}, and this fit records {names}: appending would mix "
+                                 "them up. Log to another fname, or pass append=False to start the file again.")
+        self.file = self.log_path.open('w' if new else 'a', newline='')
+        self.writer = csv.writer(self.file)  # quotes a name or value that holds a comma
+        if new: self._write(names)
     def _write(self, row):
-        self.file.write(','.join(str(v) for v in row) + '\n'); self.file.flush()  # one whole line at a time
+        self.writer.writerow(row); self.file.flush()  # one whole line at a time
     def after_epoch(self):
         if self.active: self._write(self.recorder.values[-1])
     def after_fit(self):
