@@ -26,6 +26,9 @@ device and number of DataLoader workers:
   THE TWO U-NETS ARE DIFFERENT MODELS (different decoders, sizes and costs): seconds per epoch compare the two models
   and the two training loops together, not the loops alone. Each contender reports its number of parameters.
 - Metric `acc_camvid`: pixel accuracy over the pixels whose target is not 'Void' (one function for both libraries).
+  After training, `dice_multi` on the validation photos: the mean over classes of each class's Dice coefficient, 'Void'
+  left out, which weighs a rare class as much as the road (one function for both libraries; fastcourse's `DiceMulti`
+  must agree with it).
 - Training: `fine_tune(8, base_lr=2e-3, freeze_epochs=3)` (`--epochs`, `--freeze-epochs`): 3 epochs with the encoder
   frozen (BatchNorm stays trainable), then 8 epochs of everything; each library's defaults otherwise.
 
@@ -62,6 +65,7 @@ RECIPE = dict(dataset='CAMVID_TINY', images='images', labels='labels/<stem>_P.pn
               item_tfms=None, batch_tfms='aug_transforms()', bs=8,
               arch='U-Net on torchvision resnet18, pretrained=False (each library its own U-Net)',
               loss="each library's default: cross-entropy over pixels", metric="acc_camvid (pixel accuracy, 'Void' ignored)",
+              metric_after="dice_multi on the validation photos after training ('Void' ignored)",
               schedule='fine_tune', base_lr=2e-3)
 NOTES = ["The two U-Nets are different models: fastai's DynamicUnet (PixelShuffle/ICNR upsampling, a doubled middle "
          "convolution, a last ResBlock over the input joined back in) and fastcourse's UNet (nearest-neighbour "
@@ -119,6 +123,20 @@ def camvid_acc(void:int):
         return (inp.argmax(1)[mask] == targ[mask]).float().mean()
     return acc_camvid
 
+def dice_multi(preds, targs, void:int) -> float:
+    """Mean over the classes of the Dice coefficient 2|A&B|/(|A|+|B|) on the pixels whose target is not `void`; classes
+    neither predicted nor present are skipped (as fastai's DiceMulti does). The same function for both libraries."""
+    import torch
+    n = preds.shape[1]
+    preds, targs = (torch.as_tensor(x).as_subclass(torch.Tensor) for x in (preds, targs))  # fastai's TensorMask as a plain tensor
+    p, t = preds.argmax(1).flatten(), targs.long().flatten()
+    keep = t != void
+    p, t = p[keep], t[keep]
+    tp, pred_n, true_n = (torch.bincount(x, minlength=n).double() for x in (t[p == t], p, t))
+    seen = (pred_n + true_n) > 0
+    seen[void] = False
+    return float((2 * tp[seen] / (pred_n + true_n)[seen]).mean())
+
 def trivial_baseline(data:Path) -> dict:
     "Accuracy on the validation non-void pixels of predicting the training masks' most frequent non-void class."
     import numpy as np, torch
@@ -158,8 +176,11 @@ def run_fastai(data:Path, a) -> dict:
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder  # values hold [train_loss, valid_loss, metrics...], names also have 'epoch' and 'time'
     final = dict(zip(rec.metric_names[1:-1], rec.values[-1]))
+    learn.remove_cb(timer)  # it would cut get_preds short under --limit-batches
+    preds, targs = learn.get_preds()  # every validation photo, after timing
     return {**res, 'final_train_loss': float(final['train_loss']), 'final_valid_loss': float(final['valid_loss']),
-            'final_acc_camvid': float(final['acc_camvid']), 'n_params': n_params(learn.model),
+            'final_acc_camvid': float(final['acc_camvid']), 'final_dice_multi': dice_multi(preds, targs, codes.index('Void')),
+            'n_params': n_params(learn.model),
             'model_step_s': model_step_s(learn.model, a, channels_last=False),  # fastai's default memory format
             'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds), 'valid_digest': digest(dls.valid_ds.items),
             'n_codes': get_c(dls)}  # fastai's mask DataLoaders have no `vocab`/`c`: unet_learner asks get_c too
@@ -167,6 +188,7 @@ def run_fastai(data:Path, a) -> dict:
 def run_fastcourse(data:Path, a) -> dict:
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback
     from fastcourse.data import DataBlock, FuncSplitter, ImageBlock, MaskBlock
+    from fastcourse.metrics import DiceMulti
     from fastcourse.segmentation import unet_learner
     from fastcourse.transforms import aug_transforms
     t0 = time.perf_counter()
@@ -181,8 +203,13 @@ def run_fastcourse(data:Path, a) -> dict:
     learn.add_cb(timer)
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder
+    learn.remove_cb(timer)  # it would cut get_preds short under --limit-batches
+    preds, targs = learn.get_preds()  # every validation photo, after timing
+    dice = dice_multi(preds, targs, codes.index('Void'))
+    ours = DiceMulti(ignore_idx=codes.index('Void'))(preds, targs)  # the library's metric must agree with the bench's function
+    if abs(ours - dice) > 1e-6: raise AssertionError(f'fastcourse DiceMulti {ours} differs from the bench dice_multi {dice}')
     return {**res, 'final_train_loss': float(rec.final('train_loss')), 'final_valid_loss': float(rec.final('valid_loss')),
-            'final_acc_camvid': float(rec.final('acc_camvid')), 'n_params': n_params(learn.model),
+            'final_acc_camvid': float(rec.final('acc_camvid')), 'final_dice_multi': dice, 'n_params': n_params(learn.model),
             'model_step_s': model_step_s(learn.model, a, channels_last=True),  # fastcourse's default memory format
             'n_train': len(dls.train.dataset), 'n_valid': len(dls.valid.dataset),
             'valid_digest': digest(dls.valid.dataset.items), 'n_codes': dls.c}
@@ -255,12 +282,13 @@ def print_table(report:dict, out:Path):
           f'{st["device"]})')
     if st['limit_batches']: print(f'   DEBUG RUN: epochs cut to {st["limit_batches"]} batches')
     print(f'{"contender":<11} {"params M":>8} {"step s":>7} {"s/epoch":>8} {"img/s":>6} {"fit s":>7} {"peak MB":>8} {"trn loss":>8} '
-          f'{"val loss":>8} {"acc":>6}  epochs (s)')
+          f'{"val loss":>8} {"acc":>6} {"dice":>6}  epochs (s)')
     for c, r in report['results'].items():
         if 'error' in r: print(f'{c:<11} {r["error"]}'); continue
         print(f'{c:<11} {r["n_params"] / 1e6:8.2f} {r["model_step_s"]:7.3f} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:6.0f} {r["fit_s"]:7.1f} '
               f'{r["peak_rss_mb"]:8.0f} {r["final_train_loss"]:8.4f} {r["final_valid_loss"]:8.4f} '
-              f'{r["final_acc_camvid"]:6.4f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
+              f'{r["final_acc_camvid"]:6.4f} {r["final_dice_multi"]:6.4f}  '
+              f'{" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
     print(f'trivial baseline (always {st["trivial_baseline_class"]!r}): acc {st["trivial_baseline_acc"]:.4f}')
     harness.print_ratios_and_digests(report)
     print("note: the two U-Nets are different models (see params): s/epoch compares models and loops together.")

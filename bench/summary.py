@@ -9,7 +9,7 @@ from pathlib import Path
 
 # per-contender numbers worth a column, in this order, when a results file has them
 TIMES = ('s_per_epoch', 'lm_s_per_epoch', 'clas_s_per_epoch', 's_per_epoch_median', 'tta_s', 'model_step_s', 'images_per_s')
-METRICS = ('final_error_rate', 'final_accuracy', 'tta_accuracy', 'final_acc_camvid', 'lm_accuracy', 'clas_accuracy',
+METRICS = ('final_error_rate', 'final_accuracy', 'tta_accuracy', 'final_acc_camvid', 'final_dice_multi', 'lm_accuracy', 'clas_accuracy',
            'accuracy_mean', 'valid_mse_mean', 'mean_error', 'runs_at_or_under_0.20')
 MEMORY = ('peak_rss_mb', 'peak_rss_mb_max')
 
