@@ -197,7 +197,7 @@ def run_fastcourse(data:Path, a, cache:bool=True) -> dict:
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, CPUMemoryCache, ProgressCallback, accuracy
     from fastcourse.data import RandomSplitter
     from fastcourse.text import AWD_LSTM, language_model_learner, text_classifier_learner
-    from fastcourse.text_data import TextDataLoaders
+    from fastcourse.text_loaders import TextDataLoaders
     t0 = time.perf_counter()
     seed_everything(a.seed)
     r, (e_lm, e_clas) = RECIPE, a_epochs(a)

@@ -21,6 +21,7 @@ from .vision import *  # noqa: F403
 from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
 from .text_data import *  # noqa: F403
+from .text_loaders import *  # noqa: F403
 from .awd_lstm import *  # noqa: F403
 from .text import *  # noqa: F403
 from .tabular_data import *  # noqa: F403

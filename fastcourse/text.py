@@ -19,7 +19,8 @@ from .data_core import check_sizes
 from .layers import layer_sizes
 from .inference import atomic_save, check_weights, model_file, register_builder, safe_load
 from .learner import Learner
-from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, TextDataLoaders, defaults_text_spec_tok, tokenize1
+from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, defaults_text_spec_tok, tokenize1
+from .text_loaders import TextDataLoaders
 
 # %% auto #0
 __all__ = ['ModelResetter', 'RNNRegularizer', 'Perplexity', 'lm_accuracy', 'CrossEntropyLossFlat', 'awd_lstm_lm_split',

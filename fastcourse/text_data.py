@@ -1,4 +1,4 @@
-"""Tokenising with special tokens, numericalising against a vocabulary, and the batches of a language model and of a text classifier.
+"""Tokenising with special tokens, and numericalising against a vocabulary: what text becomes before a model sees it.
 
 Docs: https://fastcourse.github.io/fastcourse/text_data.html.md"""
 
@@ -10,20 +10,15 @@ import html, re
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import torch
-from fastcore.meta import delegates
 
-from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, default_device
-from .inference import register_loader
+from .data_core import check_sizes
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
            'defaults_text_proc_rules', 'defaults_text_postproc_rules', 'fix_html', 'replace_rep', 'replace_wrep',
            'spec_add_spaces', 'rm_useless_spaces', 'word_tokenize', 'replace_all_caps', 'replace_maj', 'lowercase',
-           'tokenize1', 'tokenize_texts', 'make_vocab', 'Numericalize', 'LMDataLoader', 'pad_chunks',
-           'TextClasDataLoader', 'TextDataLoaders']
+           'tokenize1', 'tokenize_texts', 'make_vocab', 'Numericalize']
 
 # %% ../nbs/04a_text_data.ipynb #a140ef9c
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = 'xxunk xxpad xxbos xxeos xxfld xxrep xxwrep xxup xxmaj'.split()
@@ -119,199 +114,3 @@ class Numericalize:
         self.unk, self.pad = self.o2i[UNK], self.o2i[PAD]
     def __call__(self, toks:list) -> torch.Tensor: return torch.tensor([self.o2i.get(t, self.unk) for t in toks], dtype=torch.long)
     def decode(self, ids) -> str: return ' '.join(self.vocab[i] for i in ids.tolist() if i != self.pad)
-
-# %% ../nbs/04a_text_data.ipynb #335be7de
-class LMDataLoader:
-    "Batches (x, y) of a language model: the texts end to end in `bs` parallel streams, y being x shifted one token on."
-    def __init__(self, docs:list, num:Numericalize, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None):
-        check_sizes(bs=bs, seq_len=seq_len)
-        self.docs, self.num, self.bs, self.seq_len, self.shuffle = docs, num, bs, seq_len, shuffle
-        self.device = torch.device(device) if device is not None else default_device()
-        self.n_tok = sum(len(d) for d in docs)
-        self.n_col = (self.n_tok - 1) // bs  # tokens per stream
-        if self.n_col < 1:
-            raise ValueError(f"The texts hold {self.n_tok} tokens, too few for {bs} streams: use a smaller bs, or more texts.")
-        self.n_inp, self.kinds = 1, ('text', 'text')
-    def __len__(self): return -(-self.n_col // self.seq_len)
-    def __iter__(self):
-        order = torch.randperm(len(self.docs)).tolist() if self.shuffle else range(len(self.docs))
-        stream = torch.cat([self.docs[i] for i in order])
-        n = self.bs * self.n_col
-        xs, ys = stream[:n].view(self.bs, -1).to(self.device), stream[1:n + 1].view(self.bs, -1).to(self.device)  # (bs, n_col)
-        for i in range(0, self.n_col, self.seq_len):
-            yield xs[:, i:i + self.seq_len], ys[:, i:i + self.seq_len]  # (bs, seq_len), row j continues row j of the last batch
-    def one_batch(self) -> tuple: return next(iter(self))
-    def decode_batch(self, b:tuple, max_n:int=9) -> pd.DataFrame:
-        "Each stream of batch `b` as text, and the text it should predict."
-        return pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]], 'text_': [self.num.decode(y) for y in b[1][:max_n]]})
-
-# %% ../nbs/04a_text_data.ipynb #cc74f347
-def pad_chunks(docs:list, pad_idx:int, seq_len:int=72) -> torch.Tensor:
-    "`docs` as one (n, longest) tensor: each text after whole chunks of `seq_len` pads, so it starts at a chunk boundary, then pads to fill."
-    longest = max(len(d) for d in docs)
-    x = torch.full((len(docs), longest), pad_idx, dtype=torch.long)
-    for i, d in enumerate(docs):
-        start = (longest - len(d)) // seq_len * seq_len
-        x[i, start:start + len(d)] = d
-    return x
-
-class TextClasDataLoader:
-    "Batches (x, y) of numericalised texts padded by `pad_chunks`, and their label indices; training batches hold texts of similar lengths."
-    def __init__(self, docs:list, labels, num:Numericalize, vocab:list, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None,
-                 texts=None):
-        check_sizes(bs=bs, seq_len=seq_len)
-        self.docs, self.num, self.vocab, self.bs, self.seq_len, self.shuffle, self.texts = docs, num, vocab, bs, seq_len, shuffle, texts
-        self.labels = None if labels is None else torch.as_tensor(labels, dtype=torch.long)
-        self.device = torch.device(device) if device is not None else default_device()
-        self.lens = torch.tensor([len(d) for d in docs])
-        self.n_inp, self.kinds = 1, ('text', 'category')
-    def __len__(self): return len(self.docs) // self.bs if self.shuffle and len(self.docs) >= self.bs else -(-len(self.docs) // self.bs)
-    def _batches(self) -> list:
-        if not self.shuffle: return [list(range(i, min(i + self.bs, len(self.docs)))) for i in range(0, len(self.docs), self.bs)]
-        # shuffle, sort chunks of 50 batches by length (little padding), then shuffle the batches
-        idx = torch.randperm(len(self.docs))
-        idx = torch.cat([c[self.lens[c].argsort(descending=True)] for c in idx.split(self.bs * 50)])
-        batches = [b for b in idx.split(self.bs) if len(b) == self.bs or len(self.docs) < self.bs]  # drop a short last batch
-        return [batches[i] for i in torch.randperm(len(batches)).tolist()]
-    def __iter__(self):
-        for b in self._batches():
-            b = torch.as_tensor(b)
-            x = pad_chunks([self.docs[i] for i in b.tolist()], self.num.pad, self.seq_len).to(self.device)  # (bs, longest)
-            yield (x,) if self.labels is None else (x, self.labels[b].to(self.device))
-    def one_batch(self) -> tuple: return next(iter(self))
-    def decode_batch(self, b:tuple, max_n:int=9) -> pd.DataFrame:
-        "The texts (as tokens) and labels of batch `b`."
-        df = pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]]})
-        if len(b) > 1: df['category'] = [self.vocab[int(y)] for y in b[1][:max_n]]
-        return df
-    def show_results(self, b:tuple, preds:torch.Tensor, max_n:int=9) -> pd.DataFrame:
-        "The first `max_n` texts of batch `b`, their labels, and the predicted labels as `category_pred`."
-        df = self.decode_batch(b, max_n)
-        df['category_pred'] = [self.vocab[int(i)] for i in preds[:len(df)].argmax(1)]
-        return df
-
-# %% ../nbs/04a_text_data.ipynb #c6a0979a
-def _col_name(df:pd.DataFrame, c):
-    "The name of column `c`, given by name or, as in fastai (`text_col=0`), by number."
-    if isinstance(c, bool) or not isinstance(c, int) or c in df.columns: return c
-    if not -len(df.columns) <= c < len(df.columns):
-        raise IndexError(f"Column number {c} is out of range: the DataFrame has {len(df.columns)} columns, {list(df.columns)}.")
-    return df.columns[c]
-
-class TextDataLoaders(DataLoaders):
-    "Training and validation loaders of texts: for a language model (`is_lm=True`) or a classifier."
-    def __init__(self, *loaders, num:Numericalize, vocab:list|None=None, path='.'):
-        super().__init__(*loaders, path=path); self.num, self._vocab = num, vocab
-    is_lm = property(lambda self: self._vocab is None)
-    text_vocab = property(lambda self: self.num.vocab)
-    @property
-    def vocab(self) -> list:
-        "The tokens (language model) or the classes (classifier)."
-        return self.num.vocab if self.is_lm else self._vocab
-    @property
-    def device(self): return self.loaders[0].device
-
-    @classmethod
-    def from_df(cls,
-                df:pd.DataFrame, # one text per row
-                path='.', # folder for saving models
-                text_col='text', # column of the texts, by name or number
-                label_col='label', # column of the labels (classifier only), by name or number
-                valid_col:str|None='is_valid', # boolean column marking validation rows; None (or absent): a random split
-                valid_pct:float=0.1, # fraction of rows for validation when there is no `valid_col`
-                seed:int|None=None, # seed of the random split
-                is_lm:bool=False, # batches for a language model, ignoring labels
-                text_vocab:list|None=None, # the tokens to use (the language model's, for its classifier); default: built from training texts
-                min_freq:int=3, # fewest occurrences for a token to enter a new vocabulary
-                max_vocab:int=60000, # most tokens in a new vocabulary
-                bs:int=64, # batch size
-                seq_len:int=72, # tokens per row of a language-model batch; a classifier's texts start at multiples of it
-                device=None): # default: the GPU if there is one
-        "Tokenise and numericalise the texts of `df` and split them into training and validation loaders."
-        if not isinstance(df, pd.DataFrame) or not len(df): raise ValueError("Expected a DataFrame with at least one row of text.")
-        text_col, label_col = _col_name(df, text_col), _col_name(df, label_col)
-        cols = [text_col] + ([] if is_lm else [label_col])
-        missing = [c for c in cols if c not in df.columns]
-        if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame; its columns are {list(df.columns)}.")
-        if not is_lm and label_col == text_col:
-            raise ValueError(f"text_col and label_col are both {text_col!r}: the labels would be the texts themselves. "
-                             "Name the label column.")
-        empty = df.index[~df[text_col].map(lambda t: isinstance(t, str) and bool(t.strip()))]
-        if len(empty): raise ValueError(f"Row(s) {list(empty[:5])} of {text_col!r} hold no text (e.g. {df[text_col][empty[0]]!r}): drop or "
-                                        f"fill them first (df.dropna(subset=[{text_col!r}])).")
-        if valid_col is not None and valid_col in df.columns:
-            v = df[valid_col].astype(bool).to_numpy()
-            splits = [i for i in range(len(df)) if not v[i]], [i for i in range(len(df)) if v[i]]
-            if v.all() or not v.any():
-                raise ValueError(f"The column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation, so the "
-                                 f"{'training' if v.all() else 'validation'} set would be empty. Fix the column, or pass valid_col=None "
-                                 f"for a random split of valid_pct of the rows.")
-        else: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
-        toks = tokenize_texts(df[text_col].tolist())
-        if text_vocab is None: text_vocab = make_vocab(Counter(t for i in splits[0] for t in toks[i]), min_freq, max_vocab)
-        num = Numericalize(text_vocab)
-        docs = [num(t) for t in toks]
-        pick = lambda idx: [docs[i] for i in idx]
-        if is_lm:
-            trn, val = (LMDataLoader(pick(s), num, bs, seq_len, shuffle=sh, device=device) for s, sh in zip(splits, (True, False)))
-            return cls(trn, val, num=num, path=path)
-        labels = df[label_col]
-        if labels.isna().any(): raise ValueError(f"The label column {label_col!r} has {int(labels.isna().sum())} missing values: drop those rows first.")
-        vocab = sorted(labels.iloc[splits[0]].unique().tolist())
-        if len(vocab) < 2: raise ValueError(f"The training rows have one label only ({vocab}): there is nothing to learn. Check {label_col!r}.")
-        codes = pd.Index(vocab).get_indexer(labels)
-        if (codes[splits[1]] < 0).any(): raise ValueError(f"Validation labels {sorted(set(labels.iloc[splits[1]][codes[splits[1]] < 0]))} never appear in training.")
-        texts = df[text_col].tolist()
-        mk = lambda s, sh: TextClasDataLoader(pick(s), codes[s], num, vocab, bs, seq_len, shuffle=sh, device=device, texts=[texts[i] for i in s])
-        return cls(mk(splits[0], True), mk(splits[1], False), num=num, vocab=vocab, path=path)
-
-    @classmethod
-    @delegates(from_df)
-    def from_csv(cls, csv, **kwargs):
-        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`)."
-        df, folder = read_table(csv)
-        return cls.from_df(df, **{'path': folder, **kwargs})
-
-    @classmethod
-    @delegates(from_df, but=['text_col', 'label_col', 'valid_col', 'valid_pct'])
-    def from_folder(cls, path, train:str='train', valid:str='test', classes=None, is_lm:bool=False, valid_pct:float|None=None, **kwargs):
-        "Texts in `path/train/<class>/*.txt` and `path/valid/<class>/*.txt` (IMDB's layout); a language model reads every subfolder."
-        path = Path(path)
-        if classes is None and not is_lm:  # the label folders found in both splits (IMDB's `train/unsup` is not a label)
-            classes = set.intersection(*[{p.name for p in (path/f).iterdir() if p.is_dir()} for f in (train, valid) if (path/f).is_dir()] or [set()])
-        rows = []
-        for split, folder in ((False, train), (True, valid)):
-            d = path/folder
-            if not d.is_dir(): raise FileNotFoundError(f"No folder {d}; the texts go in {path}/{train}/<class>/ and {path}/{valid}/<class>/.")
-            for c in sorted(p for p in d.iterdir() if p.is_dir() and (is_lm or p.name in classes)):
-                rows += [(f.read_text(encoding='utf-8'), c.name, split) for f in sorted(c.glob('*.txt'))]
-        df = pd.DataFrame(rows, columns=['text', 'label', 'is_valid'])
-        if not len(df): raise ValueError(f"No .txt files in the class folders of {path/train} and {path/valid}.")
-        if valid_pct is not None: df = df.drop(columns='is_valid')
-        return cls.from_df(df, path=path, is_lm=is_lm, valid_pct=valid_pct or 0.1, **kwargs)
-
-    def test_dl(self, texts, bs:int|None=None) -> TextClasDataLoader:
-        "A loader of new texts (a list of strings), tokenised and numericalised like the training texts."
-        if isinstance(texts, str): texts = [texts]
-        bs = self.loaders[0].bs if bs is None else bs
-        return TextClasDataLoader([self.num(t) for t in tokenize_texts(texts)], None, self.num, self.vocab,
-                                  bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=list(texts))
-
-    def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
-        "The first `max_n` rows of a batch, as tokens."
-        check_sizes(max_n=max_n)
-        dl = self[ds_idx]
-        return dl.decode_batch(dl.one_batch(), max_n)
-
-    def inference_config(self) -> dict:
-        "Plain-data description of the tokens and classes, for `Learner.export`."
-        if self.is_lm: raise ValueError("Export a text classifier; a language model's encoder is saved with save_encoder.")
-        return {'kind': 'text', 'text_vocab': self.text_vocab, 'vocab': self.vocab, 'bs': self.loaders[0].bs, 'seq_len': self.loaders[0].seq_len}
-
-    @classmethod
-    def from_inference_config(cls, cfg:dict, device=None, path='.'):
-        "Loaders (without texts) that prepare new texts as described by `inference_config`."
-        num = Numericalize(cfg['text_vocab'])
-        empty = TextClasDataLoader([], [], num, cfg['vocab'], bs=cfg['bs'], seq_len=cfg['seq_len'], device=device)
-        return cls(empty, num=num, vocab=cfg['vocab'], path=path)
-register_loader('text', TextDataLoaders.from_inference_config)

@@ -13,7 +13,7 @@ import torch
 from conftest import make_tgz, write_checksums
 from fastcourse.awd_lstm import AWD_LSTM, get_language_model, load_pretrained_lm, load_vocab
 from fastcourse.text import language_model_learner, text_classifier_learner
-from fastcourse.text_data import TextDataLoaders
+from fastcourse.text_loaders import TextDataLoaders
 
 FIX = Path(__file__).resolve().parent/'fixtures'/'fastai_awd_lstm'
 CFG = dict(emb_sz=8, n_hid=12, n_layers=3)  # the fixture's sizes
