@@ -38,7 +38,11 @@ def _pairs(pred, targ, name:str) -> tuple:
 class ErrorMetric(SetMetric):
     "The mean of `err(pred - targ)` over every target of the validation set (its square root if `root`)."
     lower_is_better = True
-    def __init__(self, name:str, err, root:bool=False): self._name, self.err, self.root = name, err, root
+    def __init__(self,
+                 name:str, # its column in the results table, like 'rmse'
+                 err, # applied to the errors pred - targ before the mean, like torch.abs
+                 root:bool=False): # report the square root of the mean
+        self._name, self.err, self.root = name, err, root
     def add(self, pred, targ):
         p, t = _pairs(pred, targ, self.name)
         self.total += float(self.err(p - t).sum()); self.count += t.numel()
@@ -133,15 +137,24 @@ class F1Score(ClassCounts):
 class Dice(F1Score):
     "Dice coefficient 2·|A∩B| / (|A| + |B|) of class 1 in a two-class segmentation, over every pixel of the validation set."
     _name = 'dice'
-    def __init__(self, axis:int=1, ignore_idx:int|None=None): super().__init__('binary', 1, axis, ignore_idx)
+    def __init__(self,
+                 axis:int=1, # the axis of the class scores in the predictions
+                 ignore_idx:int|None=None): # a target class whose pixels are left out, like a 'void' label
+        super().__init__('binary', 1, axis, ignore_idx)
 
 class DiceMulti(F1Score):
     "Dice coefficient of each class over every pixel of the validation set, averaged over the classes seen."
     _name = 'dice_multi'
-    def __init__(self, axis:int=1, ignore_idx:int|None=None): super().__init__('macro', 1, axis, ignore_idx)
+    def __init__(self,
+                 axis:int=1, # the axis of the class scores in the predictions
+                 ignore_idx:int|None=None): # a target class whose pixels are left out, and not averaged
+        super().__init__('macro', 1, axis, ignore_idx)
 
 class JaccardCoeff(ClassCounts):
     "Intersection over union |A∩B| / |A∪B| of class 1 in a two-class segmentation, over every pixel of the validation set."
     _name = 'jaccard_coeff'
-    def __init__(self, axis:int=1, ignore_idx:int|None=None): super().__init__('binary', 1, axis, ignore_idx)
+    def __init__(self,
+                 axis:int=1, # the axis of the class scores in the predictions
+                 ignore_idx:int|None=None): # a target class whose pixels are left out
+        super().__init__('binary', 1, axis, ignore_idx)
     def score(self, tp, predicted, actual): return tp / (predicted + actual - tp)

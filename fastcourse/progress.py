@@ -23,7 +23,9 @@ __all__ = ['ShowGraphCallback', 'CSVLogger']
 class ShowGraphCallback(Callback):
     "Redraw the training loss of every batch and the validation loss of every epoch after each epoch, in place."
     order = 65  # after the Recorder (50) has the epoch's values
-    def __init__(self, figsize:tuple=(6, 4)): self.figsize = figsize
+    def __init__(self,
+                 figsize:tuple=(6, 4)): # the figure's width and height in inches
+        self.figsize = figsize
     def before_fit(self):
         self.active = not finding_lr(self.learn)
         if not self.active: return

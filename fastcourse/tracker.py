@@ -50,7 +50,8 @@ class TrackerCallback(Callback):
 # %% ../nbs/02g_tracker.ipynb #3f99ecd7
 class EarlyStoppingCallback(TrackerCallback):
     "Stop training when `monitor` has not improved for `patience` epochs in a row."
-    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0., patience:int=1):
+    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
+                 patience:int=1): # epochs in a row without a new best before training stops
         super().__init__(monitor, comp, min_delta)
         check_sizes(patience=patience); self.patience = patience
     def after_epoch(self):
@@ -84,7 +85,8 @@ def _rates(lrs): return ', '.join(f'{lr:.3g}' for lr in lrs)
 
 class ReduceLROnPlateau(TrackerCallback):
     "Divide every group's learning rate by `factor` when `monitor` has not improved for `patience` epochs in a row."
-    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0., patience:int=1,
+    def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
+                 patience:int=1, # epochs in a row without a new best before each cut
                  factor:float=10., # each cut divides the learning rates by this; more than 1
                  min_lr:float=0.): # a cut takes no rate below this
         super().__init__(monitor, comp, min_delta)

@@ -239,7 +239,8 @@ class _without:
 class GradientAccumulation(Callback):
     "Step the optimiser once per `n_acc` training items, summing the gradients of the batches in between."
     order = 5  # before MixedPrecision (10) and GradientClip (20), which then unscale and clip the summed gradient once per step
-    def __init__(self, n_acc:int=32): # the items per optimiser step: the batch size to imitate
+    def __init__(self,
+                 n_acc:int=32): # the items per optimiser step: the batch size to imitate
         check_sizes(n_acc=n_acc); self.n_acc = n_acc
     def before_fit(self):
         self.active, self.count = not finding_lr(self.learn), 0  # lr_find steps every batch
