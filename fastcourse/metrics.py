@@ -13,8 +13,8 @@ import torch
 from .callback import Metric
 
 # %% auto #0
-__all__ = ['mae', 'mse', 'rmse', 'SetMetric', 'ErrorMetric', 'ClassCounts', 'Precision', 'Recall', 'F1Score', 'Dice', 'DiceMulti',
-           'JaccardCoeff']
+__all__ = ['mae', 'mse', 'rmse', 'SetMetric', 'ErrorMetric', 'ClassCounts', 'Precision', 'Recall', 'F1Score', 'MaskMetric',
+           'Dice', 'DiceMulti', 'JaccardCoeff']
 
 # %% ../nbs/02h_metrics.ipynb #b051af9f
 class SetMetric(Metric):
@@ -22,10 +22,13 @@ class SetMetric(Metric):
     lower_is_better = False  # what trackers such as EarlyStoppingCallback read to know which way is better
     def accumulate(self, learn): self.add(learn.pred.detach(), *learn.yb)
     def add(self, pred, targ): raise NotImplementedError
+    def _filled(self, pred, targ) -> SetMetric:
+        "A copy of this metric holding the sums of `pred` against `targ` alone (this one is left as it is)."
+        m = copy.copy(self); m.reset(); m.add(pred, targ)
+        return m
     def __call__(self, pred, targ) -> float:
         "The metric of `pred` against `targ` in one go, like `rmse(*learn.get_preds())`."
-        m = copy.copy(self); m.reset(); m.add(pred, targ)
-        return m.value
+        return self._filled(pred, targ).value
 
 # %% ../nbs/02h_metrics.ipynb #740e726b
 def _pairs(pred, targ, name:str) -> tuple:
@@ -114,8 +117,7 @@ class ClassCounts(SetMetric):
         return float(s[seen].mean()) if seen.any() else float('nan')
     def per_class(self, pred, targ) -> torch.Tensor:
         "The score of every class on `pred` against `targ`: NaN for a class neither predicted nor present, or left out."
-        m = copy.copy(self); m.reset(); m.add(pred, targ)
-        s, seen = m._scores()
+        s, seen = self._filled(pred, targ)._scores()
         return torch.where(seen, s, torch.nan)
 
 class Precision(ClassCounts):
@@ -134,27 +136,23 @@ class F1Score(ClassCounts):
     def score(self, tp, predicted, actual): return 2 * tp / (predicted + actual)
 
 # %% ../nbs/02h_metrics.ipynb #65a2f86f
-class Dice(F1Score):
+class MaskMetric:
+    "What the segmentation metrics share: they take only `axis` and `ignore_idx`, since how they average (`_average`) is what they are."
+    _average = 'binary'  # class 1 of a two-class mask; 'macro' for every class
+    def __init__(self,
+                 axis:int=1, # the axis of the class scores in the predictions
+                 ignore_idx:int|None=None): # a target class whose pixels are left out, and not averaged, like a 'void' label
+        ClassCounts.__init__(self, self._average, 1, axis, ignore_idx)
+
+class Dice(MaskMetric, F1Score):
     "Dice coefficient 2·|A∩B| / (|A| + |B|) of class 1 in a two-class segmentation, over every pixel of the validation set."
     _name = 'dice'
-    def __init__(self,
-                 axis:int=1, # the axis of the class scores in the predictions
-                 ignore_idx:int|None=None): # a target class whose pixels are left out, like a 'void' label
-        super().__init__('binary', 1, axis, ignore_idx)
 
-class DiceMulti(F1Score):
+class DiceMulti(MaskMetric, F1Score):
     "Dice coefficient of each class over every pixel of the validation set, averaged over the classes seen."
-    _name = 'dice_multi'
-    def __init__(self,
-                 axis:int=1, # the axis of the class scores in the predictions
-                 ignore_idx:int|None=None): # a target class whose pixels are left out, and not averaged
-        super().__init__('macro', 1, axis, ignore_idx)
+    _name, _average = 'dice_multi', 'macro'
 
-class JaccardCoeff(ClassCounts):
+class JaccardCoeff(MaskMetric, ClassCounts):
     "Intersection over union |A∩B| / |A∪B| of class 1 in a two-class segmentation, over every pixel of the validation set."
     _name = 'jaccard_coeff'
-    def __init__(self,
-                 axis:int=1, # the axis of the class scores in the predictions
-                 ignore_idx:int|None=None): # a target class whose pixels are left out
-        super().__init__('binary', 1, axis, ignore_idx)
     def score(self, tp, predicted, actual): return tp / (predicted + actual - tp)
