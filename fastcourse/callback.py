@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 
 # %% ../nbs/02d_callbacks.ipynb #13d1efdc
 from __future__ import annotations
-import ctypes, difflib, math, numbers, os, threading, time
+import ctypes, difflib, math, numbers, os, re, threading, time, warnings
 
 import matplotlib.pyplot as plt
 import torch
@@ -35,20 +35,35 @@ class CancelValidateException(Exception): "Skip the rest of this epoch's validat
 class CancelBatchException(Exception): "Skip the rest of this batch."
 class CancelStepException(Exception): "Skip the optimiser step of this batch."
 
+_loop_state = {'xb', 'yb', 'pred', 'loss', 'loss_grad', 'model', 'opt', 'dls', 'dl', 'epoch', 'n_epoch', 'iter', 'n_iter', 'batch',
+               'training', 'smooth_loss', 'train_iter', 'pct_train', 'metrics', 'loss_func', 'lr', 'wd'}
+
 class Callback:
     "Base class for callbacks: define methods named after events; `self.learn` is the learner."
     order, learn = 0, None
     def __getattr__(self, k):  # read the learner's attributes directly: `self.model`, `self.epoch`...
         if k != 'learn' and self.learn is not None and not k.startswith('__'): return getattr(self.learn, k)
         raise AttributeError(k)
+    def __setattr__(self, k, v):  # but writing `self.loss = ...` would change only the callback's own copy
+        if k in _loop_state and self.learn is not None:
+            warnings.warn(f"{type(self).__name__} sets self.{k}, which hides the learner's {k} without changing it: "
+                          f"write self.learn.{k} = ... to change what the learner uses.", stacklevel=2)
+        super().__setattr__(k, v)
     @property
     def name(self): return type(self).__name__
 
+def _old_event(k:str) -> str:
+    "The event an old-style name means: fastai 1's `on_epoch_end` or `begin_fit`, Keras's `on_train_begin` (the whole fit)."
+    if m := re.fullmatch(r'on_(\w+)_(begin|end)', k): k = f"{'before' if m[2] == 'begin' else 'after'}_{_old_stages.get(m[1], m[1])}"
+    return {'before_loss': 'after_pred'}.get(k, re.sub(r'^begin_', 'before_', k))
+_old_stages = {'train': 'fit', 'train_batch': 'batch'}
+
 def check_callback(cb:Callback):
-    "Raise if `cb` has a method that looks like an event but is not one (a typo such as `before_epcoh`)."
+    "Raise if `cb` has a method that looks like an event but is not one (a typo such as `before_epcoh`, or `on_epoch_end`)."
     for k in dir(type(cb)):
-        if k.startswith(('before_', 'after_')) and callable(getattr(type(cb), k)) and k not in EVENTS:
-            close = difflib.get_close_matches(k, EVENTS, n=1)
+        old = k.startswith(('on_', 'begin_')) and _old_event(k) in EVENTS
+        if (k.startswith(('before_', 'after_')) or old) and callable(getattr(type(cb), k)) and k not in EVENTS:
+            close = [_old_event(k)] if old else difflib.get_close_matches(k, EVENTS, n=1)
             raise AttributeError(f"{type(cb).__name__}.{k} is not an event" + (f": did you mean {close[0]!r}?" if close else '.') +
                                  f" Events: {', '.join(EVENTS)}")
 
@@ -70,21 +85,37 @@ class AvgMetric(Metric):
         if not callable(func): raise TypeError(f"A metric is a function f(preds, targs) or a `Metric`, like accuracy or error_rate "
                                                f"(no quotes), not {func!r}.")
         self.func, self._name = func, name or getattr(func, '__name__', 'metric')
+    @property
+    def lower_is_better(self): return getattr(self.func, 'lower_is_better', None)  # what trackers read, when the function says
     def accumulate(self, learn):
-        bs = learn.yb[0].shape[0]
-        self.total += float(self.func(learn.pred, *learn.yb)) * bs
+        bs, v = learn.yb[0].shape[0], self.func(learn.pred, *learn.yb)
+        if not (isinstance(v, numbers.Real) or (isinstance(v, torch.Tensor) and v.numel() == 1)):
+            got = f"a tensor of shape {tuple(v.shape)}" if isinstance(v, torch.Tensor) else repr(v)[:60]
+            raise TypeError(f"The metric {self.name} must return one number for the batch (the mean over its items), not {got}.")
+        self.total += float(v) * bs
         self.count += bs
 
 def accuracy(inp, targ, axis:int=1):
-    "Fraction of predictions (argmax over `axis`) equal to the targets."
+    "Fraction of predictions (argmax over `axis`; over the last axis for a language model's scores) equal to the targets."
     if targ.is_floating_point():
         raise TypeError(f"accuracy and error_rate compare predicted classes with class indices, and these targets are numbers "
-                        f"({targ.dtype}): for a regression, watch valid_loss or write a metric like mean absolute error.")
-    return (inp.argmax(dim=axis) == targ).float().mean()
+                        f"({targ.dtype}): for a regression, watch valid_loss or write a metric like mean absolute error; for one "
+                        f"score against 0/1 targets, ((preds > 0) == targs).float().mean().")
+    if inp.ndim > 1 and inp.shape[axis] == 1:  # the argmax of one score is always 0
+        raise ValueError(f"accuracy needs a score per class on axis {axis}, and these predictions {tuple(inp.shape)} have one: "
+                         "for one score against 0/1 targets, use ((preds > 0) == targs).float().mean().")
+    pred = inp.argmax(dim=axis)
+    if pred.shape != targ.shape and inp.shape[:-1] == targ.shape: pred = inp.argmax(dim=-1)  # (bs, seq, vocab) against (bs, seq)
+    if pred.shape != targ.shape and targ.shape[-1:] == (1,) and targ.shape[:-1] == pred.shape: targ = targ[..., 0]  # (bs, 1) targets
+    if pred.shape != targ.shape:
+        raise ValueError(f"accuracy compares the highest-scoring class on axis {axis} of the predictions {tuple(inp.shape)} with the "
+                         f"targets {tuple(targ.shape)}, which do not line up: one class index per item (or pixel) is needed.")
+    return (pred == targ).float().mean()
 
 def error_rate(inp, targ, axis:int=1):
     "1 - accuracy."
     return 1 - accuracy(inp, targ, axis)
+accuracy.lower_is_better, error_rate.lower_is_better = False, True
 
 # %% ../nbs/02d_callbacks.ipynb #c3fffae1
 norm_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm)

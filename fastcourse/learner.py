@@ -21,7 +21,7 @@ from .data_core import DataLoader, DataLoaders, check_sizes
 from .inference import InferenceMixin
 from .layers import MSELossFlat, layer_summary
 from .optim import Adam, set_hyper
-from .training import TrainingMixin, check_wd, resolve_lr
+from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
 
 # %% auto #0
 __all__ = ['trainable_params', 'check_dls', 'Learner', 'synthetic_dls']
@@ -83,6 +83,7 @@ class Learner(TrainingMixin, InferenceMixin):
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
         check_dls(dls); _check_parts(model, loss_func, path, model_dir); check_wd(wd)
+        if not isinstance(lr, (slice, list, tuple)): check_lr(lr)  # those need the parameter groups: checked with them
         if not callable(opt_func): raise TypeError(f"opt_func builds the optimiser, like Adam or SGD (no quotes), not {opt_func!r}.")
         if not callable(splitter): raise TypeError(f"splitter is a function from the model to its parameter groups, not {splitter!r}.")
         cbs = _as_callbacks(cbs)  # checked before the learner exists
@@ -117,6 +118,7 @@ class Learner(TrainingMixin, InferenceMixin):
         for cb in self.cbs:
             f = getattr(type(cb), event, None)
             if f is not None: f(cb)
+            if event == 'before_fit': self._started.append(cb)  # what an error's clean-up may call after_fit on
 
     def show_training_loop(self):
         "Print, for each event in order, the callbacks that run at it."
@@ -146,8 +148,9 @@ class Learner(TrainingMixin, InferenceMixin):
             raise TypeError("The splitter returns a list of parameter groups, each a list of parameters, like "
                             "[list(m[0].parameters()), list(m[1].parameters())], not modules or tensors.")
         groups = [{'params': list(ps)} for ps in groups]
-        kw = {} if self.wd is None else {'wd': self.wd}
-        self.opt = self.opt_func(groups, lr=self.lr, **kw)
+        kw, lrs = {} if self.wd is None else {'wd': self.wd}, resolve_lr(self.lr, len(groups))  # lr may be a slice, as in fit
+        self.opt = self.opt_func(groups, lr=lrs[-1], **kw)
+        if len(set(lrs)) > 1: set_hyper(self.opt, 'lr', lrs)
         self._n_groups = len(groups)
     def freeze_to(self, n:int):
         "Train only parameter groups `n` onwards (batchnorm stays trainable when `train_bn`)."
@@ -156,13 +159,18 @@ class Learner(TrainingMixin, InferenceMixin):
         if not (isinstance(n, numbers.Integral) and -g <= n < g):
             raise ValueError(f"freeze_to(n) trains the parameter groups from n on. This model has {g}, so n is a whole number from {-g} "
                              f"to {g - 1}, not {n!r}.")
+        n = int(n)  # a NumPy integer would make NumPy booleans, which requires_grad_ refuses
         for i, ps in enumerate(self.splitter(self.model)):
             for p in ps: p.requires_grad_(i >= n % self._n_groups if n < 0 else i >= n)
         if self.train_bn:
             for m in self.model.modules():
                 if isinstance(m, norm_types):
                     for p in m.parameters(recurse=False): p.requires_grad_(True)
-    def freeze(self): self.freeze_to(-1)
+    def freeze(self):
+        "Train only the last parameter group, the head."
+        self.freeze_to(-1)
+        if self._n_groups == 1: warnings.warn("freeze() froze nothing: this model has one parameter group, so all of it still trains. "
+                                              "Give the Learner a splitter returning [body, head] groups, as vision_learner does.")
     def unfreeze(self,
                  freeze_bn:bool=False, # keep the body's norm layers (every group but the last) frozen, statistics included
                 ):
@@ -182,20 +190,30 @@ class Learner(TrainingMixin, InferenceMixin):
             raise
         self(f'after_{name}')
     def _after_fit_on_error(self):
-        "Run `after_fit` (restore weights, close progress bars) without hiding the error that stopped training."
-        try: self('after_fit')
-        except Exception as e: warnings.warn(f"A callback failed in after_fit while handling an earlier error: {e!r}")
+        "Run `after_fit` (restore weights, close progress bars) of the callbacks that started, without hiding the error that stopped training."
+        for cb in [cb for cb in self.cbs if cb in self._started and hasattr(type(cb), 'after_fit')]:
+            try: type(cb).after_fit(cb)
+            except Exception as e: warnings.warn(f"{cb.name} failed in after_fit while handling an earlier error: {e!r}")
 
     def _loss(self):
-        try: return self.loss_func(self.pred, *self.yb)
+        name = getattr(self.loss_func, '__name__', type(self.loss_func).__name__)
+        if type(self.loss_func) is nn.CrossEntropyLoss or self.loss_func is nn.functional.cross_entropy: _check_classes(self.pred, name)
+        try: loss = self.loss_func(self.pred, *self.yb)
         except torch.OutOfMemoryError: raise
         except (RuntimeError, ValueError, IndexError) as e:  # almost always shapes or dtypes that do not fit
-            name = getattr(self.loss_func, '__name__', type(self.loss_func).__name__)
             shp = lambda t: tuple(getattr(t, 'shape', ()))
             ys = ', '.join(str(shp(y)) for y in self.yb)
             raise ValueError(f"The loss {name} failed on predictions of shape {shp(self.pred)} and targets of shape {ys} "
                              f"({type(e).__name__}: {e}). Check that the model's outputs fit the targets and the loss "
                              "(n_out; a loss for class indices vs one for 0/1 values).") from e
+        if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
+            got = f"a tensor of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else f"a {type(loss).__name__}"
+            raise ValueError(f"The loss {name} must return one number for the batch, as a tensor (the mean of the items' losses, say), "
+                             f"not {got}: end it with .mean(), and keep it a tensor (no float() or .item()) so gradients flow back.")
+        if self.training and torch.is_grad_enabled() and not loss.requires_grad:  # not in validate, which runs without gradients
+            raise ValueError(f"The loss {name} has no gradient to follow: nothing in the model trains (every parameter frozen?), or the "
+                             "loss was cut off from the predictions (.detach(), .item(), numpy or torch.no_grad() inside it).")
+        return loss
     def one_batch(self):
         self.pred = self.model(*self.xb); self('after_pred')
         self.loss_grad = self.loss = self._loss(); self('after_loss')
@@ -227,13 +245,14 @@ class Learner(TrainingMixin, InferenceMixin):
 
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
-        check_sizes(0, n_epoch=n_epoch); check_wd(wd)
-        cbs = _as_callbacks(cbs)
+        check_sizes(0, n_epoch=n_epoch); check_wd(wd); check_trainable(self)
+        cbs = [cb for cb in _as_callbacks(cbs) if cb not in self.cbs]  # one already registered runs once, and stays
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', resolve_lr(self.lr if lr is None else lr, self._n_groups))
         if wd is not None: set_hyper(self.opt, 'wd', wd)
         self.n_epoch = n_epoch
         self.add_cbs(cbs)  # after the checks above, so that bad arguments leave no callback of this fit behind
+        self._started = []
         with _StopOnInterrupt(self):
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
@@ -251,6 +270,13 @@ def _default_loss(dls):
     if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
     if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
     raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
+
+def _check_classes(pred, name):
+    "Cross-entropy needs a score per class along axis 1: over one column the loss is always 0 and nothing trains."
+    if pred.ndim > 1 and pred.shape[1] == 1:
+        raise ValueError(f"{name} over one output column is always 0 (the softmax of one score is 1), so nothing would train. A "
+                         "classifier needs one output per class (n_out=2 for two); for one number per item use MSELossFlat(), or "
+                         "nn.BCEWithLogitsLoss() for one score against 0/1 targets.")
 
 # %% ../nbs/02a_learner.ipynb #38636642
 class _StopOnInterrupt:

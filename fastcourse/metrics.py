@@ -74,6 +74,7 @@ def _check_scores(pred, targ, axis:int, name:str) -> int:
 
 class ClassCounts(SetMetric):
     "Per-class counts over the validation set (true positives, predicted, actual), from which `score` makes a metric."
+    _multi = "pass average='macro'"  # what to do for more than two classes
     def __init__(self,
                  average:str='binary', # 'binary': the score of class `pos_label`; 'macro': the mean over the classes seen
                  pos_label:int=1, # the class that 'binary' scores
@@ -93,7 +94,7 @@ class ClassCounts(SetMetric):
         n = _check_scores(pred, targ, self.axis, self.name)
         if self.average == 'binary' and n != 2:
             raise ValueError(f"{self.name} with average='binary' scores class {self.pos_label} of a two-class problem, and these "
-                             f"predictions have {n} classes: for more than two, pass average='macro'.")
+                             f"predictions have {n} classes: for more than two, {self._multi}.")
         p, t = pred.argmax(dim=self.axis).reshape(-1), targ.reshape(-1)
         if self.ignore_idx is not None: p, t = p[t != self.ignore_idx], t[t != self.ignore_idx]
         if t.numel() and (t.min() < 0 or t.max() >= n):
@@ -146,7 +147,7 @@ class MaskMetric:
 
 class Dice(MaskMetric, F1Score):
     "Dice coefficient 2·|A∩B| / (|A| + |B|) of class 1 in a two-class segmentation, over every pixel of the validation set."
-    _name = 'dice'
+    _name, _multi = 'dice', 'use DiceMulti(), the Dice of every class, averaged'
 
 class DiceMulti(MaskMetric, F1Score):
     "Dice coefficient of each class over every pixel of the validation set, averaged over the classes seen."
@@ -154,5 +155,5 @@ class DiceMulti(MaskMetric, F1Score):
 
 class JaccardCoeff(MaskMetric, ClassCounts):
     "Intersection over union |A∩B| / |A∪B| of class 1 in a two-class segmentation, over every pixel of the validation set."
-    _name = 'jaccard_coeff'
+    _name, _multi = 'jaccard_coeff', 'use DiceMulti() (Dice and Jaccard rank models alike: J = D / (2 - D) for each class)'
     def score(self, tp, predicted, actual): return tp / (predicted + actual - tp)

@@ -40,6 +40,9 @@ def register_arch(name:str, create, body, stats=imagenet_stats, split:int=6):
 
 def arch_spec(arch) -> ArchSpec:
     "The `ArchSpec` for `arch`, given by name or as one of the registered functions."
+    if isinstance(arch, nn.Module):
+        raise TypeError(f"arch is the name or the function of an architecture, like 'resnet34' or resnet34, not a model already "
+                        f"built ({type(arch).__name__}): the learner builds it, to cut the body and add a new head.")
     name = arch if isinstance(arch, str) else getattr(arch, '__name__', None)
     if name not in archs: raise ValueError(f"Unknown architecture {arch!r}; known: {sorted(archs)}. Register new ones with register_arch.")
     return archs[name]

@@ -6,17 +6,27 @@ Docs: https://fastcourse.github.io/fastcourse/sgd_from_scratch.html.md"""
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #4a674340
 from __future__ import annotations
+import numbers
+
 import torch
 
 # %% auto #0
 __all__ = ['Adam', 'SGD', 'get_hyper', 'set_hyper']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #0944d0bc
-def _check(params, lr):
+def _check(params, lr, **moms):
+    "`params` as a list, with a clear error for parameters or settings no optimiser can work with."
+    if isinstance(params, (torch.Tensor, torch.nn.Module)):
+        raise TypeError(f"params is a list of tensors, like [w, b] or model.parameters(), not one {type(params).__name__}.")
     params = list(params)
     if not params or all(isinstance(g, dict) and not list(g['params']) for g in params):
         raise ValueError("The optimiser got no parameters: the model has none, or all of them are frozen.")
+    for k, v in dict(lr=lr, **moms).items():
+        if isinstance(v, (str, bool)) or not isinstance(v, (numbers.Real, torch.Tensor)): raise TypeError(f"{k} is a number, not {v!r}.")
     if not lr > 0: raise ValueError(f"The learning rate must be positive, got lr={lr}.")
+    for k, v in moms.items():
+        if k == 'wd' and v < 0: raise ValueError(f"wd (weight decay) is 0 or more, not {v}: a negative one would grow the weights.")
+        if k != 'wd' and not 0 <= v < 1: raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
     return params
 
 def Adam(params, # parameters or parameter groups (dicts with 'params')
@@ -27,7 +37,7 @@ def Adam(params, # parameters or parameter groups (dicts with 'params')
          wd:float=0.01, # decoupled weight decay
         ) -> torch.optim.Optimizer:
     "Adam with decoupled weight decay (AdamW), fastai's defaults, using PyTorch's fused kernel where it has one."
-    return _fast(torch.optim.AdamW, _check(params, lr), lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
+    return _fast(torch.optim.AdamW, _check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
 
 def SGD(params, # parameters or parameter groups (dicts with 'params')
         lr:float, # learning rate
@@ -35,7 +45,7 @@ def SGD(params, # parameters or parameter groups (dicts with 'params')
         wd:float=0., # decoupled weight decay
        ) -> torch.optim.Optimizer:
     "Stochastic gradient descent with optional momentum and decoupled weight decay."
-    return _fast(_DecoupledSGD, _check(params, lr), lr=lr, momentum=mom, wd=wd)
+    return _fast(_DecoupledSGD, _check(params, lr, mom=mom, wd=wd), lr=lr, momentum=mom, wd=wd)
 
 def _fast(opt_cls, params, **kwargs):
     "`opt_cls` with its fused implementation (one kernel for all parameters: several times faster), else the default."
@@ -62,6 +72,9 @@ def get_hyper(opt:torch.optim.Optimizer, name:str) -> list:
 
 def set_hyper(opt:torch.optim.Optimizer, name:str, vals):
     "Set hyper-parameter `name` ('lr', 'mom' or 'wd') of every group: one value, or one per group."
+    if name not in ('lr', 'mom', 'wd') and name not in opt.param_groups[0]:  # it would be stored, and never used
+        raise ValueError(f"set_hyper sets 'lr', 'mom', 'wd' or another setting the optimiser has ({', '.join(opt.param_groups[0])}), "
+                         f"not {name!r}.")
     vals = list(vals) if isinstance(vals, (list, tuple)) else [vals] * len(opt.param_groups)
     if len(vals) != len(opt.param_groups): raise ValueError(f"{len(vals)} values of {name} for {len(opt.param_groups)} parameter groups.")
     for g, v in zip(opt.param_groups, vals):

@@ -54,6 +54,7 @@ def foreground_acc(inp, targ, bkg_idx:int=0, axis:int=1):
                          "one score per class for every pixel of the mask, (batch, classes, height, width).")
     keep = targ != bkg_idx
     return (inp.argmax(dim=axis)[keep] == targ[keep]).float().mean()
+foreground_acc.lower_is_better = False  # for trackers (chapter 2g)
 
 # %% ../nbs/03_segmentation.ipynb #21c0f85f
 def conv_bn_relu(ni:int, nf:int, ks:int=3) -> nn.Sequential:

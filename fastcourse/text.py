@@ -63,6 +63,7 @@ class Perplexity(Metric):
 def lm_accuracy(inp, targ):
     "Fraction of next tokens predicted right: `accuracy` over the last axis of (bs, seq, vocab) scores."
     return accuracy(inp, targ, axis=-1)
+lm_accuracy.lower_is_better = False  # for trackers (chapter 2g)
 
 # %% ../nbs/04_imdb.ipynb #f47da0f0
 class CrossEntropyLossFlat(nn.CrossEntropyLoss):

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tracker.html.md"""
 
 # %% ../nbs/02g_tracker.ipynb #f8afe847
 from __future__ import annotations
-import math
+import math, warnings
 
 import numpy as np
 
@@ -34,6 +34,9 @@ class TrackerCallback(Callback):
         self.active = not finding_lr(self.learn)  # lr_find's sweep is not training
         flag = next((getattr(m, 'lower_is_better', None) for m in self.learn.metrics if m.name == self.monitor), None)
         if self._given is None and flag is not None: self.comp = np.less if flag else np.greater  # a metric that says which way is better
+        elif self.active and self._given is None and self.comp is np.greater and any(m.name == self.monitor for m in self.learn.metrics):
+            warnings.warn(f"{self.name} takes a higher {self.monitor!r} as better, since the metric does not say and its name has no "
+                          f"'loss' or 'error' in it. If lower is better, pass comp=np.less.")
         self._lower = bool(self.comp(0, 1))  # np.less, operator.lt or a function of one's own: does lower mean better?
         self.best, self.best_epoch, self.new_best = (math.inf if self._lower else -math.inf), None, False
         self.wait = 0  # each fit has its own count

@@ -20,8 +20,9 @@ from .optim import set_hyper
 from .transforms import check_fraction
 
 # %% auto #0
-__all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'resolve_lr', 'sched_cos', 'combine_scheds', 'ParamScheduler',
-           'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
+__all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_cos',
+           'combine_scheds', 'ParamScheduler', 'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide',
+           'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
@@ -43,6 +44,12 @@ def check_lr(lr) -> float:
 def check_wd(wd):
     "Weight decay is None (the optimiser's default) or a finite number, 0 or more: a negative one would grow the weights."
     if wd is not None: check_number(wd, 'Weight decay (wd)', '1e-2')
+
+def check_trainable(learn):
+    "A clear error if `learn` has no training data: a learner from `load_learner` only predicts."
+    if not hasattr(learn.dls, 'train'):
+        raise TypeError("This learner was loaded for prediction (load_learner), so it has no training data. To train it further, "
+                        "give it DataLoaders first: learn.dls = dls (made as for the original learner), then fit.")
 
 def resolve_lr(lr, n_groups:int) -> list:
     "One rate per group from a float, a list (one per group), `slice(hi)` (hi for the last group, hi/10 before) or `slice(lo, hi)`."
@@ -89,6 +96,8 @@ def _check_one_cycle(n_epoch, div, div_final, pct_start, moms, wd):
     if not (isinstance(moms, (list, tuple)) and len(moms) == 3 and all(isinstance(m, numbers.Real) for m in moms)):
         raise ValueError(f"moms is the momentum at the start, middle and end of the cycle: three numbers like (0.95, 0.85, 0.95), "
                          f"not {moms!r}.")
+    if not all(0 <= m < 1 for m in moms):  # a momentum of 1 or more never forgets a gradient: the steps grow without end
+        raise ValueError(f"Momentums are between 0 and 1 (below 1), like (0.95, 0.85, 0.95), not {moms!r}.")
 
 @patch
 def fit_one_cycle(self:TrainingMixin, n_epoch:int, lr_max=None, div:float=25., div_final:float=1e5, pct_start:float=0.25,
@@ -125,7 +134,7 @@ def fine_tune(self:TrainingMixin,
     check_lr(base_lr); check_number(lr_mult, 'lr_mult (the body trains at base_lr/lr_mult)', '100', positive=True)
     _check_one_cycle(epochs, div, div_final, pct_start, self.moms if moms is None else moms, wd)  # the frozen stage's others are fixed
     kw = dict(div_final=div_final, wd=wd, moms=moms, cbs=cbs, reset_opt=reset_opt)
-    self.freeze()
+    self.freeze_to(-1)  # for a model of one group (collab, tabular), a warm-up of the whole model: no warning
     self.fit_one_cycle(freeze_epochs, slice(base_lr), pct_start=0.99, **kw)
     base_lr /= 2
     self.unfreeze()
@@ -209,6 +218,7 @@ def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int
     if not all(callable(f) for f in suggest_funcs):
         raise TypeError(f"suggest_funcs holds rules like valley, minimum, steep and slide (from fastcourse.training), "
                         f"not {suggest_funcs!r}.")
+    check_trainable(self)
     n_epoch = num_it // len(self.dls.train) + 1
     finder = LRFinder(start_lr, end_lr, num_it, stop_div)
     if self.opt is None: self.create_opt()
@@ -216,8 +226,10 @@ def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int
     lrs, losses = finder.lrs, finder.losses
     if len(lrs) < 3: raise ValueError(f"lr_find stopped after {len(lrs)} batches: the loss diverged at once. Try a smaller start_lr.")
     skip = len(lrs) // 10  # the first smoothed losses are noisy, the last ones are the explosion
-    res = {f.__name__: float(f(lrs[skip:-5], losses[skip:-5])) for f in suggest_funcs} if len(lrs) > 20 else \
-          {f.__name__: float(f(lrs, losses)) for f in suggest_funcs}
+    names = [getattr(f, '__name__', getattr(getattr(f, 'func', None), '__name__', '')) for f in suggest_funcs]  # a partial's too
+    names = [n if n.isidentifier() and n[0] != '_' and names.count(n) == 1 else f'suggestion{i}' for i, n in enumerate(names)]
+    lrs_, losses_ = (lrs[skip:-5], losses[skip:-5]) if len(lrs) > 20 else (lrs, losses)
+    res = {n: float(f(lrs_, losses_)) for n, f in zip(names, suggest_funcs)}
     self.lr_finder = finder
     if show_plot:
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -246,7 +258,11 @@ class GradientAccumulation(Callback):
         self.active, self.count = not finding_lr(self.learn), 0  # lr_find steps every batch
         if self.opt is not None: self.opt.zero_grad(set_to_none=True)  # nothing left over from an unfinished count
     def before_backward(self):
-        if self.active: self.learn.loss_grad = self.loss_grad * (self.yb[0].shape[0] / self.n_acc)  # this batch's share of the mean
+        if not self.active: return
+        if (bs := self.yb[0].shape[0]) > self.n_acc:  # the weighting would multiply the gradient by bs/n_acc
+            raise ValueError(f"GradientAccumulation(n_acc={self.n_acc}) counts items, not batches, and these batches hold {bs}: "
+                             f"n_acc is the batch size to imitate, more than the real one (e.g. {bs * 4} for 4 batches per step).")
+        self.learn.loss_grad = self.loss_grad * (bs / self.n_acc)  # this batch's share of the mean
     def after_backward(self):
         if not self.active: return
         self.count += self.yb[0].shape[0]
