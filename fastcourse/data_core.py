@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import math, numbers, operator, os, random, sys
+import difflib, inspect, math, numbers, operator, os, random, sys
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +14,19 @@ import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
-from .transforms import IntToFloat, load_image, tfm_from_dict, tfm_to_dict
+from .transforms import BatchTransform, IntToFloat, load_image, tfm_from_dict, tfm_to_dict
 
 # %% auto #0
-__all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_splits', 'DatasetSplit', 'default_device',
-           'default_num_workers', 'check_sizes', 'DataLoader', 'set_seed', 'DataLoaders', 'inference_config',
-           'InferenceDataLoaders']
+__all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_item_tfms', 'check_splits', 'DatasetSplit',
+           'default_device', 'default_num_workers', 'check_sizes', 'check_kwargs', 'DataLoader', 'set_seed',
+           'DataLoaders', 'inference_config', 'InferenceDataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
     "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
     def __init__(self, vocab=None): self.vocab = None if vocab is None else list(vocab)
     def setup(self, labels):
-        if self.vocab is None: self.vocab = sorted(set(labels))
+        if self.vocab is None: self.vocab = _sorted_labels(labels)
         self.o2i = {v: i for i, v in enumerate(self.vocab)}
     def __call__(self, o) -> int:
         if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
@@ -34,6 +34,23 @@ class Categorize:
         except KeyError: raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: "
                                           "it never appears in the training set. Fix the labels or pass `vocab`.") from None
     def decode(self, i) -> str: return self.vocab[int(i)]
+
+def _sorted_labels(labels) -> list:
+    "The sorted set of `labels`; an error showing each type of label found when they cannot be hashed (lists) or sorted (mixed types)."
+    try: return sorted(set(labels))
+    except TypeError: ex = dict(reversed([(type(o).__name__, o) for o in labels]))  # one example of each type
+    multi = any(isinstance(o, (list, set, dict)) for o in ex.values())
+    raise TypeError("Labels must be single hashable values of one type (all str, or all int, ...), but these are "
+                    + ', '.join(f"{t} (like {_short(o, 40)})" for t, o in ex.items())
+                    + ("; a list of labels per item is multi-label data, which is not supported: give each item one label." if multi
+                       else "; make them one type, e.g. str(label) in the labelling function."))
+
+def _one_class(vocab, labeller) -> str:
+    "The error for training labels of fewer than two classes, which a classifier would fit trivially (loss 0)."
+    parent = labeller is not None and func_name(labeller) == 'parent_label'
+    hint = f" (parent_label gives the folder name of every file: here they are all in {vocab[0]!r}.)" if parent else ''
+    return (f"Only {len(vocab)} class ({vocab}) in the training labels: a classifier needs at least two.{hint} "
+            "Check get_y / the labeller and the split.")
 
 def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isnan(o))  # NaN: an empty cell of a table
 
@@ -67,10 +84,7 @@ class Datasets:
         self.tfms = [list(p) if isinstance(p, (list, tuple)) else [p] for p in tfms]
         self.kinds = tuple(kinds or [None] * len(self.tfms))
         self.splits = check_splits(splits, len(self.items)) if splits is not None else (list(range(len(self.items))), [])
-        self.item_tfms = sorted(listify(item_tfms), key=lambda t: getattr(t, 'order', 0))
-        for t in self.item_tfms:
-            if isinstance(t, type): raise TypeError(f"item_tfms holds transforms, like {t.__name__}(224), not the class {t.__name__}: "
-                                                    "call it with its settings.")
+        self.item_tfms = sorted(check_item_tfms(item_tfms), key=lambda t: getattr(t, 'order', 0))
         for f in [f for pipe in self.tfms for f in pipe] + self.item_tfms:
             if not callable(f): raise TypeError(f"Pipelines and item_tfms hold functions and transforms (like parent_label, Resize(224)), "
                                                 f"not {f!r}.")
@@ -83,7 +97,9 @@ class Datasets:
                                      f"{len(outs)} training items, the first {_short(self.items[none[0]])}. Every item needs a label: "
                                      "check the labelling function (a missing `return`? an `if` without `else`?) or drop the rows "
                                      "whose label is empty.")
+                learned = isinstance(f, Categorize) and f.vocab is None
                 f.setup(outs)
+                if learned and len(f.vocab) < 2: raise ValueError(_one_class(f.vocab, pipe[i - 1] if i else None))
         self.train, self.valid = (DatasetSplit(self, s, i) for i, s in enumerate(self.splits))
 
     def run(self, pipe, item):
@@ -110,6 +126,16 @@ class Datasets:
     def vocab(self): return next((f.vocab for f in reversed(self.tfms[-1]) if hasattr(f, 'vocab')), None)
     def __len__(self): return len(self.items)
     def __repr__(self): return f'Datasets: {len(self.train)} train, {len(self.valid)} valid, kinds {self.kinds}'
+
+def check_item_tfms(tfms) -> list:
+    "`tfms` as a list of item transforms; a clear error for a class not called, or a batch transform (`aug_transforms()`, `Normalize`)."
+    for t in (tfms := listify(tfms)):
+        if isinstance(t, type): raise TypeError(f"item_tfms holds transforms, like {t.__name__}(224), not the class {t.__name__}: "
+                                                "call it with its settings.")
+        if isinstance(t, BatchTransform):  # it would meet one uint8 image, not a float batch, and fail deep in torch
+            raise TypeError(f"{type(t).__name__} is a batch transform: it works on whole batches on the device, so it goes in batch_tfms= "
+                            "(like aug_transforms() and Normalize), not item_tfms=.")
+    return tfms
 
 def check_splits(splits, n:int) -> tuple:
     "`splits` as (train, valid) lists of indices, checked: each names an item (0 to `n`-1), some train, and no item is in both."
@@ -156,6 +182,16 @@ def check_sizes(least:int=1, /, **sizes):
     for k, v in sizes.items():
         if not (isinstance(v, numbers.Integral) and v >= least):
             raise ValueError(f"{k} must be a whole number of at least {least}, not {v!r}.")
+
+def check_kwargs(name:str, kwargs:dict, *fs):
+    "A TypeError naming factory `name`, a keyword in `kwargs` that no function of `fs` has with a default, a close match, the valid ones."
+    ok = sorted({p for f in fs for p, v in inspect.signature(f).parameters.items() if v.default is not v.empty})
+    for k in kwargs:
+        if k in ok: continue
+        close = difflib.get_close_matches(k, ok, 1)
+        why = (': multi-label data (several labels per item) is not supported' if k == 'label_delim' else
+               f' (did you mean {close[0]}?)' if close else '')
+        raise TypeError(f"{name}() got an unexpected keyword argument {k!r}{why}. It takes: {', '.join(ok)}.")
 
 def _collate(samples:list):
     "torch's default collation, with an error that says what to do when the items of a batch differ in size."

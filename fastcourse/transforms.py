@@ -25,16 +25,22 @@ __all__ = ['IMAGE_KINDS', 'imagenet_stats', 'TFMS', 'load_image', 'load_mask', '
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
 
-def _from_pil(im:Image.Image) -> Tensor: return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+def _to_8bit(x:Tensor) -> Tensor:
+    "16-bit pixels (0 to 65535, as `uint16` or `int32`) scaled to `uint8` (0 to 255); `uint8` pixels unchanged."
+    return x if x.dtype == torch.uint8 else ((x.to(torch.int64).clamp(0, 65535) * 255 + 32767) // 65535).to(torch.uint8)
+
+def _from_pil(im:Image.Image) -> Tensor:
+    if im.mode.startswith('I'): return _to_8bit(torch.from_numpy(np.array(im, dtype=np.int64)))[None].expand(3, -1, -1).contiguous()
+    return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()  # 'I' (16-bit) above: PIL would clip at 255
 
 def load_image(fn) -> Tensor:
-    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` RGB tensor `(3, h, w)` (grayscale and RGBA are converted)."
+    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` RGB tensor `(3, h, w)` (grayscale, RGBA and 16-bit are converted)."
     if isinstance(fn, Image.Image): return _from_pil(fn)
     if not isinstance(fn, (str, os.PathLike)):
         raise TypeError(f"load_image reads an image file (give its path) or takes a PIL image, not a {type(fn).__name__}.")
     fn = Path(fn)
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
-    try: return decode_image(str(fn), mode=ImageReadMode.RGB)
+    try: return _to_8bit(decode_image(str(fn), mode=ImageReadMode.RGB))  # 16-bit PNGs decode as uint16
     except (RuntimeError, ValueError):  # formats torchvision cannot decode: let PIL try before giving up
         try:
             with Image.open(fn) as im: return _from_pil(im)
@@ -79,6 +85,14 @@ class ItemTransform:
         return tuple(self.apply(o, k) if k in IMAGE_KINDS else o for o, k in zip(sample, kinds))
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))})'
 
+_PADS = {'zeros': 0, 'constant': 0, 'border': 1, 'edge': 1, 'reflection': 2, 'reflect': 2}
+
+def _pad_mode(mode:str, for_pad:bool) -> str:
+    "`mode` in fastai's spelling ('zeros', 'border', 'reflection') or torch's, as `TF.pad` (`for_pad`) or `grid_sample` spells it."
+    if not (isinstance(mode, str) and mode in _PADS):
+        raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection' (or torch's 'constant', 'edge', 'reflect'), not {mode!r}.")
+    return (('constant', 'edge', 'reflect') if for_pad else ('zeros', 'border', 'reflection'))[_PADS[mode]]
+
 def _interp(kind): return TF.InterpolationMode.NEAREST if kind == 'mask' else TF.InterpolationMode.BILINEAR
 
 # %% ../nbs/01b_transforms.ipynb #2ac424ea
@@ -87,9 +101,9 @@ class Resize(ItemTransform):
     def __init__(self,
                  size, # output size, an int or `(h, w)`
                  method:str='crop', # 'crop', 'pad' or 'squish'
-                 pad_mode:str='reflect'): # 'reflect' or 'constant' (zeros), for method='pad'
+                 pad_mode:str='reflect'): # for method='pad': 'reflection' ('reflect'), 'zeros' ('constant') or 'border' ('edge')
         if method not in ('crop', 'pad', 'squish'): raise ValueError(f"Resize method must be 'crop', 'pad' or 'squish', not {method!r}")
-        self.size, self.method, self.pad_mode = _pair(size), method, pad_mode
+        self.size, self.method, self.pad_mode = _pair(size), method, _pad_mode(pad_mode, True)
 
     def before_call(self, x, split_idx):
         (h, w), (H, W) = self.size, x.shape[-2:]
@@ -112,7 +126,7 @@ class Resize(ItemTransform):
         x = TF.resize(x, [fh, fw], interpolation=_interp(kind), antialias=kind != 'mask')
         pt, pl = (h - fh) // 2, (w - fw) // 2
         pad = [pl, pt, w - fw - pl, h - fh - pt]
-        mode = self.pad_mode if max(pad) < min(fh, fw) else 'constant'  # reflection needs enough pixels to mirror
+        mode = self.pad_mode if self.pad_mode != 'reflect' or max(pad) < min(fh, fw) else 'constant'  # reflecting needs pixels to mirror
         return TF.pad(x, pad, padding_mode=mode)
 
 # %% ../nbs/01b_transforms.ipynb #64b8c827
@@ -123,6 +137,9 @@ class RandomResizedCrop(ItemTransform):
                  min_scale:float=0.08, # smallest fraction of the image area to keep
                  ratio:tuple=(3/4, 4/3)): # range of aspect-ratio changes
         self.size, self.min_scale, self.ratio = _pair(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
+        if not (isinstance(ratio, (tuple, list)) and len(ratio) == 2 and all(isinstance(r, numbers.Real) and r > 0 for r in ratio)
+                and ratio[0] <= ratio[1]):
+            raise ValueError(f"ratio is the range (smallest, largest) of aspect-ratio changes, both above 0, like (3/4, 4/3), not {ratio}.")
 
     def before_call(self, x, split_idx):
         H, W = x.shape[-2:]
@@ -187,8 +204,14 @@ class AffineAug(BatchTransform):
                  min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
         self.size = None if size is None else _pair(size)
         check_fraction('min_scale', min_scale, lo_open=True); check_fraction('p_affine', p_affine)
+        for k, v in (('max_rotate', max_rotate), ('max_warp', max_warp)):  # each is drawn from -v to v
+            if not (isinstance(v, numbers.Real) and v >= 0): raise ValueError(f"{k} is a largest magnitude, 0 or more, not {v!r}.")
+        if not (isinstance(min_zoom, numbers.Real) and isinstance(max_zoom, numbers.Real) and 0 < min_zoom <= max_zoom):
+            raise ValueError(f"Zooms are drawn from min_zoom to max_zoom (1: no zoom), so 0 < min_zoom <= max_zoom is needed, not min_zoom="
+                             f"{min_zoom!r} and max_zoom={max_zoom!r}.")
         self.min_scale, self.do_flip, self.flip_vert, self.max_rotate = min_scale, do_flip, flip_vert, max_rotate
-        self.min_zoom, self.max_zoom, self.max_warp, self.p_affine, self.pad_mode = min_zoom, max_zoom, max_warp, p_affine, pad_mode
+        self.min_zoom, self.max_zoom, self.max_warp, self.p_affine = min_zoom, max_zoom, max_warp, p_affine
+        self.pad_mode = _pad_mode(pad_mode, False)
 
     def before_call(self, b, kinds, split_idx):
         x = next((o for o, k in zip(b, kinds) if k == 'image'), None)
@@ -263,7 +286,7 @@ def aug_transforms(
     p_affine:float=0.75, # probability of rotate/zoom/warp for each image
     p_lighting:float=0.75, # probability of a lighting change for each image
     size=None, # output size (int or `(h, w)`); None keeps the input size
-    pad_mode:str='reflection', # how to fill pixels from outside the image: 'reflection', 'zeros' or 'border'
+    pad_mode:str='reflection', # how to fill pixels from outside the image: 'reflection', 'zeros' or 'border' (or torch's names)
     min_scale:float=1., # smallest fraction of the image area a random crop keeps
 ) -> list:
     "The standard set of batch augmentations for images, run on the device."
