@@ -21,7 +21,7 @@ from .inference import register_builder
 from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
-from .tabular_data import Categorify, TabularPandas, check_df
+from .tabular_data import Categorify, TabularPandas, _near_miss, check_df
 from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
@@ -45,7 +45,10 @@ class CollabDataLoaders(TabularDataLoaders):
         "Users and items become codes of vocabularies built from the training ratings; batches are ((bs, 2) codes, (bs, 1) ratings)."
         check_df(ratings)
         if ratings.shape[1] < 3 and None in (user_name, item_name, rating_name):
-            raise ValueError(f"Ratings need user, item and rating columns; this table has only {list(ratings.columns)}.")
+            tab = ratings.shape[1] == 1 and '\t' in str(ratings.columns[0])  # a tab-separated file read as a CSV
+            raise ValueError(f"Ratings need user, item and rating columns; this table has only {list(ratings.columns)}" + (
+                ": it is tab-separated, so read it with pd.read_csv(csv, sep='\\t', names=['user', 'item', 'rating', 'timestamp']) and "
+                "use CollabDataLoaders.from_df." if tab else "."))
         cols = list(ratings.columns)
         names = [n if n is not None else cols[i] for i, n in enumerate((user_name, item_name, rating_name))]
         splits = RandomSplitter(valid_pct, seed)(range(len(ratings)))
@@ -122,8 +125,10 @@ def _item_codes(learn:Learner, items) -> torch.Tensor:
     o2i = {v: i for i, v in enumerate(voc)}
     for it in items:
         if it not in o2i or o2i[it] == 0:
+            miss = _near_miss(name, [it], voc)  # another type ('1097' for 1097), spaces or case
             close = difflib.get_close_matches(str(it), [str(v) for v in voc[1:]], n=3)
-            raise ValueError(f"{name} {it!r} is not in the training data{' (close: ' + '; '.join(close) + ')' if close else ''}.")
+            raise ValueError(f"{name} {it!r} is not in the training data" +
+                             (f"; {miss[1]}" if miss else f" (close: {'; '.join(close)})." if close else "."))
     return torch.tensor([o2i[it] for it in items])
 
 def _check_learner(learn):
@@ -146,8 +151,9 @@ def item_biases(learn:Learner) -> pd.Series:
     return pd.Series(b[1:].numpy(), index=learn.dls.classes[learn.dls.cat_names[1]][1:]).sort_values()
 
 def item_factors(learn:Learner, items=None) -> pd.DataFrame:
-    "The latent factors (or embedding) of `items` (default: all), one row per item."
+    "The latent factors (or embedding) of `items` (a list, or one item; default: all), one row per item."
     w, _ = _item_weights(learn)
+    if isinstance(items, str) or (items is not None and not hasattr(items, '__iter__')): items = [items]  # one item
     voc = learn.dls.classes[learn.dls.cat_names[1]]
     idx = _item_codes(learn, items) if items is not None else torch.arange(1, len(voc))
     return pd.DataFrame(w[idx].numpy(), index=[voc[i] for i in idx.tolist()])

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
-import difflib, math
+import difflib, math, numbers, warnings
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,11 @@ class FillMissing(TabularProc):
     def __init__(self,
                  fill_strategy='median', # 'median', 'mean', 'mode', or a number
                  add_col:bool=True): # add a `<col>_na` categorical column for each column with missing training values
+        s = fill_strategy
+        if not ((isinstance(s, str) and s in ('median', 'mean', 'mode')) or
+                (isinstance(s, numbers.Real) and not isinstance(s, bool) and math.isfinite(s))):
+            hint = f": did you mean {s.lower()!r}?" if isinstance(s, str) and s.lower() in ('median', 'mean', 'mode') else "."
+            raise ValueError(f"fill_strategy is 'median', 'mean', 'mode' or a number, not {s!r}{hint}")
         self.fill_strategy, self.add_col = fill_strategy, add_col
     def _fill(self, col):
         s = self.fill_strategy
@@ -97,7 +102,9 @@ def _proc(p) -> TabularProc:
     "A proc instance from a class or an instance. `Normalize` (the image transform's name, as fastai spells it) means `NormalizeTab`."
     if p is Normalize or isinstance(p, Normalize): return NormalizeTab()
     p = p() if isinstance(p, type) else p
-    if not isinstance(p, TabularProc): raise TypeError(f"{p!r} is not a tabular proc; use Categorify, FillMissing, Normalize.")
+    if not isinstance(p, TabularProc):
+        raise TypeError(f"{p!r} is not a tabular proc: pass the classes Categorify, FillMissing, Normalize "
+                        "(or instances, e.g. FillMissing('mean')).")
     return p
 
 # %% ../nbs/05a_tabular_data.ipynb #6cb950cb
@@ -115,6 +122,22 @@ def _check_finite(df:pd.DataFrame, cont_names:list):
 def _check_cols(df:pd.DataFrame, names:list, what:str='DataFrame'):
     missing = [c for c in names if c not in df.columns]
     if missing: raise KeyError(f"Column(s) {missing} not in the {what}; its columns are {list(df.columns)}.")
+
+def _norm(v) -> str:
+    "`v` as text regardless of its type, surrounding spaces and case: how a value typed by hand may differ from a known one."
+    return str(int(v) if isinstance(v, float) and v.is_integer() else v).strip().casefold()
+
+def _near_miss(col:str, vals:list, voc:list):
+    "(value, hint) for the first of the unknown `vals` that a known category of `col` matches up to type, spaces or case; else None."
+    known = {}
+    for k in (voc[1:] if vals else []): known.setdefault(_norm(k), k)
+    for v in vals:
+        k = known.get(_norm(v))
+        if k is None: continue
+        if type(v) is not type(k): return v, f"{col}s are {type(k).__name__}: did you mean {k!r}?"
+        spaces = str(v) != str(v).strip() or str(k) != str(k).strip()
+        why = "leading/trailing spaces? (read the CSV with skipinitialspace=True)" if spaces else "only the case differs"
+        return v, f"{k!r} is: {why}"
 
 def _y_kind(y_block, ys:pd.DataFrame) -> str:
     if y_block is None: return 'regression' if all(pd.api.types.is_float_dtype(ys[c]) for c in ys) else 'category'
@@ -153,7 +176,14 @@ class TabularPandas:
             raise ValueError(f"Categorical columns {self.cat_names} need Categorify in procs to become codes.")
         self.with_cont, self.unknown = with_cont, unknown
         self.splits = list(check_splits(splits, len(df))) if splits is not None else [list(range(len(df))), []]
+        if not self.cat_names and not self.cont_names:  # the model would have nothing to read
+            raise ValueError(f"No input columns: pass cat_names and/or cont_names "
+                             f"(cont_cat_split(df, dep_var={self.y_names[0]!r}) picks them).")
         self.y_kind = _y_kind(y_block, df[self.y_names])
+        for c in self.y_names if self.y_kind == 'regression' else []:
+            bad = df[c][pd.to_numeric(df[c], errors='coerce').isna() & df[c].notna()]  # numbers written as text still convert
+            if len(bad): raise ValueError(f"The target {c!r} holds text, such as {bad.iloc[0]!r}, so it can't be a regression target: "
+                                          "leave out y_block=RegressionBlock() to predict it as a category, or fix the values.")
         self.input_names = self.cat_names + self.cont_names  # the columns new rows need (procs may add more, e.g. `age_na`)
         df = df[self.input_names + self.y_names].reset_index(drop=True)
         self._check_y(df.iloc[self.splits[0] + self.splits[1]])
@@ -194,8 +224,10 @@ class TabularPandas:
         y = df[self.y_names[0]]
         codes = pd.Index(self.vocab).get_indexer(y).astype(np.int64)
         if (codes < 0).any():
+            hint = (" Integer targets are taken as categories: y_block=RegressionBlock() makes it a regression."
+                    if pd.api.types.is_integer_dtype(y) else "")
             raise ValueError(f"Target value(s) {sorted(set(y[codes < 0].tolist()), key=str)[:5]} of {self.y_names[0]!r} never appear in the "
-                             f"training rows, whose classes are {self.vocab[:10]}.")
+                             f"training rows, whose classes are {self.vocab[:10]}.{hint}")
         return torch.tensor(codes)  # (n,)
 
     @property
@@ -211,7 +243,7 @@ class TabularPandas:
             except (ValueError, TypeError) as e: raise ValueError(f"Column {c!r} is continuous, but: {e}.") from None
         _check_finite(xs, self.cont_names)
         for p in self.procs:
-            if self.unknown == 'error' and isinstance(p, Categorify): self._check_known(xs, p)
+            if isinstance(p, Categorify): self._check_known(xs, p)
             p.encode(xs)
         ys = df.reset_index(drop=True)
         if all(c in ys.columns for c in self.y_names):
@@ -220,13 +252,19 @@ class TabularPandas:
         return (*self._x_tensors(xs), self._y_tensor(ys))
 
     def _check_known(self, xs:pd.DataFrame, cat:Categorify):
+        "Refuse unseen categories (`unknown='error'`); else warn, once per column, of one that is a known one up to type, spaces or case."
         for c, voc in cat.classes.items():
-            new = xs[c][cat.codes(xs[c]) == 0].tolist()
-            if new:
-                close = difflib.get_close_matches(str(new[0]), [str(v) for v in voc[1:]], n=3)
-                raise ValueError(f"{c} {new[0]!r} is not in the training data, so the model has learnt nothing about it"
-                                 f"{' (close: ' + ', '.join(close) + ')' if close else ''}; {len(voc) - 1} are known, e.g. {voc[1:4]}. "
-                                 "Predict only for values seen in training, or train again with this one included.")
+            new = xs[c][cat.codes(xs[c]) == 0]
+            if self.unknown == 'error' and len(new):
+                v = new.iloc[:1].tolist()[0]  # a Python value, for a plain repr
+                miss = _near_miss(c, [v], voc)
+                close = difflib.get_close_matches(str(v), [str(k) for k in voc[1:]], n=3)
+                raise ValueError(f"{c} {v!r} is not in the training data, so the model has learnt nothing about it"
+                                 f"{'; ' + miss[1] if miss else ' (close: ' + ', '.join(close) + ')' if close else ''}; {len(voc) - 1} "
+                                 f"are known, e.g. {voc[1:4]}. Predict only for values seen in training, or train again with this one "
+                                 "included.")
+            miss = _near_miss(c, new.dropna().unique().tolist(), voc)
+            if miss: warnings.warn(f"{c} {miss[0]!r} is not a known category and becomes '#na#'; {miss[1]}", stacklevel=2)
 
     def decode(self, cats:torch.Tensor, conts:torch.Tensor, ys=None) -> pd.DataFrame:
         "A DataFrame of original values from tensors made by this table's preprocessing."

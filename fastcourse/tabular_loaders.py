@@ -65,6 +65,19 @@ def _rows(items) -> pd.DataFrame:
                         "learn.get_preds(dl=learn.dls.test_dl(df)).")
     return pd.DataFrame([dict(r) for r in items])
 
+def _positions(idx) -> list:
+    "`valid_idx` as a list of whole row positions: a boolean mask, fractions or no rows at all are refused."
+    a = np.asarray(idx if isinstance(idx, (np.ndarray, pd.Index, pd.Series)) else list(idx))
+    if a.dtype == bool: raise TypeError("valid_idx holds row positions, not a boolean mask: pass np.where(mask)[0].")
+    if not len(a): raise ValueError("valid_idx is empty, so there are no validation rows (and no validation loss): pass the positions "
+                                    "of some rows, or leave valid_idx out for a random valid_pct of them.")
+    if a.dtype.kind == 'f' and np.isfinite(a).all() and (a == a.round()).all(): a = a.astype(np.int64)  # 3.0 is row 3
+    if a.dtype.kind not in 'iu':
+        bad = next((x for x in a.tolist() if not (isinstance(x, int) and not isinstance(x, bool))), a[0])
+        raise TypeError(f"valid_idx holds row positions (whole numbers like 0, 1, 2), not {bad!r}: pass np.where(mask)[0] for the "
+                        "rows where a condition holds.")
+    return a.tolist()
+
 class TabularDataLoaders(DataLoaders):
     "Training and validation `TabDataLoader`s of a `TabularPandas`."
     def __init__(self, to:TabularPandas, *loaders, path='.'): super().__init__(*loaders, path=path); self.to = to
@@ -102,16 +115,16 @@ class TabularDataLoaders(DataLoaders):
         check_df(df)
         if valid_idx is None: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
         else:
-            v = set(int(i) for i in valid_idx)
+            v = set(_positions(valid_idx))
             splits = [i for i in range(len(df)) if i not in v], sorted(v)
         to = TabularPandas(df, procs, cat_names, cont_names, y_names, y_block, splits, **kwargs)
         return cls.from_tabular(to, bs, device=device, path=path)
 
     @classmethod
     @delegates(from_df)
-    def from_csv(cls, csv, **kwargs):
-        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`)."
-        df, folder = read_table(csv)
+    def from_csv(cls, csv, skipinitialspace:bool=True, **kwargs):
+        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`), without the spaces after commas."
+        df, folder = read_table(csv, skipinitialspace=skipinitialspace)  # 'a, b' holds 'b', not ' b', as in fastai
         return cls.from_df(df, **{'path': folder, **kwargs})
 
     def test_dl(self, items, bs:int|None=None) -> TabDataLoader:

@@ -83,18 +83,31 @@ def tokenize1(text:str) -> list[str]:
     for f in defaults_text_postproc_rules: toks = f(toks)
     return toks
 
+def _not_text(i:int, t) -> Exception:
+    "The error for item `i` of a list of texts, `t`, which is not one: what to do depends on what it is."
+    if t is None or (isinstance(t, float) and t != t) or isinstance(t, str):  # missing (None, NaN) or empty
+        return ValueError(f"Text {i} is {t!r:.60}, not a text: drop or fill empty and missing texts first.")
+    several = hasattr(t, '__len__')  # a list, a Series, an array: not a number
+    why = ("predict takes one text (a str); for several, learn.get_preds(dl=learn.dls.test_dl(texts))." if several else
+           "texts are str: convert the others first (df[col].astype(str)).")
+    return TypeError(f"Text {i} is {' '.join(repr(t).split())[:60]} (type {type(t).__name__}), not a text (a str): {why}")
+
 def tokenize_texts(texts) -> list[list[str]]:
-    "`tokenize1` of every text, with an error naming the first one that is not a text (e.g. a missing value)."
+    "`tokenize1` of every text in a list, with an error naming the first one that is not a text (e.g. a missing value)."
+    if isinstance(texts, str):  # else each character would be a text
+        raise TypeError(f"tokenize_texts takes a list of texts, not one str ({texts!r:.40}): pass [text], or use tokenize1.")
     res = []
     for i, t in enumerate(texts):
-        if not isinstance(t, str) or not t.strip():
-            raise ValueError(f"Text {i} is {t!r:.60}, not a text: drop or fill empty and missing texts first.")
+        if not isinstance(t, str) or not t.strip(): raise _not_text(i, t)
         res.append(tokenize1(t))
     return res
 
 # %% ../nbs/04a_text_data.ipynb #dcd17a76
 def make_vocab(count:Counter, min_freq:int=3, max_vocab:int=60000, special_toks=None) -> list[str]:
     "The special tokens, then the tokens seen at least `min_freq` times, most frequent first, padded to a multiple of 8."
+    if not hasattr(count, 'most_common'):
+        raise TypeError(f"make_vocab takes a Counter of tokens, like Counter(t for toks in tokenize_texts(texts) for t in toks), "
+                        f"not a {type(count).__name__}.")
     special_toks = list(special_toks or defaults_text_spec_tok)
     check_sizes(0, min_freq=min_freq); check_sizes(len(special_toks), max_vocab=max_vocab)  # room for the special tokens at least
     vocab = [o for o, c in count.most_common(max_vocab) if c >= min_freq and o not in special_toks]
@@ -112,5 +125,8 @@ class Numericalize:
         if missing: raise ValueError(f"A text vocabulary needs the special tokens {missing}; build it with make_vocab.")
         self.vocab, self.o2i = list(vocab), {t: i for i, t in enumerate(vocab)}
         self.unk, self.pad = self.o2i[UNK], self.o2i[PAD]
-    def __call__(self, toks:list) -> torch.Tensor: return torch.tensor([self.o2i.get(t, self.unk) for t in toks], dtype=torch.long)
+    def __call__(self, toks:list) -> torch.Tensor:
+        if isinstance(toks, str):  # a str is a list of characters: each would become a token, silently
+            raise TypeError(f"Numericalize takes a list of tokens, like tokenize1(text), not a str ({toks!r:.40}).")
+        return torch.tensor([self.o2i.get(t, self.unk) for t in toks], dtype=torch.long)
     def decode(self, ids) -> str: return ' '.join(self.vocab[i] for i in ids.tolist() if i != self.pad)

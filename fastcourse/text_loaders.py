@@ -99,6 +99,11 @@ def _col_name(df:pd.DataFrame, c):
         raise IndexError(f"Column number {c} is out of range: the DataFrame has {len(df.columns)} columns, {list(df.columns)}.")
     return df.columns[c]
 
+def _few(vals:list, n:int=3, w:int=40) -> str:
+    "The first `n` of `vals`, each cut to `w` characters: an error message stays readable when the values are whole reviews."
+    cut = [v if len(str(v)) <= w else str(v)[:w] + '...' for v in vals[:n]]
+    return f"{cut}" + (f" and {len(vals) - n} more" if len(vals) > n else "")
+
 class TextDataLoaders(DataLoaders):
     "Training and validation loaders of texts: for a language model (`is_lm=True`) or a classifier."
     def __init__(self, *loaders, num:Numericalize, vocab:list|None=None, path='.'):
@@ -119,7 +124,7 @@ class TextDataLoaders(DataLoaders):
                 text_col='text', # column of the texts, by name or number
                 label_col='label', # column of the labels (classifier only), by name or number
                 valid_col:str|None='is_valid', # boolean column marking validation rows; None (or absent): a random split
-                valid_pct:float=0.1, # fraction of rows for validation when there is no `valid_col`
+                valid_pct:float|None=None, # fraction of rows for validation when there is no `valid_col` (default 0.1)
                 seed:int|None=None, # seed of the random split
                 is_lm:bool=False, # batches for a language model, ignoring labels
                 text_vocab:list|None=None, # the tokens to use (the language model's, for its classifier); default: built from training texts
@@ -141,13 +146,16 @@ class TextDataLoaders(DataLoaders):
         if len(empty): raise ValueError(f"Row(s) {list(empty[:5])} of {text_col!r} hold no text (e.g. {df[text_col][empty[0]]!r}): drop or "
                                         f"fill them first (df.dropna(subset=[{text_col!r}])).")
         if valid_col is not None and valid_col in df.columns:
+            if valid_pct is not None or seed is not None:  # they would be ignored
+                raise ValueError(f"df has a {valid_col!r} column, which sets the split; pass valid_col=None to split at random with "
+                                 f"valid_pct{' and seed' if seed is not None else ''}.")
             v = df[valid_col].astype(bool).to_numpy()
             splits = [i for i in range(len(df)) if not v[i]], [i for i in range(len(df)) if v[i]]
             if v.all() or not v.any():
                 raise ValueError(f"The column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation, so the "
                                  f"{'training' if v.all() else 'validation'} set would be empty. Fix the column, or pass valid_col=None "
                                  f"for a random split of valid_pct of the rows.")
-        else: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
+        else: splits = RandomSplitter(0.1 if valid_pct is None else valid_pct, seed)(range(len(df)))
         toks = tokenize_texts(df[text_col].tolist())
         if text_vocab is None: text_vocab = make_vocab(Counter(t for i in splits[0] for t in toks[i]), min_freq, max_vocab)
         num = Numericalize(text_vocab)
@@ -159,9 +167,13 @@ class TextDataLoaders(DataLoaders):
         labels = df[label_col]
         if labels.isna().any(): raise ValueError(f"The label column {label_col!r} has {int(labels.isna().sum())} missing values: drop those rows first.")
         vocab = sorted(labels.iloc[splits[0]].unique().tolist())
-        if len(vocab) < 2: raise ValueError(f"The training rows have one label only ({vocab}): there is nothing to learn. Check {label_col!r}.")
+        swapped = (f" The labels look like texts: are text_col ({text_col!r}) and label_col ({label_col!r}) swapped?"
+                   if labels.astype(str).str.len().mean() > df[text_col].str.len().mean() else "")
+        if len(vocab) < 2: raise ValueError(f"The training rows have one label only ({_few(vocab)}): there is nothing to learn. "
+                                            f"Check {label_col!r}.{swapped}")
         codes = pd.Index(vocab).get_indexer(labels)
-        if (codes[splits[1]] < 0).any(): raise ValueError(f"Validation labels {sorted(set(labels.iloc[splits[1]][codes[splits[1]] < 0]))} never appear in training.")
+        new = sorted(set(labels.iloc[splits[1]][codes[splits[1]] < 0]), key=str)
+        if new: raise ValueError(f"Validation labels {_few(new)} never appear in training.{swapped}")
         texts = df[text_col].tolist()
         mk = lambda s, sh: TextClasDataLoader(pick(s), codes[s], num, vocab, bs, seq_len, shuffle=sh, device=device, texts=[texts[i] for i in s])
         return cls(mk(splits[0], True), mk(splits[1], False), num=num, vocab=vocab, path=path)
@@ -189,11 +201,14 @@ class TextDataLoaders(DataLoaders):
         df = pd.DataFrame(rows, columns=['text', 'label', 'is_valid'])
         if not len(df): raise ValueError(f"No .txt files in the class folders of {path/train} and {path/valid}.")
         if valid_pct is not None: df = df.drop(columns='is_valid')
-        return cls.from_df(df, path=path, is_lm=is_lm, valid_pct=valid_pct or 0.1, **kwargs)
+        elif kwargs.get('seed') is not None: raise ValueError("The folders set the split: seed is for a random split, with valid_pct.")
+        return cls.from_df(df, path=path, is_lm=is_lm, valid_pct=valid_pct, **kwargs)
 
     def test_dl(self, texts, bs:int|None=None) -> TextClasDataLoader:
         "A loader of new texts (a list of strings), tokenised and numericalised like the training texts."
         if isinstance(texts, str): texts = [texts]
+        if isinstance(texts, pd.DataFrame):  # iterating it would give its column names
+            raise TypeError("test_dl takes texts, not a DataFrame: pass its column of texts, like dls.test_dl(df['text']).")
         bs = self.loaders[0].bs if bs is None else bs
         return TextClasDataLoader([self.num(t) for t in tokenize_texts(texts)], None, self.num, self.vocab,
                                   bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=list(texts))
