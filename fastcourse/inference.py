@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 
 # %% ../nbs/02f_inference.ipynb #5f0b4959
 from __future__ import annotations
-import copy, os, tempfile
+import copy, functools, inspect, os, tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,9 @@ def loss_activation(loss_func):
 
 def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
     "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]`."
+    if dl is None and getattr(learn.dls, 'for_prediction', False): raise ValueError(  # load_learner's dls: test_dl, and no data
+        "This learner was loaded for prediction (load_learner) and has no training or validation data: pass dl=learn.dls.test_dl(items) "
+        "(labelled items for validate), or learn.predict(item); to train on, build DataLoaders and set learn.dls.")
     if dl is None: return learn.dls[ds_idx]
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
         raise TypeError(f"dl= takes a data loader, not a {type(dl).__name__}: for new items, pass dl=learn.dls.test_dl(items).")
@@ -57,7 +60,9 @@ def _outputs(learn:InferenceMixin, dl):
     if held: trim_cpu_memory()  # before `dl` forks workers, which would keep a copy of the memory held
     try:
         with torch.no_grad():
-            for b in dl: yield learn.model(*(to_channels_last(b[:n]) if cl else b[:n])), b
+            for b in dl:
+                b = (b,) if isinstance(b, torch.Tensor) else b  # a bare tensor is a batch of inputs, not (inputs, targets)
+                yield learn.model(*(to_channels_last(b[:n]) if cl else b[:n])), b
     finally:
         if held: release_cpu_memory()
 
@@ -71,7 +76,9 @@ def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, 
     for p, b in _outputs(self, dl):
         preds.append(act(p).float().cpu())
         if len(b) > n: targs.append(b[n].cpu())
-        if with_loss and len(b) > n: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
+        if with_loss and len(b) <= n: raise ValueError("with_loss=True compares predictions with targets, and this loader has inputs "
+                                                       "only (dls.test_dl of new items?): label them, or leave with_loss out.")
+        if with_loss: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
     res = (torch.cat(preds), torch.cat(targs) if targs else None)
     return (*res, torch.cat(losses)) if with_loss else res
 
@@ -97,7 +104,11 @@ def _item_losses(loss_func, p, t):
     "Loss of every item, not averaged."
     f = copy.copy(loss_func)
     if hasattr(f, 'reduction'): f.reduction = 'none'
-    return f(p, t).reshape(len(p), -1).mean(1)  # (bs,) whether the loss gave (bs,), (bs, h, w) or flat (bs * n,) values
+    elif 'reduction' in inspect.signature(f).parameters: f = functools.partial(f, reduction='none')  # a function like F.mse_loss
+    l = f(p, t)
+    if l.numel() % len(p): raise ValueError(f"with_loss=True needs the loss of each item, and {getattr(loss_func, '__name__', loss_func)} "
+                                            "gave one value per batch: use a loss module such as nn.MSELoss() or nn.CrossEntropyLoss().")
+    return l.reshape(len(p), -1).mean(1)  # (bs,) whether the loss gave (bs,), (bs, h, w) or flat (bs * n,) values
 
 # %% ../nbs/02f_inference.ipynb #1e5d3c99
 class _Batches:
@@ -200,7 +211,7 @@ def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
     "Save weights (and optimiser state) to `path/model_dir/name.pth`, atomically."
     fname = model_file(self, name)
     state = {'model': self.model.state_dict()}
-    if with_opt and self.opt is not None: state['opt'] = self.opt.state_dict()
+    if with_opt and self.opt is not None: state['opt'], state['opt_name'] = self.opt.state_dict(), _opt_name(self)
     return atomic_save(state, fname)
 
 @patch
@@ -210,13 +221,31 @@ def load(self:InferenceMixin, name:str, with_opt:bool=True):
     if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
     check_weights(self.model, state['model'], f'{name}.pth')
     if with_opt and 'opt' in state:
-        if self.opt is None: self.create_opt()
-        try: self.opt.load_state_dict(state['opt'])  # torch checks the groups before it changes anything
-        except ValueError as e:
-            raise ValueError(f"The optimiser state in {name}.pth does not fit this learner's parameter groups ({e}). Nothing was "
-                             "loaded: load the weights alone with with_opt=False.") from None
+        opt = self.opt
+        if opt is None: self.create_opt()
+        try: _load_opt(self, state, name)
+        except ValueError: self.opt = opt; raise  # as it was
     self.model.load_state_dict(state['model'])
     return self
+
+def _opt_name(learn:InferenceMixin) -> str:
+    n = getattr(getattr(learn.opt_func, 'func', learn.opt_func), '__name__', '<')  # partial(SGD, mom=0.9) is SGD
+    return type(learn.opt).__name__ if n.startswith('<') else n  # a lambda: name the optimiser it built
+
+def _load_opt(learn:InferenceMixin, state:dict, name:str):
+    "Load the optimiser state saved in `state` if it fits `learn.opt` (same parameter groups, same kind of optimiser), else change nothing."
+    trial = copy.copy(learn.opt)  # load_state_dict replaces the groups and state of this copy, not the optimiser's own
+    try: trial.load_state_dict(state['opt']); err = []  # torch checks the groups' sizes
+    except ValueError as e:
+        raise ValueError(f"The optimiser state in {name}.pth does not fit this learner's parameter groups ({e}). Nothing was "
+                         "loaded: load the weights alone with with_opt=False.") from None
+    except KeyError as e: err = [str(e)]  # e.g. Adam finding no 'step' in SGD's state, after taking its groups
+    missing = sorted({k for g in learn.opt.param_groups for k in g} - {k for g in trial.param_groups for k in g}) or err
+    if missing:  # torch fills in its own new settings, so these are another optimiser's: fit would fail with a KeyError
+        x = str(state.get('opt_name', 'different'))
+        raise ValueError(f"{name}.pth holds the state of a{'n' * (x[0] in 'AEIOU')} {x} optimiser; this learner uses {_opt_name(learn)} "
+                         f"(which needs {', '.join(missing)}): load(..., with_opt=False) loads the weights only.")
+    learn.opt.load_state_dict(state['opt'])
 
 # %% ../nbs/02f_inference.ipynb #11ef6ccd
 _builders, _loaders = {}, {'image': InferenceDataLoaders}
@@ -230,11 +259,13 @@ def register_loader(name:str, f):
     "Allow `load_learner` to rebuild input pipelines with `f(cfg, device=..., path=...)` for data configs of kind `name`."
     _loaders[name] = f
 
-def _lookup(registry:dict, name, what:str):
-    if name not in registry and name in _builder_modules:
+def _lookup(registry:dict, name, what:str, reg:str=''):
+    if name in _builder_modules and name not in registry:
         import importlib
         importlib.import_module(f'fastcourse.{name}')  # a fixed list of our own modules, never a name from the file
-    if name not in registry: raise ValueError(f"Unknown {what} {name!r} in the export file; known: {sorted(registry)}.")
+    if not isinstance(name, str) or name not in registry:
+        raise ValueError(f"Unknown {what} {name!r} in the export file (written by another version of fastcourse, or edited?); known: "
+                         f"{sorted(registry)}.{reg and f' Register your own with {reg} first.'}")
     return registry[name]
 
 _class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
@@ -253,22 +284,37 @@ def export(self:InferenceMixin, fname='export.pkl') -> Path:
     data = own() if own is not None else {'kind': 'image', **inference_config(self.dls)}
     cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss}
     sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+    if str(fname).endswith(('/', os.sep)) or (self.path/fname).is_dir():  # checked before anything is written
+        raise IsADirectoryError(f"export writes one file, and {self.path/fname} is a folder: give a file name, e.g. "
+                                f"learn.export('{Path(fname)/'export.pkl'}').")
     return atomic_save({'config': cfg, 'state_dict': sd}, self.path/fname)
 
 def load_learner(fname, cpu:bool=True) -> Learner:
     "Load a learner saved by `Learner.export`, for prediction; refuses anything else without executing it."
     from fastcourse.learner import Learner  # here, not at the top: learner imports this module, for InferenceMixin
+    if isinstance(fname, (str, os.PathLike)) and Path(fname).is_dir():  # a file, as export wrote it: no guessing which one
+        raise IsADirectoryError(f"load_learner takes the exported file, and {fname} is a folder" +
+                                (f": load_learner('{Path(fname)/'export.pkl'}')?" if (Path(fname)/'export.pkl').is_file() else "."))
     obj = safe_load(fname, 'exported learner')
     cfg = obj.get('config') if isinstance(obj, dict) else None
     if not isinstance(cfg, dict) or cfg.get('format') != 'fastcourse-export-1' or 'state_dict' not in obj:
         raise ValueError(f"{fname} is not a fastcourse export (made by Learner.export).")
-    spec = cfg['model']
-    model = _lookup(_builders, spec['builder'], 'model builder')(**spec['kwargs'])
+    spec, data = cfg.get('model'), cfg.get('data')
+    ok = isinstance(spec, dict) and 'builder' in spec and isinstance(spec.get('kwargs'), dict)
+    builder = ok and _lookup(_builders, spec['builder'], 'model builder', 'register_builder')  # first: the factory the file asks to run
+    if not (ok and isinstance(data, dict)):
+        raise ValueError(f"{fname} is an incomplete fastcourse export (written by another version of fastcourse, or edited): it does "
+                         "not say how to rebuild the model and the inputs. Nothing was loaded.")
+    loss = _lookup(_losses, cfg.get('loss'), 'loss')
+    loader = _lookup(_loaders, data.get('kind', 'image'), 'kind of data', 'register_loader')
+    model = builder(**spec['kwargs'])
     check_weights(model, obj['state_dict'], str(fname))
     model.load_state_dict(obj['state_dict'])
-    loader = _lookup(_loaders, cfg['data'].get('kind', 'image'), 'kind of data')
-    dls = loader(cfg['data'], device='cpu' if cpu else None, path=Path(fname).parent)
-    learn = Learner(dls, model.eval(), loss_func=_losses[cfg['loss']](), path=Path(fname).parent)
+    try: dls = loader(data, device='cpu' if cpu else None, path=Path(fname).parent)
+    except KeyError as e: raise ValueError(f"{fname} is an incomplete fastcourse export: its data recipe has no {e}.") from None
+    dls.for_prediction = True  # it makes loaders of new items and holds no data of its own: see `_pick_dl`
+    if not hasattr(dls, 'inference_config'): dls.inference_config = lambda: data  # so the loaded learner can be exported again
+    learn = Learner(dls, model.eval(), loss_func=loss(), path=Path(fname).parent)
     learn.model_spec = spec
     return learn
 

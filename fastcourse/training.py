@@ -47,7 +47,7 @@ def check_wd(wd):
 
 def check_trainable(learn):
     "A clear error if `learn` has no training data: a learner from `load_learner` only predicts."
-    if not hasattr(learn.dls, 'train'):
+    if not hasattr(learn.dls, 'train') or getattr(learn.dls, 'for_prediction', False):  # load_learner marks its loaders
         raise TypeError("This learner was loaded for prediction (load_learner), so it has no training data. To train it further, "
                         "give it DataLoaders first: learn.dls = dls (made as for the original learner), then fit.")
 
