@@ -36,9 +36,9 @@ def child_main(a):
     "One run in this fresh process: train the chapter's recipes, then predict; mode (`--contender`) 'none' disables the cache."
     import torch
     torch.set_num_threads(a.threads)
-    from fastcourse import callback, learner
+    from fastcourse import cpu_memory, learner
     if a.contender == 'none':  # what fastai and a plain PyTorch loop get: glibc's default thresholds
-        callback.hold_cpu_memory = learner.hold_cpu_memory = lambda *args, **kwargs: False
+        cpu_memory.hold_cpu_memory = learner.hold_cpu_memory = lambda *args, **kwargs: False
     from fastcourse.data import ImageDataLoaders, get_image_files
     from fastcourse.transforms import Resize
     from fastcourse.vision import train_pets, vision_learner

@@ -124,7 +124,8 @@ def run_fastai(task:dict, data:Path, a) -> dict:
 
 def run_fastcourse(task:dict, data:Path, a, memory_cache:bool=True) -> dict:
     from fastcourse.data import ImageDataLoaders, get_image_files
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, CPUMemoryCache, error_rate
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, error_rate
+    from fastcourse.cpu_memory import CPUMemoryCache
     from fastcourse.transforms import Resize
     from fastcourse.vision import vision_learner
     t0 = time.perf_counter()

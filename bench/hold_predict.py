@@ -19,7 +19,7 @@ ARCHS = ('efficientnet_lite0', 'resnet18')
 def one_run(arch:str, hold:bool) -> float:
     "Median seconds of 5 forward passes of a batch of 64 images at 224 px, in this process."
     import torch, torchvision
-    from fastcourse.callback import hold_cpu_memory
+    from fastcourse.cpu_memory import hold_cpu_memory
     from fastcourse.vision import arch_spec
     torch.set_num_threads(2); torch.manual_seed(0)
     net = torchvision.models.resnet18() if arch == 'resnet18' else arch_spec(arch).create(pretrained=False)

@@ -10,6 +10,7 @@ from .data import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .callback import *  # noqa: F403
+from .cpu_memory import *  # noqa: F403
 from .learner import *  # noqa: F403
 from .training import *  # noqa: F403
 from .tracker import *  # noqa: F403

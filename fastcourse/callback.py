@@ -1,4 +1,4 @@
-"""Events, the `Callback` class, metrics, the default callbacks, mixed precision, channels-last, CPU memory.
+"""Events, the `Callback` class, metrics, the default callbacks, mixed precision and channels-last.
 
 Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 
 # %% ../nbs/02d_callbacks.ipynb #13d1efdc
 from __future__ import annotations
-import ctypes, difflib, math, numbers, os, re, threading, time, warnings
+import difflib, math, numbers, re, time, warnings
 
 import matplotlib.pyplot as plt
 import torch
@@ -19,8 +19,7 @@ from .optim import get_hyper
 __all__ = ['EVENTS', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
            'CancelValidateException', 'CancelBatchException', 'CancelStepException', 'Callback', 'check_callback',
            'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback',
-           'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip', 'ChannelsLast', 'to_channels_last',
-           'hold_cpu_memory', 'release_cpu_memory', 'trim_cpu_memory', 'CPUMemoryCache']
+           'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip', 'ChannelsLast', 'to_channels_last']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -268,61 +267,3 @@ class ChannelsLast(Callback):
 def to_channels_last(xs) -> tuple:
     "The 4-D tensors of `xs` in channels-last memory format; anything else unchanged."
     return tuple(x.contiguous(memory_format=torch.channels_last) if isinstance(x, torch.Tensor) and x.ndim == 4 else x for x in xs)
-
-# %% ../nbs/02d_callbacks.ipynb #4a946c18
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # mallopt's parameter numbers (glibc's malloc.h)
-_MMAP_MAX, _TRIM_MAX = 32 << 20, 64 << 20  # the highest values glibc's adaptive thresholds reach on 64-bit systems
-_TOP_PAD = 128 << 10  # glibc's default
-_holds, _holds_lock = 0, threading.Lock()  # hold_cpu_memory calls not yet released
-
-def _glibc():
-    "The C library if it is glibc, whose `mallopt` these functions tune, else None."
-    try: version = os.confstr('CS_GNU_LIBC_VERSION')
-    except (AttributeError, ValueError, OSError): return None  # not a GNU system
-    if not version or not version.startswith('glibc'): return None
-    try: return ctypes.CDLL(None)
-    except OSError: return None
-
-def hold_cpu_memory(
-    max_block:int=1 << 30, # bytes: freed blocks up to this size are kept (some glibc versions cap it at 32 MiB)
-) -> bool:
-    "Keep freed memory in the process for reuse instead of returning it to the system; False where the C library is not glibc."
-    global _holds
-    libc = _glibc()
-    if libc is None: return False
-    with _holds_lock:
-        if _holds == 0:
-            if not libc.mallopt(_M_MMAP_THRESHOLD, max_block): libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX)  # some glibcs: 32 MiB at most
-            libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)  # never shrink the heap while holding
-            libc.mallopt(_M_TOP_PAD, 64 << 20)  # nor drop a whole per-thread heap (code running outside the main thread)
-        _holds += 1
-    return True
-
-def release_cpu_memory():
-    "End a `hold_cpu_memory`; the last one gives the memory back to the system and glibc's thresholds their usual maximum."
-    global _holds
-    libc = _glibc()
-    if libc is None: return
-    with _holds_lock:
-        _holds = max(_holds - 1, 0)
-        if _holds: return  # an outer hold (a fit around this get_preds) still wants the memory
-        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX); libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_MAX); libc.mallopt(_M_TOP_PAD, _TOP_PAD)
-        libc.malloc_trim(0)
-
-def trim_cpu_memory():
-    "Return the free memory the process holds to the system now, without ending a hold (glibc only)."
-    libc = _glibc()
-    if libc is not None: libc.malloc_trim(0)
-
-class CPUMemoryCache(Callback):
-    "While fitting on the CPU, keep the memory freed after each batch for the next one instead of returning it to the system."
-    order = -20
-    def before_fit(self):
-        self.held = torch.device(getattr(self.dls, 'device', None) or 'cpu').type == 'cpu' and hold_cpu_memory()
-    def _trim(self):
-        # a data loader may start worker processes now: forked children would keep their own copy of the memory held
-        if getattr(self, 'held', False): trim_cpu_memory()
-    def before_train(self): self._trim()
-    def before_validate(self): self._trim()
-    def after_fit(self):
-        if getattr(self, 'held', False): release_cpu_memory(); self.held = False

@@ -14,8 +14,8 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .callback import (ChannelsLast, CPUMemoryCache, hold_cpu_memory, release_cpu_memory, to_channels_last,
-                                 trim_cpu_memory)
+from .callback import ChannelsLast, to_channels_last
+from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
 from .data_core import DataLoader, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
 from .show import show_results as show_image_results
 from .layers import MSELossFlat

@@ -13,10 +13,11 @@ import torch
 from fastcore.basics import listify
 from torch import nn
 
-from .callback import (
+from fastcourse.callback import (
     AvgMetric, Callback, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException, CancelTrainException,
-    CancelValidateException, CPUMemoryCache, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback,
-    check_callback, norm_types)
+    CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, check_callback,
+    norm_types)
+from .cpu_memory import CPUMemoryCache
 from .data_core import DataLoader, DataLoaders, check_sizes
 from .inference import InferenceMixin
 from .layers import MSELossFlat, layer_summary

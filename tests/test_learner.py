@@ -31,7 +31,8 @@ def test_cpu_memory_cache_stops_page_faults_between_batches():
     script = textwrap.dedent('''
         import os, resource, statistics, torch, torchvision
         from torch import nn
-        from fastcourse.callback import Callback, CPUMemoryCache, hold_cpu_memory, release_cpu_memory
+        from fastcourse.callback import Callback
+        from fastcourse.cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory
         from fastcourse.data_core import DataLoader, DataLoaders
         from fastcourse.learner import Learner
         if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
@@ -81,8 +82,9 @@ def test_cpu_memory_cache_does_not_leave_its_memory_to_forked_workers():
     script = textwrap.dedent('''
         import os, sys, torch, torchvision
         from torch import nn
-        from fastcourse import callback
-        from fastcourse.callback import Callback, CPUMemoryCache
+        from fastcourse import cpu_memory
+        from fastcourse.callback import Callback
+        from fastcourse.cpu_memory import CPUMemoryCache
         from fastcourse.data_core import DataLoader, DataLoaders
         from fastcourse.learner import Learner
         if not os.confstr('CS_GNU_LIBC_VERSION').startswith('glibc'): print('NOT GLIBC'); raise SystemExit
@@ -99,7 +101,7 @@ def test_cpu_memory_cache_does_not_leave_its_memory_to_forked_workers():
             def after_batch(self):
                 if not self.training and self.iter == 0: self.learn.tree_mb = tree_mb()  # the workers are running
         mode = sys.argv[1]
-        if mode == 'no_trim': callback.trim_cpu_memory = lambda: None  # hold, but let the workers fork from the held memory
+        if mode == 'no_trim': cpu_memory.trim_cpu_memory = lambda: None  # hold, but let the workers fork from the held memory
         torch.manual_seed(0)
         ds = [(torch.randn(3, 128, 128), torch.tensor(i % 2)) for i in range(6 * 32)]
         dls = DataLoaders(DataLoader(ds, 32, shuffle=True, num_workers=0), DataLoader(ds[:64], 32, num_workers=2))
