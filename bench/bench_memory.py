@@ -39,7 +39,8 @@ def child_main(a):
     from fastcourse import cpu_memory, learner
     if a.contender == 'none':  # what fastai and a plain PyTorch loop get: glibc's default thresholds
         cpu_memory.hold_cpu_memory = learner.hold_cpu_memory = lambda *args, **kwargs: False
-    from fastcourse.data import ImageDataLoaders, get_image_files
+    from fastcourse.data import get_image_files
+    from fastcourse.image_data import ImageDataLoaders
     from fastcourse.transforms import Resize
     from fastcourse.vision import train_pets, vision_learner
     peak, done = [0.], threading.Event()

@@ -123,7 +123,8 @@ def run_fastai(task:dict, data:Path, a) -> dict:
             'valid_digest': digest(dls.valid_ds.items), 'vocab_size': len(dls.vocab)}
 
 def run_fastcourse(task:dict, data:Path, a, memory_cache:bool=True) -> dict:
-    from fastcourse.data import ImageDataLoaders, get_image_files
+    from fastcourse.data import get_image_files
+    from fastcourse.image_data import ImageDataLoaders
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, error_rate
     from fastcourse.cpu_memory import CPUMemoryCache
     from fastcourse.transforms import Resize

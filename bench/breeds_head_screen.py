@@ -17,7 +17,8 @@ from pathlib import Path
 from torch import nn
 from fastcore.script import call_parse
 from fastcourse.callback import MixedPrecision, error_rate
-from fastcourse.data import ImageDataLoaders, get_image_files
+from fastcourse.data import get_image_files
+from fastcourse.image_data import ImageDataLoaders
 from fastcourse.data_core import DataLoaders
 from fastcourse.external import URLs, untar_data
 from fastcourse.learner import Learner

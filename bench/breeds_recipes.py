@@ -19,7 +19,8 @@ unfreezing), picked over training seeds 2 to 16: bench/README.md, "Searching for
 import json, os, time, torch
 from fastcore.script import call_parse
 from fastcourse.callback import error_rate
-from fastcourse.data import ImageDataLoaders, get_image_files
+from fastcourse.data import get_image_files
+from fastcourse.image_data import ImageDataLoaders
 from fastcourse.external import URLs, untar_data
 from fastcourse.transforms import Resize, aug_transforms
 from fastcourse.tta import LabelSmoothingCrossEntropy

@@ -7,21 +7,19 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
 import numbers, os, re
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import torch
 from fastcore.basics import listify
-from fastcore.meta import delegates
 
-from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms, check_kwargs, func_name
+from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms, func_name
 from .transforms import load_image, load_mask
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
            'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'ImageBlock',
-           'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock', 'ImageDataLoaders']
+           'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -263,74 +261,3 @@ class DataBlock:
 def _describe(x):
     if isinstance(x, torch.Tensor): return f"tensor {tuple(x.shape)} {str(x.dtype).replace('torch.', '')}"
     return f"{type(x).__name__} {x!r:.60}"
-
-# %% ../nbs/01_data_loading.ipynb #98a36f35
-def _check_layout(path:Path, train:str, valid:str):
-    "from_folder without valid_pct needs folders `path/train` and `path/valid`: when they are missing, say what is there and what to pass."
-    if not path.is_dir() or ((path/train).is_dir() and (path/valid).is_dir()): return
-    subs = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith('.'))
-    near = lambda v: next((s for s in subs if s[:3].lower() == v[:3].lower()), None)  # 'val' for 'valid', 'training' for 'train'
-    alts = [f"{k}={near(v)!r}" for k, v in (('train', train), ('valid', valid)) if not (path/v).is_dir() and near(v)]
-    fix = (f"pass {', or '.join(alts + ['valid_pct=0.2 for a folder of class subfolders'])}" if subs else
-           "from_folder takes labels from folder names; for labels in file names use from_name_func or from_name_re")
-    raise ValueError(f"from_folder expects path/{train}/<label>/<image> and path/{valid}/<label>/<image>, but {path} holds "
-                     f"{f'the folders {subs[:10]}' if subs else 'no folders'}: {fix}.")
-
-class ImageDataLoaders(DataLoaders):
-    "One-line `DataLoaders` for images in the common layouts."
-    @classmethod
-    def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
-        "Labels from `label_func(file_name)`."
-        check_kwargs('ImageDataLoaders.from_name_func', kwargs, cls.from_name_func, DataBlock.dataloaders)
-        if isinstance(fnames, (str, os.PathLike)):
-            raise TypeError(f"fnames is the list of image files, not the path {fnames}: list them with fnames=get_image_files(path).")
-        if not callable(label_func):
-            raise TypeError(f"label_func is a function from a file name to its label, like `lambda name: name[0].isupper()`, "
-                            f"not {label_func!r}.")
-        db = DataBlock((ImageBlock, CategoryBlock), get_y=using_attr(label_func, 'name'), splitter=RandomSplitter(valid_pct, seed),
-                       item_tfms=item_tfms, batch_tfms=batch_tfms)
-        return db.dataloaders([Path(f) if isinstance(f, str) else f for f in fnames], path=path, **kwargs)
-
-    @classmethod
-    def from_name_re(cls, path, fnames, pat:str, **kwargs):
-        "Labels from the first group of regular expression `pat` applied to the file name."
-        check_kwargs('ImageDataLoaders.from_name_re', kwargs, cls.from_name_func, DataBlock.dataloaders)
-        return cls.from_name_func(path, fnames, RegexLabeller(pat), **kwargs)
-
-    @classmethod
-    def from_folder(cls, path, train:str='train', valid:str='valid', valid_pct:float|None=None, seed:int|None=None,
-                    vocab=None, item_tfms=None, batch_tfms=None, **kwargs):
-        "Labels from folder names; split by `train`/`valid` folders, or at random with `valid_pct`."
-        check_kwargs('ImageDataLoaders.from_folder', kwargs, cls.from_folder, DataBlock.dataloaders)
-        if valid_pct is None: _check_layout(Path(path), train, valid)
-        split = GrandparentSplitter(train, valid) if valid_pct is None else RandomSplitter(valid_pct, seed)
-        get = partial(get_image_files, folders=[train, valid]) if valid_pct is None else get_image_files
-        db = DataBlock((ImageBlock, CategoryBlock(vocab)), get_items=get, get_y=parent_label, splitter=split,
-                       item_tfms=item_tfms, batch_tfms=batch_tfms)
-        return db.dataloaders(path, path=path, **kwargs)
-
-    @classmethod
-    def from_df(cls, df:pd.DataFrame, path='.', valid_pct:float=0.2, seed:int|None=None, fn_col=0, folder:str|None=None, suff:str='',
-                label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, **kwargs):
-        "File names and labels from columns of `df`; split by `valid_col` or at random."
-        check_kwargs('ImageDataLoaders.from_df', kwargs, cls.from_df, DataBlock.dataloaders)
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"from_df takes a pandas DataFrame, not a {type(df).__name__}: read the CSV file first, with pd.read_csv(...), "
-                            "or use ImageDataLoaders.from_csv(path, csv_fname).")
-        cols = list(df.columns)
-        fn_col, label_col = (cols[c] if isinstance(c, int) and -len(cols) <= c < len(cols) else c for c in (fn_col, label_col))
-        missing = [c for c in (fn_col, label_col, valid_col) if c is not None and c not in cols]
-        if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame (give names, or positions 0 to {len(cols) - 1}); "
-                                   f"its columns are {cols}.")
-        split = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed)
-        db = DataBlock((ImageBlock, CategoryBlock), get_x=ColReader(fn_col, pref=Path(path)/(folder or ''), suff=suff),
-                       get_y=ColReader(label_col), splitter=split, item_tfms=item_tfms, batch_tfms=batch_tfms)
-        return db.dataloaders(df, path=path, **kwargs)
-
-    @classmethod
-    @delegates(from_df, keep=True, but=['df', 'path'])  # **kwargs: bs, num_workers, ... of dataloaders
-    def from_csv(cls, path, csv_fname:str='labels.csv', **kwargs):
-        "`from_df` on the table in `path/csv_fname`, whose file names are relative to `path`."
-        check_kwargs('ImageDataLoaders.from_csv', kwargs, cls.from_df, DataBlock.dataloaders)
-        df, _ = read_table(Path(path)/csv_fname)
-        return cls.from_df(df, path, **kwargs)

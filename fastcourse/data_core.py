@@ -14,12 +14,12 @@ import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
-from .transforms import BatchTransform, IntToFloat, load_image, tfm_from_dict, tfm_to_dict
+from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
 __all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_item_tfms', 'check_splits', 'DatasetSplit',
            'default_device', 'default_num_workers', 'check_sizes', 'check_kwargs', 'DataLoader', 'set_seed',
-           'DataLoaders', 'inference_config', 'InferenceDataLoaders']
+           'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
@@ -299,30 +299,3 @@ class DataLoaders:
         kw = dict(num_workers=num_workers, device=device, batch_tfms=batch_tfms)
         trn = DataLoader(dsets.train, bs, shuffle=shuffle, drop_last=shuffle and len(dsets.train) > bs, **kw)
         return cls(trn, DataLoader(dsets.valid, bs, **kw), path=path)
-
-# %% ../nbs/01c_data_core.ipynb #3305a04e
-_readers = {'image': load_image}
-
-def inference_config(dls:DataLoaders) -> dict:
-    "Plain-data description of how `dls` prepares inputs at validation time, plus its vocabulary."
-    ds = dls.train.dataset.dsets
-    if ds.n_inp != 1 or ds.kinds[0] not in _readers: raise TypeError(f"Only single image inputs can be exported, not {ds.kinds[:ds.n_inp]}.")
-    vocab = ds.vocab
-    return {'kinds': list(ds.kinds), 'vocab': None if vocab is None else [v.item() if hasattr(v, 'item') else v for v in vocab],
-            'item_tfms': [tfm_to_dict(t) for t in ds.item_tfms],
-            'batch_tfms': [tfm_to_dict(t) for t in dls.train.batch_tfms if type(t).__name__ != 'IntToFloat']}
-
-class InferenceDataLoaders:
-    "Prepares new inputs like validation inputs, from an `inference_config`; what a loaded learner predicts with."
-    def __init__(self, cfg:dict, device=None, path='.'):
-        self.kinds, self.vocab, self.path = tuple(cfg['kinds']), cfg['vocab'], Path(path)
-        self.device = torch.device(device) if device is not None else default_device()
-        self.item_tfms = [tfm_from_dict(d) for d in cfg['item_tfms']]
-        self.batch_tfms = [tfm_from_dict(d) for d in cfg['batch_tfms']]
-    @property
-    def c(self): return None if self.vocab is None else len(self.vocab)
-    def test_dl(self, items, bs:int=64) -> DataLoader:
-        "A loader of new `items` (image files) with the validation-time transforms."
-        ds = Datasets(items, [[_readers[self.kinds[0]]]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
-        return DataLoader(DatasetSplit(ds, range(len(ds)), 1), bs, num_workers=0, device=self.device, batch_tfms=self.batch_tfms,
-                          kinds=self.kinds[:1], decoders=[None])

@@ -16,7 +16,8 @@ from torch import nn
 
 from .callback import ChannelsLast, to_channels_last
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
-from .data_core import DataLoader, DatasetSplit, InferenceDataLoaders, check_sizes, inference_config
+from .data_core import DataLoader, DatasetSplit, check_sizes
+from .image_data import InferenceDataLoaders, inference_config
 from .show import show_results as show_image_results
 from .layers import MSELossFlat
 from .transforms import check_fraction

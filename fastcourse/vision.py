@@ -16,7 +16,8 @@ from fastcore.script import call_parse
 from torch import nn
 
 from .callback import ChannelsLast, error_rate
-from .data import ImageDataLoaders, get_image_files
+from .data import get_image_files
+from .image_data import ImageDataLoaders
 from .data_core import check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
