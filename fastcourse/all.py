@@ -18,6 +18,7 @@ from .tracker import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .inference import *  # noqa: F403
+from .saving import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
 from .segmentation import *  # noqa: F403

@@ -15,7 +15,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .external import URLs, fastcourse_home, untar_data
-from .inference import safe_load
+from .saving import safe_load
 
 # %% auto #0
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout',

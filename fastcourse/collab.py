@@ -17,7 +17,7 @@ from torch import nn
 from .data import RandomSplitter, RegressionBlock
 from .data_core import check_sizes
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
-from .inference import register_builder
+from .saving import register_builder
 from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table

@@ -1,4 +1,4 @@
-"""What to do with a trained `Learner`: `get_preds`, `show_results`, `tta`, `save`, `load`, `export`, `load_learner`, `predict`.
+"""Predicting with a trained `Learner`: `get_preds`, `validate`, `show_results`, `tta`, `predict`.
 
 Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 
@@ -6,9 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 
 # %% ../nbs/02f_inference.ipynb #5f0b4959
 from __future__ import annotations
-import copy, functools, inspect, os, tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING
+import copy, functools, inspect
 
 import torch
 from fastcore.basics import patch
@@ -17,19 +15,15 @@ from torch import nn
 from .callback import ChannelsLast, to_channels_last
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
 from .data_core import DataLoader, DatasetSplit, check_sizes
-from .image_data import InferenceDataLoaders, inference_config
 from .show import show_results as show_image_results
-from .layers import MSELossFlat
 from .transforms import check_fraction
-if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for InferenceMixin
 
 # %% auto #0
-__all__ = ['InferenceMixin', 'loss_activation', 'atomic_save', 'safe_load', 'check_weights', 'model_file', 'register_builder',
-           'register_loader', 'load_learner']
+__all__ = ['InferenceMixin', 'loss_activation']
 
 # %% ../nbs/02f_inference.ipynb #7a26bede
 class InferenceMixin:
-    "What `Learner`, which inherits it, does with a trained model: predictions, TTA, saving and export."
+    "What `Learner`, which inherits it, does with a trained model: predictions and test-time augmentation."
 
 # %% ../nbs/02f_inference.ipynb #2407cf58
 def loss_activation(loss_func):
@@ -165,159 +159,8 @@ def tta(self:InferenceMixin,
     if use_max: return torch.maximum(preds, aug_preds), targs
     return ((aug_preds, preds) if beta is None else torch.lerp(aug_preds, preds, beta)), targs
 
-# %% ../nbs/02f_inference.ipynb #717dd6d0
-def atomic_save(obj, fname):
-    "`torch.save` to a temporary file beside `fname`, renamed into place only when complete."
-    fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=fname.parent, prefix=f'.{fname.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: torch.save(obj, f)
-        os.replace(tmp, fname)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return fname
-
-def safe_load(fname, what:str='file'):
-    "Load a file written by `torch.save` without running any code in it; clear errors otherwise."
-    if not isinstance(fname, (str, os.PathLike)):
-        raise TypeError(f"Give the {what}'s path (a str or Path), not an object of type {type(fname).__name__}.")
-    fname = Path(fname)
-    if not fname.is_file(): raise FileNotFoundError(f"No {what} at {fname}.")
-    try: return torch.load(fname, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"Refusing to load {fname}: it is not a plain {what} (tensors and values only), "
-                         f"or it is damaged. Nothing in it was executed. ({type(e).__name__}: {str(e)[:200]})") from None
-
-def check_weights(model:nn.Module, state:dict, what:str='The saved weights'):
-    "Raise a ValueError naming the differences unless every tensor of `state` fits `model` (same names, same shapes)."
-    own = model.state_dict()
-    diffs = ([f'{k} is not in the file' for k in own if k not in state] + [f'{k} is not in this model' for k in state if k not in own] +
-             [f'{k} is {tuple(state[k].shape)} in the file, {tuple(own[k].shape)} here' for k in own
-              if k in state and getattr(state[k], 'shape', None) != own[k].shape])
-    if diffs: raise ValueError(f"{what} does not fit this model ({len(diffs)} difference{'s' * (len(diffs) > 1)}: {'; '.join(diffs[:3])}"
-                               f"{'; ...' if len(diffs) > 3 else ''}). Nothing was loaded.")
-
-def model_file(learn:InferenceMixin, name,
-               must_exist:bool=False) -> Path: # for loading: a missing file is an error, with a hint when `name` ends in .pth
-    "Where `learn.save(name)` writes (`path/model_dir/name.pth`); a clear error for a name that is no name."
-    if not (isinstance(name, (str, os.PathLike)) and str(name).strip()):
-        raise ValueError(f"A saved model needs a name, like learn.save('stage-1') or learn.save_encoder('finetuned'), not {name!r}.")
-    fname = learn.path/learn.model_dir/f'{name}.pth'
-    if must_exist and not fname.is_file() and str(name).endswith('.pth'):
-        raise FileNotFoundError(f"No saved model at {fname}: the name is given without .pth (it is added), like {str(name)[:-4]!r}.")
-    return fname
-
-@patch
-def save(self:InferenceMixin, name:str, with_opt:bool=True) -> Path:
-    "Save weights (and optimiser state) to `path/model_dir/name.pth`, atomically."
-    fname = model_file(self, name)
-    state = {'model': self.model.state_dict()}
-    if with_opt and self.opt is not None: state['opt'], state['opt_name'] = self.opt.state_dict(), _opt_name(self)
-    return atomic_save(state, fname)
-
-@patch
-def load(self:InferenceMixin, name:str, with_opt:bool=True):
-    "Load weights (and optimiser state) saved by `save`: all of them, or, with an error, none."
-    state = safe_load(model_file(self, name, must_exist=True), 'saved model')
-    if not isinstance(state, dict) or 'model' not in state: raise ValueError(f"{name}.pth was not written by Learner.save.")
-    check_weights(self.model, state['model'], f'{name}.pth')
-    if with_opt and 'opt' in state:
-        opt = self.opt
-        if opt is None: self.create_opt()
-        try: _load_opt(self, state, name)
-        except ValueError: self.opt = opt; raise  # as it was
-    self.model.load_state_dict(state['model'])
-    return self
-
-def _opt_name(learn:InferenceMixin) -> str:
-    n = getattr(getattr(learn.opt_func, 'func', learn.opt_func), '__name__', '<')  # partial(SGD, mom=0.9) is SGD
-    return type(learn.opt).__name__ if n.startswith('<') else n  # a lambda: name the optimiser it built
-
-def _load_opt(learn:InferenceMixin, state:dict, name:str):
-    "Load the optimiser state saved in `state` if it fits `learn.opt` (same parameter groups, same kind of optimiser), else change nothing."
-    trial = copy.copy(learn.opt)  # load_state_dict replaces the groups and state of this copy, not the optimiser's own
-    try: trial.load_state_dict(state['opt']); err = []  # torch checks the groups' sizes
-    except ValueError as e:
-        raise ValueError(f"The optimiser state in {name}.pth does not fit this learner's parameter groups ({e}). Nothing was "
-                         "loaded: load the weights alone with with_opt=False.") from None
-    except KeyError as e: err = [str(e)]  # e.g. Adam finding no 'step' in SGD's state, after taking its groups
-    missing = sorted({k for g in learn.opt.param_groups for k in g} - {k for g in trial.param_groups for k in g}) or err
-    if missing:  # torch fills in its own new settings, so these are another optimiser's: fit would fail with a KeyError
-        x = str(state.get('opt_name', 'different'))
-        raise ValueError(f"{name}.pth holds the state of a{'n' * (x[0] in 'AEIOU')} {x} optimiser; this learner uses {_opt_name(learn)} "
-                         f"(which needs {', '.join(missing)}): load(..., with_opt=False) loads the weights only.")
-    learn.opt.load_state_dict(state['opt'])
-
-# %% ../nbs/02f_inference.ipynb #11ef6ccd
-_builders, _loaders = {}, {'image': InferenceDataLoaders}
-_builder_modules = ('vision', 'segmentation', 'text', 'tabular', 'collab')  # fastcourse modules that register builders
-
-def register_builder(name:str, f):
-    "Allow `load_learner` to rebuild models with `f(**kwargs)` under `name`."
-    _builders[name] = f
-
-def register_loader(name:str, f):
-    "Allow `load_learner` to rebuild input pipelines with `f(cfg, device=..., path=...)` for data configs of kind `name`."
-    _loaders[name] = f
-
-def _lookup(registry:dict, name, what:str, reg:str=''):
-    if name in _builder_modules and name not in registry:
-        import importlib
-        importlib.import_module(f'fastcourse.{name}')  # a fixed list of our own modules, never a name from the file
-    if not isinstance(name, str) or name not in registry:
-        raise ValueError(f"Unknown {what} {name!r} in the export file (written by another version of fastcourse, or edited?); known: "
-                         f"{sorted(registry)}.{reg and f' Register your own with {reg} first.'}")
-    return registry[name]
-
+# %% ../nbs/02f_inference.ipynb #dc479e21
 _class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
-_losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss)}
-
-@patch
-def export(self:InferenceMixin, fname='export.pkl') -> Path:
-    "Save weights plus a plain-data recipe for the model and input pipeline to `path/fname`, for `load_learner`."
-    spec = getattr(self, 'model_spec', None)
-    if spec is None: raise ValueError("This learner's model was not built by a fastcourse factory (e.g. vision_learner), so it cannot be "
-                                      "rebuilt on load. Use learn.save() and rebuild the model yourself.")
-    # a subclass of an exportable loss (e.g. label smoothing) exports as it: prediction needs only its activation
-    loss = next((c.__name__ for c in type(self.loss_func).__mro__ if c.__name__ in _losses), None)
-    if loss is None: raise ValueError(f"Cannot export loss {type(self.loss_func).__name__}; exportable: {sorted(_losses)} and their subclasses.")
-    own = getattr(self.dls, 'inference_config', None)  # loaders that describe themselves (tables); images use `inference_config`
-    data = own() if own is not None else {'kind': 'image', **inference_config(self.dls)}
-    cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss}
-    sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-    if str(fname).endswith(('/', os.sep)) or (self.path/fname).is_dir():  # checked before anything is written
-        raise IsADirectoryError(f"export writes one file, and {self.path/fname} is a folder: give a file name, e.g. "
-                                f"learn.export('{Path(fname)/'export.pkl'}').")
-    return atomic_save({'config': cfg, 'state_dict': sd}, self.path/fname)
-
-def load_learner(fname, cpu:bool=True) -> Learner:
-    "Load a learner saved by `Learner.export`, for prediction; refuses anything else without executing it."
-    from fastcourse.learner import Learner  # here, not at the top: learner imports this module, for InferenceMixin
-    if isinstance(fname, (str, os.PathLike)) and Path(fname).is_dir():  # a file, as export wrote it: no guessing which one
-        raise IsADirectoryError(f"load_learner takes the exported file, and {fname} is a folder" +
-                                (f": load_learner('{Path(fname)/'export.pkl'}')?" if (Path(fname)/'export.pkl').is_file() else "."))
-    obj = safe_load(fname, 'exported learner')
-    cfg = obj.get('config') if isinstance(obj, dict) else None
-    if not isinstance(cfg, dict) or cfg.get('format') != 'fastcourse-export-1' or 'state_dict' not in obj:
-        raise ValueError(f"{fname} is not a fastcourse export (made by Learner.export).")
-    spec, data = cfg.get('model'), cfg.get('data')
-    ok = isinstance(spec, dict) and 'builder' in spec and isinstance(spec.get('kwargs'), dict)
-    builder = ok and _lookup(_builders, spec['builder'], 'model builder', 'register_builder')  # first: the factory the file asks to run
-    if not (ok and isinstance(data, dict)):
-        raise ValueError(f"{fname} is an incomplete fastcourse export (written by another version of fastcourse, or edited): it does "
-                         "not say how to rebuild the model and the inputs. Nothing was loaded.")
-    loss = _lookup(_losses, cfg.get('loss'), 'loss')
-    loader = _lookup(_loaders, data.get('kind', 'image'), 'kind of data', 'register_loader')
-    model = builder(**spec['kwargs'])
-    check_weights(model, obj['state_dict'], str(fname))
-    model.load_state_dict(obj['state_dict'])
-    try: dls = loader(data, device='cpu' if cpu else None, path=Path(fname).parent)
-    except KeyError as e: raise ValueError(f"{fname} is an incomplete fastcourse export: its data recipe has no {e}.") from None
-    dls.for_prediction = True  # it makes loaders of new items and holds no data of its own: see `_pick_dl`
-    if not hasattr(dls, 'inference_config'): dls.inference_config = lambda: data  # so the loaded learner can be exported again
-    learn = Learner(dls, model.eval(), loss_func=loss(), path=Path(fname).parent)
-    learn.model_spec = spec
-    return learn
 
 @patch
 def predict(self:InferenceMixin, item):

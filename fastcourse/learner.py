@@ -20,6 +20,7 @@ from fastcourse.callback import (
 from .cpu_memory import CPUMemoryCache
 from .data_core import DataLoader, DataLoaders, check_sizes
 from .inference import InferenceMixin
+from .saving import SavingMixin
 from .layers import MSELossFlat, layer_summary
 from .optim import Adam, set_hyper
 from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
@@ -66,7 +67,7 @@ def _check_parts(model, loss_func, path, model_dir):
     if path is not None and not isinstance(path, (str, os.PathLike)): raise TypeError(f"path is a folder (a str or a Path), not {path!r}.")
     if not isinstance(model_dir, (str, os.PathLike)): raise TypeError(f"model_dir is a subfolder's name, like 'models', not {model_dir!r}.")
 
-class Learner(TrainingMixin, InferenceMixin):
+class Learner(TrainingMixin, InferenceMixin, SavingMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
                  dls, # `DataLoaders` with `train` and `valid`

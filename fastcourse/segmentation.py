@@ -14,7 +14,7 @@ from torch import nn
 
 from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
 from .data_core import DataLoaders, check_sizes
-from .inference import register_builder
+from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
 from .vision import arch_learner

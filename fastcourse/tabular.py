@@ -13,7 +13,7 @@ from torch import nn
 
 from .data_core import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, check_range, layer_sizes
-from .inference import register_builder
+from .saving import register_builder
 from .learner import Learner, check_dls
 from .tabular_loaders import TabularDataLoaders
 

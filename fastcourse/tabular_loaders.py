@@ -14,7 +14,7 @@ from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
 from .data_core import DataLoaders, check_sizes, default_device
-from .inference import register_loader
+from .saving import register_loader
 from .tabular_data import TabularPandas, check_df
 
 # %% auto #0

@@ -17,7 +17,7 @@ from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_languag
 from .callback import Callback, Metric, accuracy
 from .data_core import check_sizes
 from .layers import layer_sizes
-from .inference import atomic_save, check_weights, model_file, register_builder, safe_load
+from .saving import atomic_save, check_weights, model_file, register_builder, safe_load
 from .learner import Learner
 from .text_data import TK_MAJ, TK_REP, TK_UP, TK_WREP, UNK, defaults_text_spec_tok, tokenize1
 from .text_loaders import TextDataLoaders

@@ -15,7 +15,7 @@ from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
 from .data_core import DataLoaders, check_sizes, default_device
-from .inference import register_loader
+from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
 # %% auto #0

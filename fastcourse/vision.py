@@ -21,7 +21,7 @@ from .image_data import ImageDataLoaders
 from .data_core import check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
-from .inference import register_builder
+from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms, check_fraction
@@ -127,7 +127,12 @@ class ClassificationInterpretation:
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
         dl = dl if dl is not None else learn.dls[ds_idx]
-        return cls(learn, dl, *learn.get_preds(dl=dl, with_loss=True))
+        preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
+        if preds.ndim != 2 or targs.ndim != 1:  # e.g. a class per pixel
+            raise ValueError(f"ClassificationInterpretation reads one class per item, and these predictions are {tuple(preds.shape)} "
+                             f"against targets {tuple(targs.shape)}: for segmentation masks, DiceMulti().per_class(*learn.get_preds()) "
+                             "scores each class (chapter 3).")
+        return cls(learn, dl, preds, targs, losses)
 
     def confusion_matrix(self) -> torch.Tensor:
         "Counts: row = actual class, column = predicted class."
@@ -168,7 +173,7 @@ class ClassificationInterpretation:
 
     def plot_top_losses(self, k:int=9, ncols:int=3):
         "Show the `k` images the model got most wrong: predicted / actual / loss / probability of the actual class."
-        losses, idxs = self.top_losses(k)
+        check_sizes(ncols=ncols); losses, idxs = self.top_losses(k)
         nrows = -(-len(idxs) // ncols)
         fig, axs = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
         for ax in axs.flat: ax.axis('off')
@@ -184,6 +189,9 @@ class ClassificationInterpretation:
 # %% ../nbs/02_pets.ipynb #dd9df34d
 def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
     "Grad-CAM heat map (h', w') of `item` for class `cls` (default: the predicted one), with the input batch and the class."
+    if not (isinstance(learn.model, nn.Sequential) and len(learn.model) == 2):
+        raise TypeError(f"Grad-CAM needs a vision_learner's model, a body and a head (learn.model[0] and [1]), not a "
+                        f"{type(learn.model).__name__}: it weighs the body's last feature maps by the head's gradients.")
     xb = learn.dls.test_dl([item]).one_batch()[0]
     body, head = learn.model[0], learn.model[1]
     learn.model.eval()

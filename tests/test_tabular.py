@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fastcourse.collab import CollabDataLoaders, collab_learner
-from fastcourse.inference import load_learner
+from fastcourse.saving import load_learner
 from fastcourse.tabular import tabular_learner
 from fastcourse.tabular_loaders import TabularDataLoaders
 
@@ -47,7 +47,7 @@ def test_tabular_export_loads_in_a_fresh_interpreter(tmp_path):
     expected = learn.predict(row)[2].tolist()
     script = textwrap.dedent(f'''
         import json, sys
-        from fastcourse.inference import load_learner
+        from fastcourse.saving import load_learner
         assert 'fastcourse.tabular' not in sys.modules
         learn = load_learner({str(tmp_path / 'toy.pkl')!r})
         label, idx, probs = learn.predict({row!r})
