@@ -47,7 +47,7 @@ def _sorted_labels(labels) -> list:
 
 def _one_class(vocab, labeller) -> str:
     "The error for training labels of fewer than two classes, which a classifier would fit trivially (loss 0)."
-    parent = labeller is not None and func_name(labeller) == 'parent_label'
+    parent = bool(vocab) and labeller is not None and func_name(labeller) == 'parent_label'
     hint = f" (parent_label gives the folder name of every file: here they are all in {vocab[0]!r}.)" if parent else ''
     return (f"Only {len(vocab)} class ({vocab}) in the training labels: a classifier needs at least two.{hint} "
             "Check get_y / the labeller and the split.")
