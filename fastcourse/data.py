@@ -76,6 +76,7 @@ def using_attr(f, attr:str):
 
 class ColReader:
     "Read column `cols` of a table row, adding `pref`/`suff` (a `Path` pref is joined as a folder), splitting on `label_delim` when given."
+    reads_rows = True  # `test_dl` skips it for new items given as file names rather than rows
     def __init__(self, cols, pref='', suff:str='', label_delim:str|None=None):
         self.cols, self.pref, self.suff, self.label_delim = cols, pref, suff, label_delim
     def _one(self, row, c):

@@ -279,8 +279,9 @@ class DataLoaders:
                             f"DataLoaders.from_dsets), and these loaders read a {type(self.train.dataset).__name__}: make a DataLoader "
                             f"of the new items and pass it to learn.get_preds(dl=...).")
         ds = self.train.dataset.dsets
-        n = ds.n_inp
-        test = Datasets(items, ds.tfms[:n], kinds=ds.kinds[:n], item_tfms=ds.item_tfms, n_inp=n)
+        n, files = ds.n_inp, isinstance(items, (list, tuple)) and all(isinstance(o, (str, os.PathLike)) for o in items)
+        tfms = [p[1:] if files and p and getattr(p[0], 'reads_rows', False) else p for p in ds.tfms[:n]]  # files, not table rows
+        test = Datasets(items, tfms, kinds=ds.kinds[:n], item_tfms=ds.item_tfms, n_inp=n)
         dl = DataLoader(DatasetSplit(test, range(len(test)), 1), self.train.bs if bs is None else bs, num_workers=0, device=self.device,
                         kinds=ds.kinds[:n], decoders=ds.decoders()[:n])
         dl.batch_tfms = self.train.batch_tfms
