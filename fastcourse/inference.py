@@ -74,6 +74,10 @@ def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, 
         if with_loss and len(b) <= n: raise ValueError("with_loss=True compares predictions with targets, and this loader has inputs "
                                                        "only (dls.test_dl of new items?): label them, or leave with_loss out.")
         if with_loss: losses.append(_item_losses(self.loss_func, p, b[n]).cpu())
+    if len({p.shape[1:] for p in preds}) > 1:  # torch.cat would fail, naming no cause
+        raise ValueError(f"get_preds stacks the batches' predictions, and these have different shapes ({preds[0].shape[1:]} then "
+                         f"{preds[-1].shape[1:]} per item), as a language model's shorter last batch does: learn.validate() gives the "
+                         "loss and metrics over all of them.")
     res = (torch.cat(preds), torch.cat(targs) if targs else None)
     return (*res, torch.cat(losses)) if with_loss else res
 
