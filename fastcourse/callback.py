@@ -100,7 +100,9 @@ def accuracy(inp, targ, axis:int=1):
         raise TypeError(f"accuracy and error_rate compare predicted classes with class indices, and these targets are numbers "
                         f"({targ.dtype}): for a regression, watch valid_loss or write a metric like mean absolute error; for one "
                         f"score against 0/1 targets, ((preds > 0) == targs).float().mean().")
-    if inp.ndim > 1 and inp.shape[axis] == 1:  # the argmax of one score is always 0
+    if inp.ndim < 2:
+        raise ValueError(f"accuracy needs a score per class for each item, predictions like (bs, n_classes), not {tuple(inp.shape)}.")
+    if inp.shape[axis] == 1:  # the argmax of one score is always 0
         raise ValueError(f"accuracy needs a score per class on axis {axis}, and these predictions {tuple(inp.shape)} have one: "
                          "for one score against 0/1 targets, use ((preds > 0) == targs).float().mean().")
     pred = inp.argmax(dim=axis)

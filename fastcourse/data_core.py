@@ -31,8 +31,11 @@ class Categorize:
     def __call__(self, o) -> int:
         if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
         try: return self.o2i[o]
-        except KeyError: raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: "
-                                          "it never appears in the training set. Fix the labels or pass `vocab`.") from None
+        except KeyError:
+            same = [v for v in self.vocab if str(v) == str(o)]  # 3 in the vocabulary, '3' the label: another type
+            why = (f"the vocabulary holds {same[0]!r} ({type(same[0]).__name__}) and the label is {type(o).__name__}: make them one "
+                   "type" if same else "it never appears in the training set. Fix the labels or pass `vocab`")
+            raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: {why}.") from None
     def decode(self, i) -> str: return self.vocab[int(i)]
 
 def _sorted_labels(labels) -> list:
@@ -240,10 +243,10 @@ class DataLoader:
         "Undo the batch transforms (e.g. normalisation) so a batch can be shown."
         for t in reversed(self.batch_tfms): b = t.decode(b, self.kinds)
         return b
-    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None):
-        "Draw up to `max_n` samples of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
+    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, nrows:int|None=None):
+        "Draw up to `max_n` samples (or `nrows` rows) of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
-        return show_batch(self, max_n, ncols, figsize)
+        return show_batch(self, max_n, ncols, figsize, nrows=nrows)
 
 # %% ../nbs/01c_data_core.ipynb #9fdc11a5
 def set_seed(s:int, # the seed, like 42
@@ -265,6 +268,7 @@ class DataLoaders:
                              "items, make a loader with dls.test_dl(items) and pass it as dl=.")
         return self.loaders[i]
     train, valid = property(lambda self: self.loaders[0]), property(lambda self: self.loaders[1])
+    train_ds, valid_ds = property(lambda self: self.train.dataset), property(lambda self: self.valid.dataset)  # as in fastai
     @property
     def device(self): return self.train.device
     @property
@@ -289,9 +293,9 @@ class DataLoaders:
     def add_tfms(self, tfms):
         "Add batch transforms to every loader."
         for dl in self.loaders: dl.add_tfms(tfms)
-    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0):
-        "Draw up to `max_n` samples of a batch of loader `ds_idx` (0: training, 1: validation) with their labels."
-        return self[ds_idx].show_batch(max_n, ncols, figsize)
+    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0, nrows:int|None=None):
+        "Draw up to `max_n` samples (or `nrows` rows) of a batch of loader `ds_idx` (0: training, 1: validation) with their labels."
+        return self[ds_idx].show_batch(max_n, ncols, figsize, nrows)
 
     @classmethod
     def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):

@@ -39,6 +39,7 @@ def _as_callbacks(cbs) -> list:
     is_cb = lambda o: isinstance(getattr(o, 'order', None), numbers.Real)  # duck-typed: notebook 2d defines its own Callback class
     out = []
     for cb in listify(cbs):
+        if any(cb is o for o in out): continue  # the same callback listed twice runs once
         if isinstance(cb, type) and is_cb(cb): cb = cb()
         if isinstance(cb, type) or not is_cb(cb):
             raise TypeError(f"cbs holds callbacks (Callback subclasses or instances of them, like MixUp()), not {cb!r}.")
@@ -111,6 +112,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         return self
     def remove_cb(self, cb):
         "Remove callback `cb`, given as an instance or a class (every instance of it)."
+        if isinstance(cb, str): raise TypeError(f"remove_cb takes the callback or its class, like learn.remove_cb(learn.{cb}), not {cb!r}.")
         for c in [c for c in self.cbs if c is cb or (isinstance(cb, type) and isinstance(c, cb))]:
             self.cbs.remove(c)
             if getattr(self, _snake(c.name), None) is c: delattr(self, _snake(c.name))
@@ -137,6 +139,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             if e in ind and e.startswith('before_'): lvl = ind[e]
     def summary(self):
         "A DataFrame of the model's layers on one validation batch: output shapes, parameters and how many train (`layer_summary`)."
+        check_trainable(self)  # a loaded learner has no batch to run the model on
         b = self.dls.valid.one_batch()
         return layer_summary(self.model.to(self.dls.device), *b[:getattr(self.dls.valid, 'n_inp', 1)])
 
@@ -150,7 +153,8 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             raise TypeError("The splitter returns a list of parameter groups, each a list of parameters, like "
                             "[list(m[0].parameters()), list(m[1].parameters())], not modules or tensors.")
         groups = [{'params': list(ps)} for ps in groups]
-        kw, lrs = {} if self.wd is None else {'wd': self.wd}, resolve_lr(self.lr, len(groups))  # lr may be a slice, as in fit
+        torch_opt = isinstance(self.opt_func, type) and issubclass(self.opt_func, torch.optim.Optimizer)  # PyTorch's calls it weight_decay
+        kw, lrs = {} if self.wd is None else {'weight_decay' if torch_opt else 'wd': self.wd}, resolve_lr(self.lr, len(groups))
         self.opt = self.opt_func(groups, lr=lrs[-1], **kw)
         if len(set(lrs)) > 1: set_hyper(self.opt, 'lr', lrs)
         self._n_groups = len(groups)
@@ -192,7 +196,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             raise
         self(f'after_{name}')
     def _after_fit_on_error(self):
-        "Run `after_fit` (restore weights, close progress bars) of the callbacks that started, without hiding the error that stopped training."
+        "Run `after_fit` (restore weights, close progress bars) of the callbacks that started, keeping the error that stopped training."
         for cb in [cb for cb in self.cbs if cb in self._started and hasattr(type(cb), 'after_fit')]:
             try: type(cb).after_fit(cb)
             except Exception as e: warnings.warn(f"{cb.name} failed in after_fit while handling an earlier error: {e!r}")

@@ -89,6 +89,7 @@ class ClassCounts(SetMetric):
         if average == 'binary' and pos_label not in (0, 1):
             raise ValueError(f"With average='binary', pos_label is 0 or 1, not {pos_label!r}.")
         self.average, self.pos_label, self.axis, self.ignore_idx = average, int(pos_label), int(axis), ignore_idx
+        self.reset()  # `value` is NaN before any batch
     def reset(self): self.counts = None
     def add(self, pred, targ):
         n = _check_scores(pred, targ, self.axis, self.name)

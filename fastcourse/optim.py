@@ -23,10 +23,11 @@ def _check(params, lr, **moms):
         raise ValueError("The optimiser got no parameters: the model has none, or all of them are frozen.")
     for k, v in dict(lr=lr, **moms).items():
         if isinstance(v, (str, bool)) or not isinstance(v, (numbers.Real, torch.Tensor)): raise TypeError(f"{k} is a number, not {v!r}.")
-    if not lr > 0: raise ValueError(f"The learning rate must be positive, got lr={lr}.")
+    if not 0 <= lr < float('inf'): raise ValueError(f"The learning rate is a finite number, 0 or more (0: no step), not lr={lr}.")
     for k, v in moms.items():
         if k == 'wd' and v < 0: raise ValueError(f"wd (weight decay) is 0 or more, not {v}: a negative one would grow the weights.")
-        if k != 'wd' and not 0 <= v < 1: raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
+        if k != 'wd' and not 0 <= v < 1:
+            raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
     return params
 
 def Adam(params, # parameters or parameter groups (dicts with 'params')
@@ -37,7 +38,8 @@ def Adam(params, # parameters or parameter groups (dicts with 'params')
          wd:float=0.01, # decoupled weight decay
         ) -> torch.optim.Optimizer:
     "Adam with decoupled weight decay (AdamW), fastai's defaults, using PyTorch's fused kernel where it has one."
-    return _fast(torch.optim.AdamW, _check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
+    params = _check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd)
+    return _fast(torch.optim.AdamW, params, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
 
 def SGD(params, # parameters or parameter groups (dicts with 'params')
         lr:float, # learning rate

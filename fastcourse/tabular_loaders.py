@@ -116,6 +116,9 @@ class TabularDataLoaders(DataLoaders):
         if valid_idx is None: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
         else:
             v = set(_positions(valid_idx))
+            if max(v) >= len(df) or min(v) < 0:  # index labels of a filtered table, say
+                raise IndexError(f"valid_idx holds row positions, 0 to {len(df) - 1} here, not {max(v) if max(v) >= len(df) else min(v)}: "
+                                 "for index labels, pass np.where(df.index.isin(labels))[0].")
             splits = [i for i in range(len(df)) if i not in v], sorted(v)
         to = TabularPandas(df, procs, cat_names, cont_names, y_names, y_block, splits, **kwargs)
         return cls.from_tabular(to, bs, device=device, path=path)

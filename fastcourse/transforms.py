@@ -38,7 +38,10 @@ def load_image(fn) -> Tensor:
     if isinstance(fn, Image.Image): return _from_pil(fn)
     if not isinstance(fn, (str, os.PathLike)):
         raise TypeError(f"load_image reads an image file (give its path) or takes a PIL image, not a {type(fn).__name__}.")
+    if str(fn).startswith(('http://', 'https://')):
+        raise ValueError(f"load_image reads a file on this machine, and {fn} is a web address: download it first (download_url).")
     fn = Path(fn)
+    if fn.is_dir(): raise IsADirectoryError(f"{fn} is a folder, not an image file: for its images, get_image_files({str(fn)!r}).")
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
     try: return _to_8bit(decode_image(str(fn), mode=ImageReadMode.RGB))  # 16-bit PNGs decode as uint16
     except (RuntimeError, ValueError):  # formats torchvision cannot decode: let PIL try before giving up

@@ -126,7 +126,12 @@ class ClassificationInterpretation:
     @classmethod
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
+        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
+            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
         dl = dl if dl is not None else learn.dls[ds_idx]
+        if len(dl.one_batch()) <= getattr(dl, 'n_inp', 1):
+            raise ValueError("ClassificationInterpretation compares predictions with labels, and this loader has inputs only (a test_dl "
+                             "of new items?): pass a labelled one, like learn.dls.valid.")
         preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
         if preds.ndim != 2 or targs.ndim != 1:  # e.g. a class per pixel
             raise ValueError(f"ClassificationInterpretation reads one class per item, and these predictions are {tuple(preds.shape)} "
@@ -171,11 +176,14 @@ class ClassificationInterpretation:
         check_sizes(k=k)
         return self.losses.topk(min(k, len(self.losses)))
 
-    def plot_top_losses(self, k:int=9, ncols:int=3):
+    def plot_top_losses(self, k:int=9, ncols:int=3,
+                        nrows:int|None=None, # rows of `ncols` images (fastai's way); by default as many as `k` needs
+                        figsize=None):
         "Show the `k` images the model got most wrong: predicted / actual / loss / probability of the actual class."
         check_sizes(ncols=ncols); losses, idxs = self.top_losses(k)
+        if nrows is not None: check_sizes(nrows=nrows); losses, idxs = losses[:nrows * ncols], idxs[:nrows * ncols]
         nrows = -(-len(idxs) // ncols)
-        fig, axs = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
+        fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3.2 * ncols, 3.4 * nrows), squeeze=False)
         for ax in axs.flat: ax.axis('off')
         for ax, l, i in zip(axs.flat, losses, idxs):
             img = self.dl.dataset[int(i)][0]
