@@ -27,9 +27,9 @@ def show_mask(m, ax=None, alpha:float=1.):
     return ax
 
 def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None,
-               nrows:int|None=None): # rows of `ncols` samples, as in fastai (instead of `max_n`)
+               nrows:int|None=None): # at most this many rows of `ncols` samples, as in fastai
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
-    if nrows is not None: check_sizes(nrows=nrows); max_n = nrows * ncols
+    if nrows is not None: check_sizes(nrows=nrows); max_n = min(max_n, nrows * ncols)
     check_sizes(max_n=max_n, ncols=ncols)
     b = dl.decode_batch(b if b is not None else dl.one_batch())
     n = min(max_n, len(b[0]))
