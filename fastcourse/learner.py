@@ -119,10 +119,11 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             c.learn = None
         return self
     def __call__(self, event:str):
+        started = self._started if event == 'before_fit' else None  # what an error's clean-up may call after_fit on
         for cb in self.cbs:
             f = getattr(type(cb), event, None)
             if f is not None: f(cb)
-            if event == 'before_fit': self._started.append(cb)  # what an error's clean-up may call after_fit on
+            if started is not None: started.append(cb)
 
     def show_training_loop(self):
         "Print, for each event in order, the callbacks that run at it."

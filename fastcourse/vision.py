@@ -129,7 +129,7 @@ class ClassificationInterpretation:
         if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
             raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
         dl = dl if dl is not None else learn.dls[ds_idx]
-        if len(dl.one_batch()) <= getattr(dl, 'n_inp', 1):
+        if len(getattr(dl, 'kinds', (None, None))) <= getattr(dl, 'n_inp', 1):  # what the loader says it yields, without a batch
             raise ValueError("ClassificationInterpretation compares predictions with labels, and this loader has inputs only (a test_dl "
                              "of new items?): pass a labelled one, like learn.dls.valid.")
         preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
