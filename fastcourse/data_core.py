@@ -276,18 +276,19 @@ class DataLoaders:
     @property
     def c(self): return len(self.vocab) if self.vocab is not None else None
     def one_batch(self): return self.train.one_batch()
-    def test_dl(self, items, bs:int|None=None) -> DataLoader:
-        "A loader of new `items` through the inputs' pipelines and the validation-time transforms."
+    def test_dl(self, items, bs:int|None=None, with_labels:bool=False) -> DataLoader:
+        "A loader of new `items` through the inputs' pipelines (and the labels', `with_labels`) and the validation-time transforms."
         if not isinstance(self.train.dataset, DatasetSplit):
             raise TypeError(f"test_dl runs new items through the pipelines of a fastcourse Datasets (ImageDataLoaders, a DataBlock, "
                             f"DataLoaders.from_dsets), and these loaders read a {type(self.train.dataset).__name__}: make a DataLoader "
                             f"of the new items and pass it to learn.get_preds(dl=...).")
         ds = self.train.dataset.dsets
         n, files = ds.n_inp, isinstance(items, (list, tuple)) and all(isinstance(o, (str, os.PathLike)) for o in items)
-        tfms = [p[1:] if files and p and getattr(p[0], 'reads_rows', False) else p for p in ds.tfms[:n]]  # files, not table rows
-        test = Datasets(items, tfms, kinds=ds.kinds[:n], item_tfms=ds.item_tfms, n_inp=n)
+        n_out = len(ds.tfms) if with_labels else n
+        tfms = [p[1:] if files and p and getattr(p[0], 'reads_rows', False) else p for p in ds.tfms[:n_out]]  # files, not table rows
+        test = Datasets(items, tfms, kinds=ds.kinds[:n_out], item_tfms=ds.item_tfms, n_inp=n)
         dl = DataLoader(DatasetSplit(test, range(len(test)), 1), self.train.bs if bs is None else bs, num_workers=0, device=self.device,
-                        kinds=ds.kinds[:n], decoders=ds.decoders()[:n])
+                        kinds=ds.kinds[:n_out], decoders=ds.decoders()[:n_out])
         dl.batch_tfms = self.train.batch_tfms
         return dl
     def add_tfms(self, tfms):

@@ -114,8 +114,11 @@ class InferenceDataLoaders:
         self.batch_tfms = [tfm_from_dict(d) for d in cfg['batch_tfms']]
     @property
     def c(self): return None if self.vocab is None else len(self.vocab)
-    def test_dl(self, items, bs:int=64) -> DataLoader:
-        "A loader of new `items` (image files) with the validation-time transforms."
+    def test_dl(self, items, bs:int=64, with_labels:bool=False) -> DataLoader:
+        "A loader of new `items` (image files) with the validation-time transforms; inputs only, as the export keeps no labelling."
+        if with_labels: raise ValueError("A learner loaded for prediction reads inputs only (its export keeps no labelling function): "
+                                         "take preds = learn.get_preds(dl=learn.dls.test_dl(files))[0] and compare preds.argmax(1) "
+                                         "with your labels.")
         ds = Datasets(items, [[_readers[self.kinds[0]]]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
         return DataLoader(DatasetSplit(ds, range(len(ds)), 1), bs, num_workers=0, device=self.device, batch_tfms=self.batch_tfms,
                           kinds=self.kinds[:1], decoders=[None])

@@ -169,7 +169,7 @@ _class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
 @patch
 def predict(self:InferenceMixin, item):
     "Predict one item (an image file, a table row): (label, index, probabilities) for classes, (value, tensor, tensor) for numbers."
-    pred = self.get_preds(dl=self.dls.test_dl([item]))[0][0]
+    pred = self.get_preds(dl=self.dls.test_dl([item], with_labels=False))[0][0]  # a label `item` may carry is not read
     vocab = getattr(self.dls, 'vocab', None)
     if vocab is None and not isinstance(self.loss_func, _class_losses):  # numbers: the prediction is the answer
         return (pred.item() if pred.numel() == 1 else pred.tolist()), pred, pred

@@ -100,7 +100,9 @@ PROCS = {c.__name__: c for c in (Categorify, FillMissing, NormalizeTab)}
 
 def _proc(p) -> TabularProc:
     "A proc instance from a class or an instance. `Normalize` (the image transform's name, as fastai spells it) means `NormalizeTab`."
-    if p is Normalize or isinstance(p, Normalize): return NormalizeTab()
+    if p is Normalize or isinstance(p, Normalize) and p.mean is None: return NormalizeTab()
+    if isinstance(p, Normalize): raise TypeError("Normalize(mean, std) is the image transform, with fixed statistics; a table's Normalize "
+                                                 "learns them from the training rows: pass Normalize or Normalize().")
     p = p() if isinstance(p, type) else p
     if not isinstance(p, TabularProc):
         raise TypeError(f"{p!r} is not a tabular proc: pass the classes Categorify, FillMissing, Normalize "
@@ -233,7 +235,9 @@ class TabularPandas:
     @property
     def classes(self) -> dict: return next((p.classes for p in self.procs if isinstance(p, Categorify)), {})
 
-    def process(self, df:pd.DataFrame) -> tuple:
+    def process(self,
+                df:pd.DataFrame, # new rows, with the input columns
+                with_labels:bool|None=None): # targets too: True requires them; None takes them when every row has a usable one
         "(cats, conts, ys or None) tensors of new rows, preprocessed as the training rows were."
         if not len(df): raise ValueError("No rows to process.")
         _check_cols(df, self.input_names, 'rows')
@@ -245,11 +249,21 @@ class TabularPandas:
         for p in self.procs:
             if isinstance(p, Categorify): self._check_known(xs, p)
             p.encode(xs)
-        ys = df.reset_index(drop=True)
-        if all(c in ys.columns for c in self.y_names):
-            if ys[self.y_names].isna().all().all(): ys = ys.drop(columns=self.y_names)  # an empty target column: unlabelled rows
-            else: self._check_y(ys)
-        return (*self._x_tensors(xs), self._y_tensor(ys))
+        return (*self._x_tensors(xs), self._labels(df.reset_index(drop=True), with_labels))
+
+    def _labels(self, df:pd.DataFrame, with_labels:bool|None):
+        "The targets of new rows as a tensor, or None: not asked for, absent, empty, or (`with_labels=None`) unusable, with a warning."
+        if with_labels is False: return None
+        missing = [c for c in self.y_names if c not in df.columns]
+        if missing and with_labels: raise KeyError(f"with_labels=True, but the rows have no target column {missing}.")
+        if missing or (with_labels is None and df[self.y_names].isna().all().all()): return None  # unlabelled rows
+        if with_labels: self._check_y(df); return self._y_tensor(df)
+        try: self._check_y(df); return self._y_tensor(df)
+        except ValueError as e:  # predictions need no targets: keep the rows, say why they can't be scored
+            warnings.warn(f"{e} So these rows are taken as unlabelled: predictions work, scoring them (validate, the targets of get_preds) "
+                          "does not. Fix or drop those rows to score them; with_labels=False ignores the targets without this warning.",
+                          stacklevel=3)
+            return None
 
     def _check_known(self, xs:pd.DataFrame, cat:Categorify):
         "Refuse unseen categories (`unknown='error'`); else warn, once per column, of one that is a known one up to type, spaces or case."

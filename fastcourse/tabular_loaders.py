@@ -130,9 +130,13 @@ class TabularDataLoaders(DataLoaders):
         df, folder = read_table(csv, skipinitialspace=skipinitialspace)  # 'a, b' holds 'b', not ' b', as in fastai
         return cls.from_df(df, **{'path': folder, **kwargs})
 
-    def test_dl(self, items, bs:int|None=None) -> TabDataLoader:
-        "A loader of new rows (a DataFrame, a row, or a list of rows), preprocessed like the training rows."
-        return TabDataLoader(self.to, *self.to.process(_rows(items)), bs=self.train.bs if bs is None else bs, device=self.device)
+    def test_dl(self,
+                items, # new rows: a DataFrame, one row (a dict or a Series) or a list of rows
+                bs:int|None=None, # batch size; default the training one
+                with_labels:bool|None=None): # targets too: True requires them; None takes them when every row has a usable one
+        "A loader of new rows, preprocessed like the training rows."
+        tensors = self.to.process(_rows(items), with_labels)
+        return TabDataLoader(self.to, *tensors, bs=self.train.bs if bs is None else bs, device=self.device)
 
     def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, decoded back to their original values."

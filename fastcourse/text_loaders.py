@@ -204,8 +204,10 @@ class TextDataLoaders(DataLoaders):
         elif kwargs.get('seed') is not None: raise ValueError("The folders set the split: seed is for a random split, with valid_pct.")
         return cls.from_df(df, path=path, is_lm=is_lm, valid_pct=valid_pct, **kwargs)
 
-    def test_dl(self, texts, bs:int|None=None) -> TextClasDataLoader:
-        "A loader of new texts (a list of strings), tokenised and numericalised like the training texts."
+    def test_dl(self, texts, bs:int|None=None, with_labels:bool=False) -> TextClasDataLoader:
+        "A loader of new texts (a list of strings), tokenised and numericalised like the training texts; inputs only."
+        if with_labels: raise ValueError("test_dl takes texts only: for a labelled set, compare learn.get_preds(dl=dls.test_dl(texts))[0]"
+                                         ".argmax(1) with the labels' positions in dls.vocab.")
         if isinstance(texts, str): texts = [texts]
         if isinstance(texts, pd.DataFrame):  # iterating it would give its column names
             raise TypeError("test_dl takes texts, not a DataFrame: pass its column of texts, like dls.test_dl(df['text']).")

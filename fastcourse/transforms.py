@@ -189,13 +189,20 @@ class IntToFloat(BatchTransform):
 imagenet_stats = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 
 class Normalize(BatchTransform):
-    "Normalise image channels with `mean` and `std` (always the last batch transform)."
+    "Normalise image channels with `mean` and `std` (always the last batch transform). Without them it is the tabular proc's name."
     order = 99
-    def __init__(self, mean, std): self.mean, self.std = torch.tensor(mean).float().view(1, -1, 1, 1), torch.tensor(std).float().view(1, -1, 1, 1)
+    def __init__(self, mean=None, std=None):
+        if (mean is None) != (std is None): raise ValueError("Normalize takes both mean and std (one value per channel), or neither.")
+        self.mean, self.std = (None, None) if mean is None else (torch.tensor(s).float().view(1, -1, 1, 1) for s in (mean, std))
     @classmethod
     def from_stats(cls, mean, std): return cls(mean, std)
     def encodes(self, x, kind, split_idx):
-        return x if kind == 'mask' else (x - self.mean.to(x.device)) / self.std.to(x.device)
+        if kind == 'mask': return x
+        if self.mean is None: raise ValueError(
+            "Normalize() has no statistics to normalise images with: pass them, as in Normalize.from_stats(*imagenet_stats) for an "
+            "ImageNet-pretrained model (vision_learner adds those itself), or Normalize.from_stats(*image_stats(dls.train)) "
+            "(fastcourse.tta) for your data's own.")
+        return (x - self.mean.to(x.device)) / self.std.to(x.device)
     def decodes(self, x, kind):
         return x if kind == 'mask' else x * self.std.to(x.device) + self.mean.to(x.device)
 
@@ -298,7 +305,7 @@ def aug_transforms(
 
 # %% ../nbs/01b_transforms.ipynb #8a17f4aa
 def _args(t):
-    if isinstance(t, Normalize): return {'mean': t.mean.flatten().tolist(), 'std': t.std.flatten().tolist()}
+    if isinstance(t, Normalize): return {k: None if v is None else v.flatten().tolist() for k, v in (('mean', t.mean), ('std', t.std))}
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(t).items() if not k.startswith('_')}
 
 def tfm_to_dict(t) -> dict:
