@@ -14,8 +14,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from .data_core import check_sizes
 from .external import URLs, fastcourse_home, untar_data
 from .saving import safe_load
+from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout',
@@ -68,6 +70,8 @@ class AWD_LSTM(nn.Module):
                  embed_p:float=0.05, # probability of dropping a whole word's embedding
                  weight_p:float=0.5): # dropout of the hidden-to-hidden weights
         super().__init__()
+        check_sizes(vocab_sz=vocab_sz, emb_sz=emb_sz, n_hid=n_hid, n_layers=n_layers)  # n_layers=0 would build one layer all the same
+        for k, v in (('hidden_p', hidden_p), ('input_p', input_p), ('embed_p', embed_p), ('weight_p', weight_p)): check_fraction(k, v)
         self.emb = nn.Embedding(vocab_sz, emb_sz, padding_idx=pad_token)
         nn.init.uniform_(self.emb.weight, -0.1, 0.1)
         self.emb_dp, self.input_dp = EmbeddingDropout(self.emb, embed_p), RNNDropout(input_p)

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/collab.html.md"""
 
 # %% ../nbs/06_collab.ipynb #8d533292
 from __future__ import annotations
-import difflib
+import difflib, warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -29,6 +29,19 @@ __all__ = ['CollabDataLoaders', 'EmbeddingDotBias', 'EmbeddingNN', 'collab_learn
            'most_similar', 'plot_item_pca']
 
 # %% ../nbs/06_collab.ipynb #7041ab32
+_roles = {'user': ('user',), 'item': ('item', 'movie', 'title', 'product', 'book'), 'rating': ('rating', 'score', 'stars')}
+
+def _check_roles(names:list, given:tuple, cols:list):
+    "Warn when a column taken by position looks by its name like another role's: a table whose columns come in another order."
+    looks = lambda c, r: any(k in str(c).lower() for k in _roles[r])
+    for i, r in enumerate(_roles):
+        if given[i] is not None or looks(names[i], r): continue
+        other = next((c for c in names if looks(c, r)), None) or next((c for c in cols if looks(c, r)), None)
+        if other is None: continue
+        warnings.warn(f"The {r}s are read from column {i}, {names[i]!r}, but {other!r} looks like them: if so, name the columns, as in "
+                      f"from_df(ratings, user_name=..., item_name=..., rating_name=...).", stacklevel=3)
+        return
+
 class CollabDataLoaders(TabularDataLoaders):
     "`DataLoaders` of (user, item) → rating, for collaborative filtering."
     @classmethod
@@ -51,6 +64,7 @@ class CollabDataLoaders(TabularDataLoaders):
                 "use CollabDataLoaders.from_df." if tab else "."))
         cols = list(ratings.columns)
         names = [n if n is not None else cols[i] for i, n in enumerate((user_name, item_name, rating_name))]
+        _check_roles(names, (user_name, item_name, rating_name), cols)
         splits = RandomSplitter(valid_pct, seed)(range(len(ratings)))
         to = TabularPandas(ratings, [Categorify], names[:2], [], names[2], RegressionBlock(), splits, with_cont=False, unknown='error')
         return cls.from_tabular(to, bs, device=device, path=path)

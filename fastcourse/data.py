@@ -209,6 +209,9 @@ class DataBlock:
         for b in self.blocks:
             if not (hasattr(b, 'kind') and hasattr(b, 'tfms')):
                 raise TypeError(f"{b!r} is not a block: use ImageBlock, CategoryBlock, MaskBlock(codes) or RegressionBlock.")
+        if not 1 <= len(self.blocks) <= 2:  # one getter each: get_x, get_y
+            raise ValueError(f"A DataBlock has one input block and at most one target block, like (ImageBlock, CategoryBlock), not "
+                             f"{len(self.blocks)}: several inputs or targets are not supported.")
         for name, f, like in (('get_items', get_items, 'get_image_files'), ('get_x', get_x, "ColReader('name')"),
                               ('get_y', get_y, 'parent_label'), ('splitter', splitter, 'RandomSplitter(0.2)')):
             if f is not None and not callable(f): raise TypeError(f"{name} is a function, like {like}, not {f!r}.")

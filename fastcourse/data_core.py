@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import difflib, inspect, math, numbers, operator, os, random, sys
+import difflib, inspect, math, numbers, operator, os, random, sys, warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,16 +17,16 @@ from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['Categorize', 'ItemError', 'func_name', 'Datasets', 'check_item_tfms', 'check_splits', 'DatasetSplit',
-           'default_device', 'default_num_workers', 'check_sizes', 'check_kwargs', 'DataLoader', 'set_seed',
-           'DataLoaders']
+__all__ = ['Categorize', 'warn_similar_labels', 'ItemError', 'func_name', 'Datasets', 'check_item_tfms', 'check_splits',
+           'DatasetSplit', 'default_device', 'default_num_workers', 'check_sizes', 'check_kwargs', 'DataLoader',
+           'set_seed', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
     "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
     def __init__(self, vocab=None): self.vocab = None if vocab is None else list(vocab)
     def setup(self, labels):
-        if self.vocab is None: self.vocab = _sorted_labels(labels)
+        if self.vocab is None: self.vocab = _sorted_labels(labels); warn_similar_labels(self.vocab)
         self.o2i = {v: i for i, v in enumerate(self.vocab)}
     def __call__(self, o) -> int:
         if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
@@ -54,6 +54,15 @@ def _one_class(vocab, labeller) -> str:
     hint = f" (parent_label gives the folder name of every file: here they are all in {vocab[0]!r}.)" if parent else ''
     return (f"Only {len(vocab)} class ({vocab}) in the training labels: a classifier needs at least two.{hint} "
             "Check get_y / the labeller and the split.")
+
+def warn_similar_labels(vocab:list):
+    "Warn when classes of `vocab` differ only in case or surrounding spaces: usually one class, written two ways."
+    keys = {}
+    for v in vocab:
+        if isinstance(v, str): keys.setdefault(v.strip().casefold(), []).append(v)
+    same = next((vs for vs in keys.values() if len(vs) > 1), None)
+    if same: warnings.warn(f"The classes {same} differ only in case or spaces, so they are learnt as different classes; if they are one, "
+                           "make the labels agree (e.g. label.strip().lower() in the labelling function, or on the column).", stacklevel=3)
 
 def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isnan(o))  # NaN: an empty cell of a table
 

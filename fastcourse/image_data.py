@@ -25,7 +25,15 @@ __all__ = ['ImageDataLoaders', 'inference_config', 'InferenceDataLoaders']
 # %% ../nbs/01e_image_data.ipynb #98a36f35
 def _check_layout(path:Path, train:str, valid:str):
     "from_folder without valid_pct needs folders `path/train` and `path/valid`: when they are missing, say what is there and what to pass."
-    if not path.is_dir() or ((path/train).is_dir() and (path/valid).is_dir()): return
+    if not path.is_dir(): return
+    for k, v in (('train', train), ('valid', valid)):  # present, but unlabelled: images straight in the folder, e.g. a test set
+        d = path/v
+        if d.is_dir() and not any(p.is_dir() for p in d.iterdir()) and get_image_files(d):
+            others = [s.name for s in sorted(path.iterdir()) if s.is_dir() and s.name not in (train, valid)]
+            raise ValueError(f"{k}={v!r}: {d} holds images directly, not in one folder per class, so they have no labels (predict on them "
+                             f"with learn.dls.test_dl(get_image_files(path/{v!r}))). Pass {k}= a folder of class subfolders"
+                             f"{f' (others here: {others[:5]})' if others else ''}, or valid_pct=0.2 to split {train!r} at random.")
+    if (path/train).is_dir() and (path/valid).is_dir(): return
     subs = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith('.'))
     near = lambda v: next((s for s in subs if s[:3].lower() == v[:3].lower()), None)  # 'val' for 'valid', 'training' for 'train'
     alts = [f"{k}={near(v)!r}" for k, v in (('train', train), ('valid', valid)) if not (path/v).is_dir() and near(v)]

@@ -17,7 +17,7 @@ from .data_core import DataLoaders, check_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
-from .vision import arch_learner
+from .vision import arch_learner, check_target
 
 # %% auto #0
 __all__ = ['SegmentationDataLoaders', 'foreground_acc', 'conv_bn_relu', 'encoder_stages', 'UnetBlock', 'UNet',
@@ -134,7 +134,7 @@ def unet_learner(
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`, `wd`
 ) -> Learner:
     "A `Learner` with a U-Net on a pretrained encoder (frozen), splitter encoder/decoder, inputs normalised like the pretraining data."
-    check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)')
+    check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)'); check_target(dls, 'segmentation')
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no codes given to the masks): pass codes= or n_out.")

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .data_core import check_splits
+from .data_core import check_splits, warn_similar_labels
 from .transforms import Normalize
 
 # %% auto #0
@@ -211,7 +211,8 @@ class TabularPandas:
         self.vocab = None
         if self.y_kind == 'category':
             if len(self.y_names) != 1: raise ValueError(f"A categorical target is one column, not {self.y_names}.")
-            self.vocab = list(vocab) if vocab is not None else _sorted(trn[self.y_names[0]].unique().tolist())
+            if vocab is None: warn_similar_labels(vocab := _sorted(trn[self.y_names[0]].unique().tolist()))
+            self.vocab = list(vocab)
 
     def _x_tensors(self, xs:pd.DataFrame) -> tuple:
         bad = [c for c in self.cont_names if xs[c].isna().any()]

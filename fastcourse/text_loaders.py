@@ -14,7 +14,7 @@ import torch
 from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, default_device
+from .data_core import DataLoaders, check_sizes, default_device, warn_similar_labels
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
@@ -166,7 +166,7 @@ class TextDataLoaders(DataLoaders):
             return cls(trn, val, num=num, path=path)
         labels = df[label_col]
         if labels.isna().any(): raise ValueError(f"The label column {label_col!r} has {int(labels.isna().sum())} missing values: drop those rows first.")
-        vocab = sorted(labels.iloc[splits[0]].unique().tolist())
+        vocab = sorted(labels.iloc[splits[0]].unique().tolist()); warn_similar_labels(vocab)
         swapped = (f" The labels look like texts: are text_col ({text_col!r}) and label_col ({label_col!r}) swapped?"
                    if labels.astype(str).str.len().mean() > df[text_col].str.len().mean() else "")
         if len(vocab) < 2: raise ValueError(f"The training rows have one label only ({_few(vocab)}): there is nothing to learn. "

@@ -27,9 +27,9 @@ from .models import arch_spec
 from .transforms import Normalize, Resize, aug_transforms, check_fraction
 
 # %% auto #0
-__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'arch_learner', 'vision_learner',
-           'is_cat', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'predict_bytes', 'classifier_app',
-           'train_pets', 'pets_main']
+__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
+           'vision_learner', 'is_cat', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'predict_bytes',
+           'classifier_app', 'train_pets', 'pets_main']
 
 # %% ../nbs/02_pets.ipynb #8c2adf63
 class AdaptiveConcatPool2d(nn.Module):
@@ -70,6 +70,15 @@ def vision_splitter(m:nn.Module, split:int=6) -> list:
 register_builder('vision', create_vision_model)
 
 # %% ../nbs/02_pets.ipynb #f7c3e865
+def check_target(dls, builder:str):
+    "A clear error when the targets of `dls` are not what `builder` predicts: one label per image ('vision'), masks ('segmentation')."
+    kinds = getattr(getattr(dls, 'train', None), 'kinds', None) or getattr(dls, 'kinds', ())
+    kind = kinds[-1] if len(kinds) > 1 else None
+    if builder == 'vision' and kind == 'mask': raise ValueError(
+        "These loaders' targets are segmentation masks, a class per pixel: their model is unet_learner(dls, arch), not vision_learner.")
+    if builder == 'segmentation' and kind == 'category': raise ValueError(
+        "unet_learner predicts a class per pixel, and these loaders have one label per image: use vision_learner(dls, arch).")
+
 def arch_learner(dls, model:nn.Module, spec, builder:str, model_kwargs:dict, splitter, pretrained:bool=True, normalize:bool=True,
                  channels_last:bool=True, **kwargs) -> Learner:
     "A `Learner` for `model` built on architecture `spec`: its normalisation, the export recipe, channels-last, body frozen if pretrained."
@@ -97,7 +106,7 @@ def vision_learner(
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`
 ) -> Learner:
     "A `Learner` with a pretrained body (frozen) and a new head, splitter body/head, inputs normalised like the pretraining data."
-    check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)')
+    check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)'); check_target(dls, 'vision')
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
