@@ -190,7 +190,7 @@ def run_fastcourse(data:Path, a) -> dict:
     from fastcourse.data import DataBlock, FuncSplitter, ImageBlock, MaskBlock
     from fastcourse.metrics import DiceMulti
     from fastcourse.segmentation import unet_learner
-    from fastcourse.transforms import aug_transforms
+    from fastcourse.augment import aug_transforms
     t0 = time.perf_counter()
     seed_everything(a.seed)
     codes = read_codes(data)

@@ -105,7 +105,8 @@ def run_fastai(data:Path, a) -> dict:
 def run_fastcourse(data:Path, a) -> dict:
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
     from fastcourse.image_data import ImageDataLoaders
-    from fastcourse.transforms import Normalize, Resize, aug_transforms, imagenet_stats
+    from fastcourse.augment import aug_transforms
+    from fastcourse.transforms import Normalize, Resize, imagenet_stats
     from fastcourse.tta import LabelSmoothingCrossEntropy, MixUp
     from fastcourse.vision import vision_learner
     t0 = time.perf_counter()

@@ -22,7 +22,8 @@ from fastcourse.image_data import ImageDataLoaders
 from fastcourse.data_core import DataLoaders
 from fastcourse.external import URLs, untar_data
 from fastcourse.learner import Learner
-from fastcourse.transforms import Resize, aug_transforms
+from fastcourse.augment import aug_transforms
+from fastcourse.transforms import Resize
 from fastcourse.tta import LabelSmoothingCrossEntropy
 from fastcourse.vision import create_head, vision_learner
 

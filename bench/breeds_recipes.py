@@ -22,7 +22,8 @@ from fastcourse.callback import error_rate
 from fastcourse.data import get_image_files
 from fastcourse.image_data import ImageDataLoaders
 from fastcourse.external import URLs, untar_data
-from fastcourse.transforms import Resize, aug_transforms
+from fastcourse.augment import aug_transforms
+from fastcourse.transforms import Resize
 from fastcourse.tta import LabelSmoothingCrossEntropy
 from fastcourse.vision import vision_learner
 

@@ -4,6 +4,7 @@ from .course import *  # noqa: F403
 from .questionnaire import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
+from .augment import *  # noqa: F403
 from .data_core import *  # noqa: F403
 from .show import *  # noqa: F403
 from .data import *  # noqa: F403

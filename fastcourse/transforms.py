@@ -1,4 +1,4 @@
-"""Decode images, resize them one at a time, then augment and normalise whole batches on the device.
+"""Decode images, resize them one at a time, then turn whole batches into normalised floats on the device.
 
 Docs: https://fastcourse.github.io/fastcourse/transforms.html.md"""
 
@@ -11,16 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from torch import Tensor
 from torchvision.io import ImageReadMode, decode_image
 
 # %% auto #0
-__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'TFMS', 'load_image', 'load_mask', 'check_fraction', 'ItemTransform', 'Resize',
-           'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize', 'AffineAug', 'Lighting', 'aug_transforms',
-           'tfm_to_dict', 'tfm_from_dict']
+__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_mask', 'size_hw', 'check_fraction', 'ItemTransform',
+           'pad_mode_name', 'Resize', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -62,7 +60,7 @@ def load_mask(fn) -> Tensor:
 # %% ../nbs/01b_transforms.ipynb #bc66a11c
 IMAGE_KINDS = ('image', 'mask')
 
-def _pair(size) -> tuple[int, int]:
+def size_hw(size) -> tuple[int, int]:
     "`size` as (height, width): one whole number of pixels for a square, or a pair of them; a clear error otherwise."
     hw = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) else ()
     if len(hw) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in hw):
@@ -90,7 +88,7 @@ class ItemTransform:
 
 _PADS = {'zeros': 0, 'constant': 0, 'border': 1, 'edge': 1, 'reflection': 2, 'reflect': 2}
 
-def _pad_mode(mode:str, for_pad:bool) -> str:
+def pad_mode_name(mode:str, for_pad:bool) -> str:
     "`mode` in fastai's spelling ('zeros', 'border', 'reflection') or torch's, as `TF.pad` (`for_pad`) or `grid_sample` spells it."
     if not (isinstance(mode, str) and mode in _PADS):
         raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection' (or torch's 'constant', 'edge', 'reflect'), not {mode!r}.")
@@ -106,7 +104,7 @@ class Resize(ItemTransform):
                  method:str='crop', # 'crop', 'pad' or 'squish'
                  pad_mode:str='reflect'): # for method='pad': 'reflection' ('reflect'), 'zeros' ('constant') or 'border' ('edge')
         if method not in ('crop', 'pad', 'squish'): raise ValueError(f"Resize method must be 'crop', 'pad' or 'squish', not {method!r}")
-        self.size, self.method, self.pad_mode = _pair(size), method, _pad_mode(pad_mode, True)
+        self.size, self.method, self.pad_mode = size_hw(size), method, pad_mode_name(pad_mode, True)
 
     def before_call(self, x, split_idx):
         (h, w), (H, W) = self.size, x.shape[-2:]
@@ -139,7 +137,7 @@ class RandomResizedCrop(ItemTransform):
                  size, # output size, an int or `(h, w)`
                  min_scale:float=0.08, # smallest fraction of the image area to keep
                  ratio:tuple=(3/4, 4/3)): # range of aspect-ratio changes
-        self.size, self.min_scale, self.ratio = _pair(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
+        self.size, self.min_scale, self.ratio = size_hw(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
         if not (isinstance(ratio, (tuple, list)) and len(ratio) == 2 and all(isinstance(r, numbers.Real) and r > 0 for r in ratio)
                 and ratio[0] <= ratio[1]):
             raise ValueError(f"ratio is the range (smallest, largest) of aspect-ratio changes, both above 0, like (3/4, 4/3), not {ratio}.")
@@ -205,118 +203,3 @@ class Normalize(BatchTransform):
         return (x - self.mean.to(x.device)) / self.std.to(x.device)
     def decodes(self, x, kind):
         return x if kind == 'mask' else x * self.std.to(x.device) + self.mean.to(x.device)
-
-# %% ../nbs/01b_transforms.ipynb #73979be4
-class AffineAug(BatchTransform):
-    "Random crop, flip, rotation, zoom and perspective warp in one resampling per image."
-    order = 30
-    def __init__(self, size=None, min_scale:float=1., do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.,
-                 min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
-        self.size = None if size is None else _pair(size)
-        check_fraction('min_scale', min_scale, lo_open=True); check_fraction('p_affine', p_affine)
-        for k, v in (('max_rotate', max_rotate), ('max_warp', max_warp)):  # each is drawn from -v to v
-            if not (isinstance(v, numbers.Real) and v >= 0): raise ValueError(f"{k} is a largest magnitude, 0 or more, not {v!r}.")
-        if not (isinstance(min_zoom, numbers.Real) and isinstance(max_zoom, numbers.Real) and 0 < min_zoom <= max_zoom):
-            raise ValueError(f"Zooms are drawn from min_zoom to max_zoom (1: no zoom), so 0 < min_zoom <= max_zoom is needed, not min_zoom="
-                             f"{min_zoom!r} and max_zoom={max_zoom!r}.")
-        self.min_scale, self.do_flip, self.flip_vert, self.max_rotate = min_scale, do_flip, flip_vert, max_rotate
-        self.min_zoom, self.max_zoom, self.max_warp, self.p_affine = min_zoom, max_zoom, max_warp, p_affine
-        self.pad_mode = _pad_mode(pad_mode, False)
-
-    def before_call(self, b, kinds, split_idx):
-        x = next((o for o, k in zip(b, kinds) if k == 'image'), None)
-        if x is None: x = next((o for o, k in zip(b, kinds) if k in IMAGE_KINDS), None)
-        if x is None: return  # nothing to augment in this batch
-        bs, (H, W), dev = x.shape[0], x.shape[-2:], x.device
-        h, w = self.size or (H, W)
-        self._grid = None if split_idx else self._make_grid(bs, H, W, h, w, dev)
-        self._hw = (h, w)
-
-    def _make_grid(self, bs, H, W, h, w, dev):
-        U = lambda lo, hi: torch.empty(bs, device=dev).uniform_(lo, hi)
-        on = lambda p: torch.rand(bs, device=dev) < p
-        # random resized crop: area fraction and aspect change, as fractions of the input's width/height
-        area = U(self.min_scale, 1.)
-        r = torch.exp(U(math.log(3/4), math.log(4/3))) if self.min_scale < 1 else torch.ones(bs, device=dev)
-        sx = torch.sqrt(area * r * (w / h) * H / W).clamp(max=1.)
-        sy = torch.sqrt(area / r * (h / w) * W / H).clamp(max=1.)
-        z = torch.where(on(self.p_affine), U(self.min_zoom, self.max_zoom), torch.ones(bs, device=dev))
-        sx, sy = sx / z, sy / z
-        tx, ty = U(-1, 1) * (1 - sx), U(-1, 1) * (1 - sy)
-        fx = torch.where(on(0.5), -1., 1.) if self.do_flip else torch.ones(bs, device=dev)
-        fy = torch.where(on(0.5), -1., 1.) if self.flip_vert else torch.ones(bs, device=dev)
-        ang = torch.where(on(self.p_affine), U(-self.max_rotate, self.max_rotate), torch.zeros(bs, device=dev)) * math.pi / 180
-        # output (u, v) in [-1, 1] → crop in pixels → rotate in pixel space → input normalised coordinates
-        cos, sin = torch.cos(ang), torch.sin(ang)
-        m = torch.stack([torch.stack([cos * sx * fx, -sin * sy * fy * H / W], -1),
-                         torch.stack([sin * sx * fx * W / H, cos * sy * fy], -1)], 1)  # (bs, 2, 2)
-        v, u = torch.meshgrid(torch.linspace(-1 + 1/h, 1 - 1/h, h, device=dev), torch.linspace(-1 + 1/w, 1 - 1/w, w, device=dev), indexing='ij')
-        base = torch.stack([u, v], -1).expand(bs, h, w, 2)  # (bs, h, w, 2)
-        if self.max_warp > 0:  # perspective: divide by a plane tilted a little in x and y
-            warp = torch.where(on(self.p_affine)[:, None], torch.empty(bs, 2, device=dev).uniform_(-self.max_warp, self.max_warp), 0.)
-            base = base / (1 + (base * warp[:, None, None]).sum(-1, keepdim=True))
-        return base @ m.transpose(1, 2)[:, None] + torch.stack([tx, ty], -1)[:, None, None]
-
-    def encodes(self, x, kind, split_idx):
-        if self._grid is None:  # validation: only bring to the target size
-            if tuple(x.shape[-2:]) == self._hw: return x
-            if kind == 'mask': return F.interpolate(x[:, None].float(), self._hw, mode='nearest')[:, 0].long()
-            return F.interpolate(x, self._hw, mode='bilinear', align_corners=False, antialias=True)
-        if kind == 'mask':
-            # padded like the image, so that reflected pixels keep the labels of the pixels they reflect
-            return F.grid_sample(x[:, None].float(), self._grid, mode='nearest', padding_mode=self.pad_mode, align_corners=False)[:, 0].long()
-        return F.grid_sample(x, self._grid.to(x.dtype), mode='bilinear', padding_mode=self.pad_mode, align_corners=False)
-
-# %% ../nbs/01b_transforms.ipynb #1d955331
-class Lighting(BatchTransform):
-    "Random brightness and contrast changes of up to `max_lighting`, each image with probability `p`."
-    order = 40
-    def __init__(self, max_lighting:float=0.2, p:float=0.75):
-        if not (isinstance(max_lighting, numbers.Real) and 0 <= max_lighting < 1):
-            raise ValueError(f"max_lighting is a fraction from 0 up to (not including) 1, not {max_lighting!r}.")
-        self.max_lighting, self.p = max_lighting, check_fraction('p_lighting', p)
-    def encodes(self, x, kind, split_idx):
-        if split_idx or kind != 'image' or self.max_lighting == 0: return x
-        bs, m, dev = x.shape[0], self.max_lighting, x.device
-        on = (torch.rand(bs, 1, 1, 1, device=dev) < self.p).to(x.dtype)
-        c = torch.exp(torch.empty(bs, 1, 1, 1, device=dev).uniform_(math.log(1 - m), -math.log(1 - m)))
-        d = torch.empty(bs, 1, 1, 1, device=dev).uniform_(-m / 2, m / 2)
-        return (x + on * ((x - 0.5) * (c - 1) + d)).clamp(0, 1)
-
-# %% ../nbs/01b_transforms.ipynb #933362e8
-def aug_transforms(
-    mult:float=1., # scale every magnitude below
-    do_flip:bool=True, # random horizontal flips
-    flip_vert:bool=False, # random vertical flips as well
-    max_rotate:float=10., # largest rotation, in degrees
-    min_zoom:float=1., # smallest zoom factor
-    max_zoom:float=1.1, # largest zoom factor
-    max_lighting:float=0.2, # largest brightness/contrast change
-    max_warp:float=0.2, # largest perspective warp
-    p_affine:float=0.75, # probability of rotate/zoom/warp for each image
-    p_lighting:float=0.75, # probability of a lighting change for each image
-    size=None, # output size (int or `(h, w)`); None keeps the input size
-    pad_mode:str='reflection', # how to fill pixels from outside the image: 'reflection', 'zeros' or 'border' (or torch's names)
-    min_scale:float=1., # smallest fraction of the image area a random crop keeps
-) -> list:
-    "The standard set of batch augmentations for images, run on the device."
-    return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, 1 + (max_zoom - 1) * mult, max_warp * mult, p_affine, pad_mode),
-            Lighting(max_lighting * mult, p_lighting)]
-
-# %% ../nbs/01b_transforms.ipynb #8a17f4aa
-def _args(t):
-    if isinstance(t, Normalize): return {k: None if v is None else v.flatten().tolist() for k, v in (('mean', t.mean), ('std', t.std))}
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(t).items() if not k.startswith('_')}
-
-def tfm_to_dict(t) -> dict:
-    "Plain-data description of transform `t`: its class name and constructor arguments."
-    if type(t).__name__ not in TFMS: raise TypeError(f"{type(t).__name__} cannot be exported; exportable transforms: {sorted(TFMS)}.")
-    return {'cls': type(t).__name__, 'args': _args(t)}
-
-def tfm_from_dict(d:dict):
-    "Rebuild a transform described by `tfm_to_dict`."
-    if not isinstance(d, dict) or d.get('cls') not in TFMS: raise ValueError(f"Unknown transform description {d!r:.100}.")
-    return TFMS[d['cls']](**d['args'])
-
-# %% ../nbs/01b_transforms.ipynb #926eefc5
-TFMS = {c.__name__: c for c in (Resize, RandomResizedCrop, AffineAug, Lighting, Normalize, IntToFloat)}

@@ -15,6 +15,7 @@ import torch
 from fastcore.script import call_parse
 from torch import nn
 
+from .augment import aug_transforms
 from .callback import ChannelsLast, error_rate
 from .data import get_image_files
 from .image_data import ImageDataLoaders
@@ -24,7 +25,7 @@ from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
-from .transforms import Normalize, Resize, aug_transforms, check_fraction
+from .transforms import Normalize, Resize, check_fraction
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',

@@ -7,7 +7,7 @@
 # PART: pets    02_pets.ipynb on the GPU, its `#| cuda` cell included
 #       tables  02a_learner, 02d_callbacks, 02e_training, 02f_inference, 02j_cpu_memory, 02k_saving, 05_tabular, 05a_tabular_data,
 #               05b_tabular_loaders and 06_collab on the GPU, `#| cuda` cells included
-#       data    01_data_loading, 01b_transforms, 01c_data_core, 01d_show, 01e_image_data and 07_sgd_from_scratch on the GPU
+#       data    01_data_loading, 01b_transforms, 01c_data_core, 01d_show, 01e_image_data, 01f_augment and 07_sgd_from_scratch on the GPU
 #       vision  02b_models, 03_segmentation and 08_tta on the GPU
 #       bench   bench/bench_train.py pets_224: fastai vs fastcourse vs the bare loop, bf16, channels-last, images/s
 #
