@@ -22,6 +22,7 @@ from .inference import *  # noqa: F403
 from .saving import *  # noqa: F403
 from .models import *  # noqa: F403
 from .vision import *  # noqa: F403
+from .interpret import *  # noqa: F403
 from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
 from .text_data import *  # noqa: F403

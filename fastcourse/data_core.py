@@ -222,7 +222,7 @@ class DataLoader:
             if not callable(t) or isinstance(t, type) or not hasattr(t, 'order'):  # e.g. batch_tfms=aug_transforms, not called
                 raise TypeError(f"batch_tfms holds batch transforms (like aug_transforms(size=224) or Normalize(mean, std)), not "
                                 f"{getattr(t, '__name__', None) or repr(t)}{': call it to make them' if callable(t) else ''}.")
-        self.dataset, self.bs, self.shuffle = dataset, bs, shuffle
+        self.dataset, self.bs, self.shuffle, self.drop_last = dataset, bs, shuffle, drop_last
         self.device = torch.device(device) if device is not None else default_device()
         self.kinds = kinds or getattr(getattr(dataset, 'dsets', None), 'kinds', ())
         self.decoders = decoders if decoders is not None else getattr(getattr(dataset, 'dsets', None), 'decoders', list)()
@@ -245,6 +245,12 @@ class DataLoader:
     def one_batch(self) -> tuple:
         "The first batch."
         return next(iter(self))
+    def new(self, shuffle:bool=False, drop_last:bool=False) -> DataLoader:
+        "A loader of the same items and transforms, by default in order and with every item: what predictions need."
+        dl = DataLoader(self.dataset, self.bs, shuffle, drop_last, self._dl.num_workers, self.device, kinds=self.kinds,
+                        decoders=self.decoders)
+        dl.batch_tfms = self.batch_tfms
+        return dl
     def add_tfms(self, tfms):
         "Add batch transforms (kept sorted by `order`)."
         self.batch_tfms = sorted([*self.batch_tfms, *tfms], key=lambda t: t.order)
@@ -292,10 +298,17 @@ class DataLoaders:
                             f"DataLoaders.from_dsets), and these loaders read a {type(self.train.dataset).__name__}: make a DataLoader "
                             f"of the new items and pass it to learn.get_preds(dl=...).")
         ds = self.train.dataset.dsets
+        if hasattr(items, 'columns') and hasattr(items, 'to_dict'): items = items.to_dict('records')  # a table: its rows, as from_df
         n, files = ds.n_inp, isinstance(items, (list, tuple)) and all(isinstance(o, (str, os.PathLike)) for o in items)
         n_out = len(ds.tfms) if with_labels else n
         tfms = [p[1:] if files and p and getattr(p[0], 'reads_rows', False) else p for p in ds.tfms[:n_out]]  # files, not table rows
         test = Datasets(items, tfms, kinds=ds.kinds[:n_out], item_tfms=ds.item_tfms, n_inp=n)
+        for p in [p for p in tfms[n:] if p and isinstance(p[-1], Categorize)]:  # a label never learnt would fail at the first batch
+            new = next((o for o in (test.run(p[:-1], it) for it in test.items) if o not in p[-1].o2i), None)
+            if new is not None: raise ValueError(
+                f"with_labels=True, but some items have a label the model never learnt, like {new!r} (images straight in a folder get its "
+                f"name), and its {len(p[-1].vocab)} classes are {p[-1].vocab[:5]}...: score items of those classes, or predict with "
+                "with_labels=False.")
         dl = DataLoader(DatasetSplit(test, range(len(test)), 1), self.train.bs if bs is None else bs, num_workers=0, device=self.device,
                         kinds=ds.kinds[:n_out], decoders=ds.decoders()[:n_out])
         dl.batch_tfms = self.train.batch_tfms

@@ -31,9 +31,11 @@ def _check_layout(path:Path, train:str, valid:str):
         d = path/v
         if d.is_dir() and not any(p.is_dir() for p in d.iterdir()) and get_image_files(d):
             others = [s.name for s in sorted(path.iterdir()) if s.is_dir() and s.name not in (train, valid)]
+            alone = (f", or split {train!r} alone at random: from_folder(path/{train!r}, valid_pct=0.2) (valid_pct on path would take "
+                     f"{v!r} for a class)" if k == 'valid' else "")
             raise ValueError(f"{k}={v!r}: {d} holds images directly, not in one folder per class, so they have no labels (predict on them "
                              f"with learn.dls.test_dl(get_image_files(path/{v!r}))). Pass {k}= a folder of class subfolders"
-                             f"{f' (others here: {others[:5]})' if others else ''}, or valid_pct=0.2 to split {train!r} at random.")
+                             f"{f' (others here: {others[:5]})' if others else ''}{alone}.")
     if (path/train).is_dir() and (path/valid).is_dir(): return
     subs = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith('.'))
     near = lambda v: next((s for s in subs if s[:3].lower() == v[:3].lower()), None)  # 'val' for 'valid', 'training' for 'train'

@@ -19,7 +19,7 @@ from .show import show_results as show_image_results
 from .transforms import check_fraction
 
 # %% auto #0
-__all__ = ['InferenceMixin', 'loss_activation']
+__all__ = ['InferenceMixin', 'loss_activation', 'in_order']
 
 # %% ../nbs/02f_inference.ipynb #7a26bede
 class InferenceMixin:
@@ -33,12 +33,16 @@ def loss_activation(loss_func):
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
     return lambda x: x
 
+def in_order(dl):
+    "`dl` if it yields every item once, in order; else a copy that does (`dl.new()`): predictions must line up with the items."
+    return dl.new() if (getattr(dl, 'shuffle', False) or getattr(dl, 'drop_last', False)) and hasattr(dl, 'new') else dl
+
 def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
-    "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]`."
+    "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]` in order (the training loader shuffles)."
     if dl is None and getattr(learn.dls, 'for_prediction', False): raise ValueError(  # load_learner's dls: test_dl, and no data
         "This learner was loaded for prediction (load_learner) and has no training or validation data: pass dl=learn.dls.test_dl(items) "
         "(labelled items for validate), or learn.predict(item); to train on, build DataLoaders and set learn.dls.")
-    if dl is None: return learn.dls[ds_idx]
+    if dl is None: return in_order(learn.dls[ds_idx])
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
         raise TypeError(f"dl= takes a data loader, not a {type(dl).__name__}: for new items, pass dl=learn.dls.test_dl(items).")
     return dl
@@ -127,7 +131,11 @@ def show_results(self:InferenceMixin,
     b = dl.one_batch()
     preds = self.get_preds(dl=_Batches(dl, [b]))[0]
     own = getattr(dl, 'show_results', None)  # loaders that show themselves (tables)
-    return own(b, preds, max_n=max_n) if own is not None else show_image_results(dl, b, preds, max_n, ncols, figsize)
+    if own is not None: return own(b, preds, max_n=max_n)
+    kinds = getattr(getattr(self.dls, 'train', None), 'kinds', None) or getattr(self.dls, 'kinds', ())  # for new items, without targets
+    n = getattr(dl, 'n_inp', 1)
+    return show_image_results(dl, b, preds, max_n, ncols, figsize, y_kind=kinds[n] if len(kinds) > n else None,
+                              vocab=getattr(self.dls, 'vocab', None))
 
 # %% ../nbs/02f_inference.ipynb #f3467bc9
 def _augmented(dl) -> DataLoader:
@@ -136,7 +144,6 @@ def _augmented(dl) -> DataLoader:
     if not isinstance(ds, DatasetSplit):
         raise TypeError(f"tta needs a loader over a fastcourse `Datasets` (ImageDataLoaders, a DataBlock, `dls.test_dl`), not over "
                         f"{type(ds).__name__}, which has no training-time transforms to apply. Use get_preds instead.")
-    if dl.shuffle: raise ValueError("tta needs a loader that keeps its order (shuffle=False), to match augmented and plain predictions.")
     aug = DataLoader(DatasetSplit(ds.dsets, ds.idxs, 0), dl.bs, num_workers=dl._dl.num_workers, device=dl.device, kinds=dl.kinds,
                      decoders=dl.decoders)
     aug.batch_tfms, aug.split_idx = dl.batch_tfms, 0
@@ -152,7 +159,7 @@ def tta(self:InferenceMixin,
     "Predictions from `n` augmented passes, averaged and blended with the plain prediction: (preds, targets)."
     check_sizes(n=n)
     if beta is not None: check_fraction("beta (the plain prediction's weight)", beta)
-    dl = _pick_dl(self, ds_idx, dl)
+    dl = in_order(_pick_dl(self, ds_idx, dl))  # augmented and plain predictions must line up
     aug = _augmented(dl)
     first = self.get_preds(dl=aug)[0]
     if first.ndim > 2: raise ValueError("tta averages predictions made on randomly cropped, flipped and warped images; predictions "

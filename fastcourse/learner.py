@@ -204,7 +204,9 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
 
     def _loss(self):
         name = getattr(self.loss_func, '__name__', type(self.loss_func).__name__)
-        if type(self.loss_func) is nn.CrossEntropyLoss or self.loss_func is nn.functional.cross_entropy: _check_classes(self.pred, name)
+        lf = self.loss_func  # cross-entropy with the classes on axis 1 (CrossEntropyLossFlat's are last), label smoothing included
+        if (isinstance(lf, nn.CrossEntropyLoss) and not hasattr(lf, 'activation')) or lf is nn.functional.cross_entropy:
+            _check_classes(self.pred, name)
         try: loss = self.loss_func(self.pred, *self.yb)
         except torch.OutOfMemoryError: raise
         except (RuntimeError, ValueError, IndexError) as e:  # almost always shapes or dtypes that do not fit

@@ -75,6 +75,7 @@ def _check_scores(pred, targ, axis:int, name:str) -> int:
 class ClassCounts(SetMetric):
     "Per-class counts over the validation set (true positives, predicted, actual), from which `score` makes a metric."
     _multi = "pass average='macro'"  # what to do for more than two classes
+    _unseen = 0.  # the binary score of a class neither predicted nor present: 0, as scikit-learn's (and so fastai's) precision
     def __init__(self,
                  average:str='binary', # 'binary': the score of class `pos_label`; 'macro': the mean over the classes seen
                  pos_label:int=1, # the class that 'binary' scores
@@ -92,6 +93,7 @@ class ClassCounts(SetMetric):
         self.reset()  # `value` is NaN before any batch
     def reset(self): self.counts = None
     def add(self, pred, targ):
+        if targ.ndim == pred.ndim and targ.shape[self.axis] == 1: targ = targ.squeeze(self.axis)  # (bs, 1) targets, as accuracy takes
         n = _check_scores(pred, targ, self.axis, self.name)
         if self.average == 'binary' and n != 2:
             raise ValueError(f"{self.name} with average='binary' scores class {self.pos_label} of a two-class problem, and these "
@@ -115,7 +117,7 @@ class ClassCounts(SetMetric):
     def value(self) -> float:
         if self.counts is None: return float('nan')
         s, seen = self._scores()
-        if self.average == 'binary': return float(s[self.pos_label])
+        if self.average == 'binary': return float(s[self.pos_label]) if seen[self.pos_label] else self._unseen
         return float(s[seen].mean()) if seen.any() else float('nan')
     def per_class(self, pred, targ) -> torch.Tensor:
         "The score of every class on `pred` against `targ`: NaN for a class neither predicted nor present, or left out."
@@ -141,6 +143,7 @@ class F1Score(ClassCounts):
 class MaskMetric:
     "What the segmentation metrics share: they take only `axis` and `ignore_idx`, since how they average (`_average`) is what they are."
     _average = 'binary'  # class 1 of a two-class mask; 'macro' for every class
+    _unseen = float('nan')  # no foreground predicted or present: no overlap to score (fastai's Dice says None)
     def __init__(self,
                  axis:int=1, # the axis of the class scores in the predictions
                  ignore_idx:int|None=None): # a target class whose pixels are left out, and not averaged, like a 'void' label

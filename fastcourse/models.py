@@ -34,8 +34,15 @@ archs = {}
 
 def register_arch(name:str, create, body, stats=imagenet_stats, split:int=6):
     "Make `create(pretrained)` available to `vision_learner` as `name`."
+    if not (isinstance(name, str) and name): raise TypeError(f"name is the architecture's name, like 'resnet34', not {name!r}.")
+    if not callable(create) or isinstance(create, nn.Module):
+        raise TypeError(f"create is a function that builds the model, create(pretrained:bool), not {type(create).__name__}.")
+    if not callable(body): raise TypeError(f"body is a function from the model to its layers before pooling, like lambda m: m.features, "
+                                           f"not {body!r}.")
+    if not (isinstance(split, int) and split >= 1): raise ValueError(f"split is the body layer where the second parameter group "
+                                                                      f"starts, a whole number of at least 1, not {split!r}.")
     archs[name] = ArchSpec(name, create, body, stats, split)
-    create.__name__ = name
+    if sum(s.create is create for s in archs.values()) == 1: create.__name__ = name  # named once: by its first name only
     return create
 
 def arch_spec(arch) -> ArchSpec:
@@ -43,6 +50,8 @@ def arch_spec(arch) -> ArchSpec:
     if isinstance(arch, nn.Module):
         raise TypeError(f"arch is the name or the function of an architecture, like 'resnet34' or resnet34, not a model already "
                         f"built ({type(arch).__name__}): the learner builds it, to cut the body and add a new head.")
+    spec = next((s for s in archs.values() if s.create is arch), None)  # a registered function, under its first name
+    if spec is not None: return spec
     name = arch if isinstance(arch, str) else getattr(arch, '__name__', None)
     if name not in archs: raise ValueError(f"Unknown architecture {arch!r}; known: {sorted(archs)}. Register new ones with register_arch.")
     return archs[name]

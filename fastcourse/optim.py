@@ -18,17 +18,23 @@ def _check(params, lr, **moms):
     "`params` as a list, with a clear error for parameters or settings no optimiser can work with."
     if isinstance(params, (torch.Tensor, torch.nn.Module)):
         raise TypeError(f"params is a list of tensors, like [w, b] or model.parameters(), not one {type(params).__name__}.")
+    if callable(params): raise TypeError("params is a list of tensors: call the function that gives them, as in model.parameters().")
     params = list(params)
     if not params or all(isinstance(g, dict) and not list(g['params']) for g in params):
         raise ValueError("The optimiser got no parameters: the model has none, or all of them are frozen.")
-    for k, v in dict(lr=lr, **moms).items():
-        if isinstance(v, (str, bool)) or not isinstance(v, (numbers.Real, torch.Tensor)): raise TypeError(f"{k} is a number, not {v!r}.")
-    if not 0 <= lr < float('inf'): raise ValueError(f"The learning rate is a finite number, 0 or more (0: no step), not lr={lr}.")
-    for k, v in moms.items():
-        if k == 'wd' and v < 0: raise ValueError(f"wd (weight decay) is 0 or more, not {v}: a negative one would grow the weights.")
-        if k != 'wd' and not 0 <= v < 1:
-            raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
+    for k, v in dict(lr=lr, **moms).items(): _check_hyper(k, v)
     return params
+
+def _check_hyper(k:str, v):
+    "A clear error unless `v` is a usable value of hyper-parameter `k`: a learning rate, weight decay or momentum."
+    if isinstance(v, (str, bool)) or not isinstance(v, numbers.Real) and not (isinstance(v, torch.Tensor) and v.ndim == 0):
+        raise TypeError(f"{k} is a number, not {v!r}.")
+    if k == 'lr' and not 0 <= v < float('inf'):
+        raise ValueError(f"The learning rate is a finite number, 0 or more (0: no step), not lr={v}.")
+    if k == 'wd' and not 0 <= v < float('inf'):
+        raise ValueError(f"wd (weight decay) is a finite number, 0 or more, not {v}: a negative one would grow the weights.")
+    if k in ('mom', 'sqr_mom') and not 0 <= v < 1:
+        raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
 
 def Adam(params, # parameters or parameter groups (dicts with 'params')
          lr:float=1e-3, # learning rate
@@ -78,6 +84,9 @@ def set_hyper(opt:torch.optim.Optimizer, name:str, vals):
         raise ValueError(f"set_hyper sets 'lr', 'mom', 'wd' or another setting the optimiser has ({', '.join(opt.param_groups[0])}), "
                          f"not {name!r}.")
     vals = list(vals) if isinstance(vals, (list, tuple)) else [vals] * len(opt.param_groups)
+    if len(vals) == 1: vals = vals * len(opt.param_groups)  # one value for every group, as in fastai
+    if name in ('lr', 'mom', 'wd'):
+        for v in vals: _check_hyper(name, v)
     if len(vals) != len(opt.param_groups): raise ValueError(f"{len(vals)} values of {name} for {len(opt.param_groups)} parameter groups.")
     for g, v in zip(opt.param_groups, vals):
         if name == 'mom' and 'betas' in g: g['betas'] = (v, g['betas'][1])

@@ -7,13 +7,15 @@ Docs: https://fastcourse.github.io/fastcourse/segmentation.html.md"""
 # %% ../nbs/03_segmentation.ipynb #fe22fac4
 from __future__ import annotations
 import numbers
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from fastcore.basics import listify
 from torch import nn
 
 from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
-from .data_core import DataLoaders, check_sizes
+from .data_core import DataLoaders, check_kwargs, check_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
@@ -31,9 +33,9 @@ class SegmentationDataLoaders(DataLoaders):
                         path, # folder of the data (models are saved below it)
                         fnames, # the image files
                         label_func, # image file → its mask file
-                        codes=None, # class names, in the order of their indices in the masks
                         valid_pct:float=0.2, # fraction of images for validation
                         seed:int|None=None, # seed of the random split
+                        codes=None, # class names, in the order of their indices in the masks
                         item_tfms=None, # e.g. `Resize(...)`
                         batch_tfms=None, # e.g. `aug_transforms()`
                         **kwargs): # passed to `DataBlock.dataloaders`: `bs`, `num_workers`, `device`
@@ -42,6 +44,7 @@ class SegmentationDataLoaders(DataLoaders):
                                                      f"lambda f: path/'labels'/f.name, not {label_func!r}.")
         db = DataBlock((ImageBlock, MaskBlock(codes)), get_y=label_func, splitter=RandomSplitter(valid_pct, seed),
                        item_tfms=item_tfms, batch_tfms=batch_tfms)
+        fnames = [Path(f) if isinstance(f, str) else f for f in listify(fnames)]  # names as text work too, as in from_name_func
         return db.dataloaders(fnames, path=path, **kwargs)
 
 # %% ../nbs/03_segmentation.ipynb #e107da99
@@ -135,6 +138,7 @@ def unet_learner(
 ) -> Learner:
     "A `Learner` with a U-Net on a pretrained encoder (frozen), splitter encoder/decoder, inputs normalised like the pretraining data."
     check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)'); check_target(dls, 'segmentation')
+    check_kwargs('unet_learner', kwargs, unet_learner, Learner.__init__)
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no codes given to the masks): pass codes= or n_out.")
@@ -143,5 +147,6 @@ def unet_learner(
         raise ValueError(f"n_out={n_out}, but the masks have {c} codes: leave n_out out, or fix the codes.")
     spec = arch_spec(arch)
     model = create_unet_model(spec.name, n_out, pretrained, nf)
-    return arch_learner(dls, model, spec, 'segmentation', dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf), unet_splitter,
-                        pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
+    return arch_learner(dls, model, spec, 'segmentation', dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf),
+                        kwargs.pop('splitter', unet_splitter), pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics,
+                        **kwargs)

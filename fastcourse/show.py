@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 import torch
 
-from .data_core import DataLoader, check_sizes
+from .data_core import Categorize, DataLoader, check_sizes
 
 # %% auto #0
 __all__ = ['show_mask', 'show_batch', 'show_results']
@@ -51,21 +51,29 @@ def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|No
 def _mask(ax, img, m, title):
     ax.imshow(img); show_mask(m, ax, alpha=0.5); ax.set_title(title, fontsize=10)
 
-def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None):
+def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None,
+                 y_kind:str|None=None, # the targets' kind when `b` has none (new items): 'category', 'mask' or None for numbers
+                 vocab:list|None=None): # the class names then
     "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
     check_sizes(max_n=max_n, ncols=ncols)
     if not dl.kinds or dl.kinds[0] != 'image':
         raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
     n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
     imgs = [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in d[0][:max_n]]
-    ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, None)
+    ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, y_kind)
+    if len(preds) < len(imgs) or (kind in ('category', 'mask') and preds.ndim < 2):
+        raise ValueError(f"preds are the model's scores for every image of the batch, a row of class scores each ({len(imgs)} rows here), "
+                         f"not {tuple(preds.shape)}: pass learn.get_preds(...)[0], not the predicted class indices.")
     if kind == 'mask':
-        fig, axs = plt.subplots(len(imgs), 2, figsize=figsize or (6, 2.4 * len(imgs)), squeeze=False)
+        cols = 1 if ys is None else 2  # new images: the predicted mask alone
+        fig, axs = plt.subplots(len(imgs), cols, figsize=figsize or (3 * cols, 2.4 * len(imgs)), squeeze=False)
         for i, img in enumerate(imgs):
-            _mask(axs[i, 0], img, ys[i], 'actual'); _mask(axs[i, 1], img, preds[i].argmax(0), 'predicted')
+            if ys is not None: _mask(axs[i, 0], img, ys[i], 'actual')
+            _mask(axs[i, cols - 1], img, preds[i].argmax(0), 'predicted')
         fig.tight_layout()
         return fig
     dec = dl.decoders[n_inp] if len(dl.decoders) > n_inp else None
+    if dec is None and vocab is not None: dec = Categorize(vocab)  # new items: class names from the training vocabulary
     nrows = -(-len(imgs) // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
     for ax in axs.flat: ax.axis('off')

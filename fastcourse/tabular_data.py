@@ -158,7 +158,7 @@ class TabularPandas:
                  y_block=None, # `CategoryBlock` or `RegressionBlock`; default: floats are regression, anything else categories
                  splits=None, # (train row positions, valid row positions); all rows train when None
                  with_cont:bool=True, # batches are (cats, conts, y); False: (cats, y), for models without continuous inputs
-                 unknown:str='na'): # a category never seen in training, in new rows: 'na' gives it the '#na#' code, 'error' raises
+                 unknown:str='na'): # an unseen category in new rows: 'na' codes it '#na#'; 'error' raises (in rows to predict)
         check_df(df)
         if unknown not in ('na', 'error'): raise ValueError(f"unknown must be 'na' or 'error', not {unknown!r}.")
         self.cat_names, self.cont_names, self.y_names = list(listify(cat_names)), list(listify(cont_names)), list(listify(y_names))
@@ -247,10 +247,11 @@ class TabularPandas:
             try: xs[c] = pd.to_numeric(xs[c]).astype(float)
             except (ValueError, TypeError) as e: raise ValueError(f"Column {c!r} is continuous, but: {e}.") from None
         _check_finite(xs, self.cont_names)
-        for p in self.procs:
-            if isinstance(p, Categorify): self._check_known(xs, p)
+        ys = self._labels(df.reset_index(drop=True), with_labels)
+        for p in self.procs:  # rows to score code unseen categories '#na#', as validation rows do; unknown='error' is for predictions
+            if isinstance(p, Categorify): self._check_known(xs, p, self.unknown == 'error' and ys is None)
             p.encode(xs)
-        return (*self._x_tensors(xs), self._labels(df.reset_index(drop=True), with_labels))
+        return (*self._x_tensors(xs), ys)
 
     def _labels(self, df:pd.DataFrame, with_labels:bool|None):
         "The targets of new rows as a tensor, or None: not asked for, absent, empty, or (`with_labels=None`) unusable, with a warning."
@@ -266,11 +267,11 @@ class TabularPandas:
                           stacklevel=3)
             return None
 
-    def _check_known(self, xs:pd.DataFrame, cat:Categorify):
-        "Refuse unseen categories (`unknown='error'`); else warn, once per column, of one that is a known one up to type, spaces or case."
+    def _check_known(self, xs:pd.DataFrame, cat:Categorify, strict:bool):
+        "Refuse unseen categories (`strict`); else warn, once per column, of one that is a known one up to type, spaces or case."
         for c, voc in cat.classes.items():
             new = xs[c][cat.codes(xs[c]) == 0]
-            if self.unknown == 'error' and len(new):
+            if strict and len(new):
                 v = new.iloc[:1].tolist()[0]  # a Python value, for a plain repr
                 miss = _near_miss(c, [v], voc)
                 close = difflib.get_close_matches(str(v), [str(k) for k in voc[1:]], n=3)

@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_loaders.html.md"""
 
 # %% ../nbs/05b_tabular_loaders.ipynb #5b2f9e63
 from __future__ import annotations
+import copy
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,10 @@ class TabDataLoader:
             sl = idx[i * self.bs:(i + 1) * self.bs] if idx is not None else slice(i * self.bs, (i + 1) * self.bs)
             yield tuple(t[sl] for t in self.tensors)
     def one_batch(self) -> tuple: return next(iter(self))
+    def new(self, shuffle:bool=False, drop_last:bool=False) -> TabDataLoader:
+        "This loader over the same rows (the tensors are shared), by default in order and with every row: what predictions need."
+        dl = copy.copy(self); dl.shuffle, dl.drop_last = shuffle, drop_last
+        return dl
     def decode_batch(self, b:tuple) -> pd.DataFrame:
         "The rows of batch `b` with their original values."
         conts = b[1] if self.to.with_cont else b[0].new_zeros(len(b[0]), 0).float()

@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_loaders.html.md"""
 
 # %% ../nbs/04c_text_loaders.ipynb #fafe8f6a
 from __future__ import annotations
+import copy
 from collections import Counter
 from pathlib import Path
 
@@ -33,6 +34,10 @@ class LMDataLoader:
         if self.n_col < 1:
             raise ValueError(f"The texts hold {self.n_tok} tokens, too few for {bs} streams: use a smaller bs, or more texts.")
         self.n_inp, self.kinds = 1, ('text', 'text')
+    def new(self, shuffle:bool=False) -> LMDataLoader:
+        "This loader over the same texts, by default in order: what predictions need."
+        dl = copy.copy(self); dl.shuffle = shuffle
+        return dl
     def __len__(self): return -(-self.n_col // self.seq_len)
     def __iter__(self):
         order = torch.randperm(len(self.docs)).tolist() if self.shuffle else range(len(self.docs))
@@ -66,6 +71,10 @@ class TextClasDataLoader:
         self.device = torch.device(device) if device is not None else default_device()
         self.lens = torch.tensor([len(d) for d in docs])
         self.n_inp, self.kinds = 1, ('text', 'category')
+    def new(self, shuffle:bool=False) -> TextClasDataLoader:
+        "This loader over the same texts, by default in order and with every text (no batching by length): what predictions need."
+        dl = copy.copy(self); dl.shuffle = shuffle
+        return dl
     def __len__(self): return len(self.docs) // self.bs if self.shuffle and len(self.docs) >= self.bs else -(-len(self.docs) // self.bs)
     def _batches(self) -> list:
         if not self.shuffle: return [list(range(i, min(i + self.bs, len(self.docs)))) for i in range(0, len(self.docs), self.bs)]

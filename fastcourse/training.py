@@ -71,7 +71,12 @@ def sched_cos(start:float, end:float):
 
 def combine_scheds(pcts:list, scheds:list):
     "Run `scheds[i]` during fraction `pcts[i]` of training."
-    bounds = np.cumsum([0] + list(pcts))
+    pcts, scheds = list(pcts), list(scheds)
+    if len(pcts) != len(scheds) or not all(callable(f) for f in scheds):
+        raise ValueError(f"combine_scheds takes one fraction of training per schedule function, not {len(pcts)} fractions for {scheds}.")
+    if any(not isinstance(p, numbers.Real) or p < 0 for p in pcts) or abs(sum(pcts) - 1) > 1e-6:
+        raise ValueError(f"The fractions of training are 0 or more and add up to 1, like [0.25, 0.75], not {pcts}.")
+    bounds = np.cumsum([0] + pcts)
     def _f(pct):
         i = min(int(np.searchsorted(bounds, pct, side='right')) - 1, len(scheds) - 1)
         span = bounds[i + 1] - bounds[i]
@@ -81,7 +86,13 @@ def combine_scheds(pcts:list, scheds:list):
 class ParamScheduler(Callback):
     "Set hyper-parameters before every training batch from `scheds` = {name: [f(pct) for each group]}."
     order = 1
-    def __init__(self, scheds:dict): self.scheds = scheds
+    def __init__(self, scheds:dict):  # {name: f} (every group) or {name: [f for each group]}
+        if not isinstance(scheds, dict): raise TypeError(f"scheds is a dict {{name: schedule}}, like {{'lr': sched_cos(1e-3, 1e-2)}}, "
+                                                         f"not {type(scheds).__name__}.")
+        self.scheds = {k: list(fs) if isinstance(fs, (list, tuple)) else [fs] for k, fs in scheds.items()}
+        bad = next((f for fs in self.scheds.values() for f in fs if not callable(f)), None)
+        if bad is not None: raise TypeError(f"A schedule is a function of the share of training done, like sched_cos(1e-3, 1e-2), "
+                                            f"not {bad!r}.")
     def before_batch(self):
         if self.training:
             for k, fs in self.scheds.items(): set_hyper(self.opt, k, [f(self.pct_train) for f in fs])

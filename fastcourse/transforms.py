@@ -192,6 +192,8 @@ class Normalize(BatchTransform):
     def __init__(self, mean=None, std=None):
         if (mean is None) != (std is None): raise ValueError("Normalize takes both mean and std (one value per channel), or neither.")
         self.mean, self.std = (None, None) if mean is None else (torch.tensor(s).float().view(1, -1, 1, 1) for s in (mean, std))
+        if self.std is not None and (self.std.shape != self.mean.shape or not (self.std > 0).all()):
+            raise ValueError(f"Normalize takes one mean and one std, above 0, per channel, not mean={mean} and std={std}.")
     @classmethod
     def from_stats(cls, mean, std): return cls(mean, std)
     def encodes(self, x, kind, split_idx):
@@ -200,6 +202,9 @@ class Normalize(BatchTransform):
             "Normalize() has no statistics to normalise images with: pass them, as in Normalize.from_stats(*imagenet_stats) for an "
             "ImageNet-pretrained model (vision_learner adds those itself), or Normalize.from_stats(*image_stats(dls.train)) "
             "(fastcourse.tta) for your data's own.")
+        if self.mean.shape[1] not in (1, x.shape[1]):
+            raise ValueError(f"Normalize has statistics of {self.mean.shape[1]} channels, and these images have {x.shape[1]}: give one "
+                             "mean and one std per channel (3 for colour images).")
         return (x - self.mean.to(x.device)) / self.std.to(x.device)
     def decodes(self, x, kind):
         return x if kind == 'mask' else x * self.std.to(x.device) + self.mean.to(x.device)

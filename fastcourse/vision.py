@@ -6,11 +6,10 @@ Docs: https://fastcourse.github.io/fastcourse/pets.html.md"""
 
 # %% ../nbs/02_pets.ipynb #af15edf4
 from __future__ import annotations
-import numbers, tempfile
+import tempfile
 from functools import partial
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 from fastcore.script import call_parse
 from torch import nn
@@ -19,7 +18,7 @@ from .augment import aug_transforms
 from .callback import ChannelsLast, error_rate
 from .data import get_image_files
 from .image_data import ImageDataLoaders
-from .data_core import check_sizes
+from .data_core import check_kwargs, check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
@@ -29,8 +28,7 @@ from .transforms import Normalize, Resize, check_fraction
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
-           'vision_learner', 'is_cat', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'predict_bytes',
-           'classifier_app', 'train_pets', 'pets_main']
+           'vision_learner', 'is_cat', 'predict_bytes', 'classifier_app', 'train_pets', 'pets_main']
 
 # %% ../nbs/02_pets.ipynb #8c2adf63
 class AdaptiveConcatPool2d(nn.Module):
@@ -74,7 +72,9 @@ register_builder('vision', create_vision_model)
 def check_target(dls, builder:str):
     "A clear error when the targets of `dls` are not what `builder` predicts: one label per image ('vision'), masks ('segmentation')."
     kinds = getattr(getattr(dls, 'train', None), 'kinds', None) or getattr(dls, 'kinds', ())
-    kind = kinds[-1] if len(kinds) > 1 else None
+    kind, name = kinds[-1] if len(kinds) > 1 else None, 'vision_learner' if builder == 'vision' else 'unet_learner'
+    if kinds and kinds[0] != 'image': raise ValueError(f"{name} takes loaders of images, and these hold {kinds[0]!r} inputs: use "
+                                                       "tabular_learner for a table, text_classifier_learner for texts.")
     if builder == 'vision' and kind == 'mask': raise ValueError(
         "These loaders' targets are segmentation masks, a class per pixel: their model is unet_learner(dls, arch), not vision_learner.")
     if builder == 'segmentation' and kind == 'category': raise ValueError(
@@ -108,6 +108,7 @@ def vision_learner(
 ) -> Learner:
     "A `Learner` with a pretrained body (frozen) and a new head, splitter body/head, inputs normalised like the pretraining data."
     check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)'); check_target(dls, 'vision')
+    check_kwargs('vision_learner', kwargs, vision_learner, Learner.__init__)
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
@@ -118,135 +119,36 @@ def vision_learner(
     model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range)
     rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=ps, concat_pool=concat_pool,
                    y_range=None if y_range is None else list(y_range))
-    return arch_learner(dls, model, spec, 'vision', rebuild, partial(vision_splitter, split=spec.split), pretrained, normalize,
-                        channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
+    splitter = kwargs.pop('splitter', partial(vision_splitter, split=spec.split))  # one of your own replaces body/head
+    return arch_learner(dls, model, spec, 'vision', rebuild, splitter, pretrained, normalize, channels_last, loss_func=loss_func,
+                        metrics=metrics, **kwargs)
 
 # %% ../nbs/02_pets.ipynb #30c5a824
 def is_cat(fname:str) -> bool:
     "The pets dataset's convention: cat breeds are capitalised."
     return fname[0].isupper()
 
-# %% ../nbs/02_pets.ipynb #037fba07
-class ClassificationInterpretation:
-    "What a classifier gets wrong on a data loader: confusion matrix, most confused pairs, top losses."
-    def __init__(self, learn:Learner, dl, preds, targs, losses):
-        self.learn, self.dl, self.preds, self.targs, self.losses = learn, dl, preds, targs, losses
-        self.vocab = list(learn.dls.vocab)
-
-    @classmethod
-    def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
-        "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
-        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
-            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
-        dl = dl if dl is not None else learn.dls[ds_idx]
-        if len(getattr(dl, 'kinds', (None, None))) <= getattr(dl, 'n_inp', 1):  # what the loader says it yields, without a batch
-            raise ValueError("ClassificationInterpretation compares predictions with labels, and this loader has inputs only (a test_dl "
-                             "of new items?): pass a labelled one, like learn.dls.valid.")
-        preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
-        if preds.ndim != 2 or targs.ndim != 1:  # e.g. a class per pixel
-            raise ValueError(f"ClassificationInterpretation reads one class per item, and these predictions are {tuple(preds.shape)} "
-                             f"against targets {tuple(targs.shape)}: for segmentation masks, DiceMulti().per_class(*learn.get_preds()) "
-                             "scores each class (chapter 3).")
-        return cls(learn, dl, preds, targs, losses)
-
-    def confusion_matrix(self) -> torch.Tensor:
-        "Counts: row = actual class, column = predicted class."
-        n = len(self.vocab)
-        return torch.bincount(self.targs * n + self.preds.argmax(1), minlength=n * n).view(n, n)
-
-    def plot_confusion_matrix(self,
-                              normalize:bool=False, # each actual class's row as shares of its images, not counts
-                              figsize=None, cmap:str='Blues',
-                              norm_dec:int=2): # decimals of the shares
-        "Draw the confusion matrix with class names: counts, or with `normalize` what share of each actual class went where."
-        check_sizes(0, norm_dec=norm_dec)
-        cm, n = self.confusion_matrix().float(), len(self.vocab)
-        if normalize: cm = cm / cm.sum(1, keepdim=True).clamp(min=1)  # a class with no images keeps a row of zeros
-        fig, ax = plt.subplots(figsize=figsize or (max(4, n * 0.3 + 2),) * 2)
-        ax.imshow(cm, cmap=cmap)
-        ax.set_xticks(range(n), [str(v) for v in self.vocab], rotation=90); ax.set_yticks(range(n), [str(v) for v in self.vocab])
-        if n <= 12:
-            for i in range(n):
-                for j in range(n):
-                    ax.text(j, i, f'{cm[i, j]:.{norm_dec}f}' if normalize else int(cm[i, j]), ha='center', va='center',
-                            color='white' if cm[i, j] > cm.max() / 2 else 'black')
-        ax.set_xlabel('predicted'); ax.set_ylabel('actual')
-        fig.tight_layout()  # room for the class names and the axis labels
-        return fig
-
-    def most_confused(self, min_val:int=1) -> list:
-        "(actual, predicted, count) for every off-diagonal cell with at least `min_val` images, most frequent first."
-        check_sizes(min_val=min_val)
-        cm = self.confusion_matrix()
-        res = [(self.vocab[i], self.vocab[j], int(cm[i, j])) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] >= min_val]
-        return sorted(res, key=lambda o: -o[2])
-
-    def top_losses(self, k:int=9) -> tuple:
-        "The `k` largest losses and their indices in the data loader's dataset."
-        check_sizes(k=k)
-        return self.losses.topk(min(k, len(self.losses)))
-
-    def plot_top_losses(self, k:int=9, ncols:int=3,
-                        nrows:int|None=None, # rows of `ncols` images (fastai's way); by default as many as `k` needs
-                        figsize=None):
-        "Show the `k` images the model got most wrong: predicted / actual / loss / probability of the actual class."
-        check_sizes(ncols=ncols); losses, idxs = self.top_losses(k)
-        if nrows is not None: check_sizes(nrows=nrows); losses, idxs = losses[:nrows * ncols], idxs[:nrows * ncols]
-        nrows = -(-len(idxs) // ncols)
-        fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3.2 * ncols, 3.4 * nrows), squeeze=False)
-        for ax in axs.flat: ax.axis('off')
-        for ax, l, i in zip(axs.flat, losses, idxs):
-            img = self.dl.dataset[int(i)][0]
-            p, t = self.preds[i], int(self.targs[i])
-            ax.imshow(img.permute(1, 2, 0).numpy())
-            ax.set_title(f'{self.vocab[int(p.argmax())]} / {self.vocab[t]}\n{l:.2f} / {p[t]:.2f}', fontsize=9)
-        fig.suptitle('predicted / actual  —  loss / probability of actual')
-        fig.tight_layout()
-        return fig
-
-# %% ../nbs/02_pets.ipynb #dd9df34d
-def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
-    "Grad-CAM heat map (h', w') of `item` for class `cls` (default: the predicted one), with the input batch and the class."
-    if not (isinstance(learn.model, nn.Sequential) and len(learn.model) == 2):
-        raise TypeError(f"Grad-CAM needs a vision_learner's model, a body and a head (learn.model[0] and [1]), not a "
-                        f"{type(learn.model).__name__}: it weighs the body's last feature maps by the head's gradients.")
-    xb = learn.dls.test_dl([item]).one_batch()[0]
-    body, head = learn.model[0], learn.model[1]
-    learn.model.eval()
-    with torch.enable_grad():
-        act = body(xb).detach().requires_grad_()  # (1, nf, h', w')
-        out = head(act)  # (1, n_out)
-        if cls is not None and not (isinstance(cls, numbers.Integral) and 0 <= cls < out.shape[1]):
-            raise ValueError(f"cls is a class index from 0 to {out.shape[1] - 1}, like learn.dls.vocab.index('{learn.dls.vocab[0]}'), "
-                             f"not {cls!r}.")
-        cls = int(out.argmax()) if cls is None else cls
-        out[0, cls].backward()
-    w = act.grad.mean(dim=(2, 3), keepdim=True)  # (1, nf, 1, 1): how much each channel helps the class
-    cam = torch.relu((w * act).sum(1))[0].detach()  # (h', w')
-    return cam / (cam.max() + 1e-8), xb, cls
-
-def show_cam(learn:Learner, item, cls:int|None=None, ax=None, alpha:float=0.5):
-    "Draw `item` with its Grad-CAM heat map on top, titled with the class."
-    cam, xb, cls = grad_cam(learn, item, cls)
-    dl = learn.dls.test_dl([item])
-    img = dl.decode_batch((xb,))[0][0].permute(1, 2, 0).clamp(0, 1).cpu()
-    if ax is None: _, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(img); ax.imshow(cam.cpu(), alpha=alpha, cmap='magma', extent=(0, img.shape[1], img.shape[0], 0), interpolation='bilinear')
-    ax.set_title(str(learn.dls.vocab[cls])); ax.axis('off')
-    return ax
-
 # %% ../nbs/02_pets.ipynb #91922a1d
 def predict_bytes(learn:Learner, data:bytes, k:int=5, suffix:str='.jpg') -> tuple:
     "Predict an image given as file bytes: (label, [(class, probability)] for the top `k`)."
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"predict_bytes takes the bytes of an image file, like Path(f).read_bytes(), not a {type(data).__name__}: "
+                        "for a file, learn.predict(f).")
+    check_sizes(k=k)
     with tempfile.TemporaryDirectory() as d:
         f = Path(d)/f'upload{suffix}'
         f.write_bytes(data)
         label, _, probs = learn.predict(f)
+    if probs.ndim != 1 or getattr(learn.dls, 'vocab', None) is None:  # a mask, or numbers
+        raise TypeError("predict_bytes ranks the classes of an image classifier, and this learner is not one: use learn.predict.")
     top = probs.topk(min(k, len(probs)))
     return label, [(learn.dls.vocab[int(i)], float(p)) for p, i in zip(*top)]
 
 def classifier_app(learn:Learner, k:int=5):
     "An ipywidgets app: upload an image, see the prediction and the top `k` probabilities."
+    if not isinstance(learn, Learner): raise TypeError(f"classifier_app takes a trained Learner, like load_learner('export.pkl'), "
+                                                       f"not {type(learn).__name__}.")
+    check_sizes(k=k)
     import ipywidgets as W
     up, out = W.FileUpload(accept='image/*', multiple=False), W.Output()
     def on_upload(change):

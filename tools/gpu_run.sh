@@ -4,7 +4,7 @@
 #   here:   python tools/gpu_bundle.py PART           fills .carry/ (archives + wheels) for PART
 #   there:  tools/gpu_run.sh PART                      with .carry carried; logs and results go to $OUT
 #
-# PART: pets    02_pets.ipynb on the GPU, its `#| cuda` cell included
+# PART: pets    02_pets.ipynb (its `#| cuda` cell included) and 02l_interpret on the GPU
 #       tables  02a_learner, 02d_callbacks, 02e_training, 02f_inference, 02j_cpu_memory, 02k_saving, 05_tabular, 05a_tabular_data,
 #               05b_tabular_loaders and 06_collab on the GPU, `#| cuda` cells included
 #       data    01_data_loading, 01b_transforms, 01c_data_core, 01d_show, 01e_image_data, 01f_augment and 07_sgd_from_scratch on the GPU
