@@ -229,8 +229,9 @@ def untar_data(
 # %% ../nbs/01a_external.ipynb #859ddd50
 def dataset_summary(names:list|None=None) -> list[dict]:
     "Fetch the datasets `names` (attributes of `URLs`; all by default) and describe each folder."
-    rows = []
-    for name in names or URLs.all():
+    rows, by_url = [], {getattr(URLs, k): k for k in URLs.all()}
+    for name in ([names] if isinstance(names, str) else names) or URLs.all():  # one name, or a list of them
+        name = by_url.get(name, name)  # URLs.MNIST_TINY (its web address) names it too
         path = untar_data(getattr(URLs, name))
         files = [p for p in path.rglob('*') if p.is_file()]
         rows.append(dict(name=name, files=len(files), MB=round(sum(f.stat().st_size for f in files) / 2**20, 1),

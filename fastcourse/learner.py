@@ -154,7 +154,8 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             raise TypeError("The splitter returns a list of parameter groups, each a list of parameters, like "
                             "[list(m[0].parameters()), list(m[1].parameters())], not modules or tensors.")
         groups = [{'params': list(ps)} for ps in groups]
-        torch_opt = isinstance(self.opt_func, type) and issubclass(self.opt_func, torch.optim.Optimizer)  # PyTorch's calls it weight_decay
+        f = getattr(self.opt_func, 'func', self.opt_func)  # the class inside a partial(torch.optim.SGD, momentum=0.9) too
+        torch_opt = isinstance(f, type) and issubclass(f, torch.optim.Optimizer)  # PyTorch's calls it weight_decay
         kw, lrs = {} if self.wd is None else {'weight_decay' if torch_opt else 'wd': self.wd}, resolve_lr(self.lr, len(groups))
         self.opt = self.opt_func(groups, lr=lrs[-1], **kw)
         if len(set(lrs)) > 1: set_hyper(self.opt, 'lr', lrs)

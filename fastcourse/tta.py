@@ -65,6 +65,9 @@ class MixUp(Callback):
 
     def before_batch(self):
         if not self.training: return
+        if any(not x.is_floating_point() for x in self.xb): raise TypeError(
+            "MixUp blends inputs, which must be numbers like pixels, and these are whole-number codes (a table's categories, a text's "
+            "tokens) that can't be blended: use MixUp with images.")
         bs, dev = len(self.yb[0]), self.yb[0].device
         lam = torch.distributions.Beta(self.alpha, self.alpha).sample((bs,)).to(dev)
         self.lam = torch.maximum(lam, 1 - lam)  # (bs,): each item keeps the larger share of itself

@@ -109,6 +109,8 @@ def vision_learner(
     "A `Learner` with a pretrained body (frozen) and a new head, splitter body/head, inputs normalised like the pretraining data."
     check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)'); check_target(dls, 'vision')
     check_kwargs('vision_learner', kwargs, vision_learner, Learner.__init__)
+    if n_out is not None: check_sizes(n_out=n_out)
+    if not isinstance(pretrained, bool): raise TypeError(f"pretrained is True or False, not {pretrained!r}.")
     c = getattr(dls, 'c', None)
     if n_out is None:
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
