@@ -284,6 +284,7 @@ class DataLoaders:
         return self.loaders[i]
     train, valid = property(lambda self: self.loaders[0]), property(lambda self: self.loaders[1])
     train_ds, valid_ds = property(lambda self: self.train.dataset), property(lambda self: self.valid.dataset)  # as in fastai
+    kinds = property(lambda self: getattr(self.loaders[0], 'kinds', ()) if self.loaders else ())  # what each part of a batch is
     @property
     def device(self): return self.train.device
     @property

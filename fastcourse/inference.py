@@ -132,7 +132,7 @@ def show_results(self:InferenceMixin,
     preds = self.get_preds(dl=_Batches(dl, [b]))[0]
     own = getattr(dl, 'show_results', None)  # loaders that show themselves (tables)
     if own is not None: return own(b, preds, max_n=max_n)
-    kinds = getattr(getattr(self.dls, 'train', None), 'kinds', None) or getattr(self.dls, 'kinds', ())  # for new items, without targets
+    kinds = getattr(self.dls, 'kinds', ())  # the training data's, for new items without targets
     n = getattr(dl, 'n_inp', 1)
     return show_image_results(dl, b, preds, max_n, ncols, figsize, y_kind=kinds[n] if len(kinds) > n else None,
                               vocab=getattr(self.dls, 'vocab', None))

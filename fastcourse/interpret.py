@@ -122,7 +122,7 @@ class ClassificationInterpretation:
 # %% ../nbs/02l_interpret.ipynb #dd9df34d
 def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
     "Grad-CAM heat map (h', w') of `item` for class `cls` (default: the predicted one), with the input batch and the class."
-    kinds = getattr(getattr(learn.dls, 'train', None), 'kinds', None) or getattr(learn.dls, 'kinds', ('image',))
+    kinds = getattr(learn.dls, 'kinds', None) or ('image',)
     if not (isinstance(learn.model, nn.Sequential) and len(learn.model) == 2) or kinds[0] != 'image':
         raise TypeError(f"Grad-CAM needs a vision_learner's model, a body and a head (learn.model[0] and [1]), not a "
                         f"{type(learn.model).__name__}: it weighs the body's last feature maps by the head's gradients.")

@@ -276,7 +276,7 @@ def _snake(s:str) -> str:
     return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', s)).lower().replace('_callback', '')
 
 def _default_loss(dls):
-    kinds = getattr(getattr(dls, 'train', None), 'kinds', ())
+    kinds = getattr(dls, 'kinds', ())
     if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
     if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
     raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")

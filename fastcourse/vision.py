@@ -71,7 +71,7 @@ register_builder('vision', create_vision_model)
 # %% ../nbs/02_pets.ipynb #f7c3e865
 def check_target(dls, builder:str):
     "A clear error when the targets of `dls` are not what `builder` predicts: one label per image ('vision'), masks ('segmentation')."
-    kinds = getattr(getattr(dls, 'train', None), 'kinds', None) or getattr(dls, 'kinds', ())
+    kinds = getattr(dls, 'kinds', ())
     kind, name = kinds[-1] if len(kinds) > 1 else None, 'vision_learner' if builder == 'vision' else 'unet_learner'
     if kinds and kinds[0] != 'image': raise ValueError(f"{name} takes loaders of images, and these hold {kinds[0]!r} inputs: use "
                                                        "tabular_learner for a table, text_classifier_learner for texts.")
