@@ -2,6 +2,7 @@
 # Hand-written, not exported from a notebook: one line per module, in layering order.
 from .course import *  # noqa: F403
 from .questionnaire import *  # noqa: F403
+from .checks import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .augment import *  # noqa: F403

@@ -11,8 +11,9 @@ import math, numbers
 import torch
 import torch.nn.functional as F
 
+from .checks import check_fraction
 from .transforms import (
-    IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize, check_fraction, pad_mode_name, size_hw)
+    IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize, pad_mode_name, size_hw)
 
 # %% auto #0
 __all__ = ['TFMS', 'AffineAug', 'Lighting', 'aug_transforms', 'tfm_to_dict', 'tfm_from_dict']

@@ -14,10 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from .data_core import check_sizes
+from .checks import check_fraction, check_sizes
 from .external import URLs, fastcourse_home, untar_data
 from .saving import safe_load
-from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout',

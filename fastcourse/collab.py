@@ -15,7 +15,7 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .data import RandomSplitter, RegressionBlock
-from .data_core import check_sizes
+from .checks import check_sizes
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .saving import register_builder
 from .learner import Learner, check_dls

@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms, func_name
+from .checks import func_name
+from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms
 from .transforms import load_image, load_mask
 
 # %% auto #0

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import difflib, inspect, math, numbers, operator, os, random, sys, warnings
+import math, numbers, os, random, sys, warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +14,12 @@ import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
+from .checks import check_sizes, check_splits, func_name, short_repr
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['Categorize', 'warn_similar_labels', 'ItemError', 'func_name', 'Datasets', 'check_item_tfms', 'check_splits',
-           'DatasetSplit', 'default_device', 'default_num_workers', 'check_sizes', 'check_kwargs', 'DataLoader',
-           'set_seed', 'DataLoaders']
+__all__ = ['Categorize', 'warn_similar_labels', 'ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device',
+           'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
@@ -44,7 +44,7 @@ def _sorted_labels(labels) -> list:
     except TypeError: ex = dict(reversed([(type(o).__name__, o) for o in labels]))  # one example of each type
     multi = any(isinstance(o, (list, set, dict)) for o in ex.values())
     raise TypeError("Labels must be single hashable values of one type (all str, or all int, ...), but these are "
-                    + ', '.join(f"{t} (like {_short(o, 40)})" for t, o in ex.items())
+                    + ', '.join(f"{t} (like {short_repr(o, 40)})" for t, o in ex.items())
                     + ("; a list of labels per item is multi-label data, which is not supported: give each item one label." if multi
                        else "; make them one type, e.g. str(label) in the labelling function."))
 
@@ -68,15 +68,6 @@ def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isn
 
 class ItemError(ValueError):
     "A function in a data pipeline failed on one item."
-
-def func_name(f) -> str:
-    "The name of a pipeline function or transform, for messages: `parity`, `Categorize`, `Resize`."
-    return getattr(f, '__qualname__', None) or type(f).__name__
-
-def _short(o, n:int=120) -> str:
-    "repr of `o`, cut to `n` characters: an item in an error message can be a whole tensor."
-    r = repr(o)
-    return r if len(r) <= n else r[:n] + '...'
 
 # %% ../nbs/01c_data_core.ipynb #bbfc0431
 class Datasets:
@@ -106,7 +97,7 @@ class Datasets:
                 outs = [self.run(pipe[:i], self.items[j]) for j in self.splits[0]]
                 if isinstance(f, Categorize) and (none := [j for j, o in zip(self.splits[0], outs) if _no_label(o)]):
                     raise ValueError(f"{func_name(pipe[i - 1]) if i else 'The items'} gave no label (None or NaN) for {len(none)} of "
-                                     f"{len(outs)} training items, the first {_short(self.items[none[0]])}. Every item needs a label: "
+                                     f"{len(outs)} training items, the first {short_repr(self.items[none[0]])}. Every item needs a label: "
                                      "check the labelling function (a missing `return`? an `if` without `else`?) or drop the rows "
                                      "whose label is empty.")
                 learned = isinstance(f, Categorize) and f.vocab is None
@@ -120,7 +111,7 @@ class Datasets:
         for f in pipe:
             try: x = f(x)
             except ItemError: raise
-            except Exception as e: raise ItemError(f"{func_name(f)} failed on item {_short(item)}: {type(e).__name__}: {e}") from e
+            except Exception as e: raise ItemError(f"{func_name(f)} failed on item {short_repr(item)}: {type(e).__name__}: {e}") from e
         return x
 
     def sample(self, i:int, split_idx:int=0) -> tuple:
@@ -149,20 +140,6 @@ def check_item_tfms(tfms) -> list:
                             "(like aug_transforms() and Normalize), not item_tfms=.")
     return tfms
 
-def check_splits(splits, n:int) -> tuple:
-    "`splits` as (train, valid) lists of indices, checked: each names an item (0 to `n`-1), some train, and no item is in both."
-    try: t, v = ([operator.index(i) for i in s] for s in splits)
-    except (TypeError, ValueError):
-        raise TypeError(f"splits is a pair (train indices, valid indices) of whole numbers, like ([0, 1, 2], [3]), "
-                        f"not {_short(splits)}.") from None
-    out = [i for i in t + v if not 0 <= i < n]
-    if out: raise IndexError(f"The split names items {out[:3]}, but there are {n} (indices 0 to {n - 1}): check the split.")
-    if not t: raise ValueError(f"The split leaves no items for training (and {len(v)} for validation): check the split.")
-    both = sorted(set(t) & set(v))
-    if both: raise ValueError(f"The training and validation sets share items {both[:3]}{'...' if len(both) > 3 else ''} ({len(both)} in "
-                              "all): a validation set must be held out of training, or its scores mean nothing. Check the split.")
-    return t, v
-
 class DatasetSplit(torch.utils.data.Dataset):
     "The training (`split_idx=0`) or validation (1) part of a `Datasets`."
     def __init__(self, dsets:Datasets, idxs, split_idx:int): self.dsets, self.idxs, self.split_idx = dsets, list(idxs), split_idx
@@ -188,22 +165,6 @@ def _ignore_sigint(worker_id):
     "Workers leave Ctrl-C to the main process, which stops training cleanly (see `Learner`)."
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-def check_sizes(least:int=1, /, **sizes):
-    "Each of `sizes` (a batch size `bs`, a sequence length, a layer's width) must be a whole number of at least `least`."
-    for k, v in sizes.items():
-        if not (isinstance(v, numbers.Integral) and v >= least):
-            raise ValueError(f"{k} must be a whole number of at least {least}, not {v!r}.")
-
-def check_kwargs(name:str, kwargs:dict, *fs):
-    "A TypeError naming factory `name`, a keyword in `kwargs` that no function of `fs` has with a default, a close match, the valid ones."
-    ok = sorted({p for f in fs for p, v in inspect.signature(f).parameters.items() if v.default is not v.empty})
-    for k in kwargs:
-        if k in ok: continue
-        close = difflib.get_close_matches(k, ok, 1)
-        why = (': multi-label data (several labels per item) is not supported' if k == 'label_delim' else
-               f' (did you mean {close[0]}?)' if close else '')
-        raise TypeError(f"{name}() got an unexpected keyword argument {k!r}{why}. It takes: {', '.join(ok)}.")
 
 def _collate(samples:list):
     "torch's default collation, with an error that says what to do when the items of a batch differ in size."

@@ -14,9 +14,9 @@ from torch import nn
 
 from .callback import ChannelsLast, to_channels_last
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
-from .data_core import DataLoader, DatasetSplit, check_sizes
+from .checks import check_fraction, check_sizes
+from .data_core import DataLoader, DatasetSplit
 from .show import show_results as show_image_results
-from .transforms import check_fraction
 
 # %% auto #0
 __all__ = ['InferenceMixin', 'loss_activation', 'in_order']

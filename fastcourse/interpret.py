@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from .data_core import check_sizes
+from .checks import check_sizes
 from .inference import in_order
 from .learner import Learner
 

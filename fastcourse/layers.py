@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data_core import check_sizes
+from .checks import check_sizes
 
 # %% auto #0
 __all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat',

@@ -18,7 +18,8 @@ from fastcourse.callback import (
     CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, check_callback,
     norm_types)
 from .cpu_memory import CPUMemoryCache
-from .data_core import DataLoader, DataLoaders, check_sizes
+from .checks import check_sizes
+from .data_core import DataLoader, DataLoaders
 from .inference import InferenceMixin
 from .saving import SavingMixin
 from .layers import MSELossFlat, layer_summary

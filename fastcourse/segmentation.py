@@ -15,7 +15,8 @@ from fastcore.basics import listify
 from torch import nn
 
 from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
-from .data_core import DataLoaders, check_kwargs, check_sizes
+from .checks import check_kwargs, check_sizes
+from .data_core import DataLoaders
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 import torch
 
-from .data_core import Categorize, DataLoader, check_sizes
+from .checks import check_sizes
+from .data_core import Categorize, DataLoader
 
 # %% auto #0
 __all__ = ['show_mask', 'show_batch', 'show_results']

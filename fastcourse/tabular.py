@@ -11,7 +11,7 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 from torch import nn
 
-from .data_core import check_sizes
+from .checks import check_sizes
 from .layers import Embedding, LinBnDrop, SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls

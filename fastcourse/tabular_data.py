@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .data_core import check_splits, warn_similar_labels
+from .checks import check_splits
+from .data_core import warn_similar_labels
 from .transforms import Normalize
 
 # %% auto #0

@@ -14,7 +14,8 @@ import torch
 from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, default_device
+from .checks import check_sizes
+from .data_core import DataLoaders, default_device
 from .saving import register_loader
 from .tabular_data import TabularPandas, check_df
 

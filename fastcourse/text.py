@@ -15,7 +15,7 @@ from torch import nn
 
 from .awd_lstm import AWD_LSTM, SequentialRNN, awd_lstm_clas_config, get_language_model, load_pretrained_lm, scale_dropouts, wt103_files
 from .callback import Callback, Metric, accuracy
-from .data_core import check_sizes
+from .checks import check_sizes
 from .layers import layer_sizes
 from .saving import atomic_save, check_weights, model_file, register_builder, safe_load
 from .learner import Learner

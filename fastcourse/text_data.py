@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .data_core import check_sizes
+from .checks import check_sizes
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',

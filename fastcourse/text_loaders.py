@@ -15,7 +15,8 @@ import torch
 from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
-from .data_core import DataLoaders, check_sizes, default_device, warn_similar_labels
+from .checks import check_sizes
+from .data_core import DataLoaders, default_device, warn_similar_labels
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 

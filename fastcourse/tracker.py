@@ -11,9 +11,9 @@ import math, warnings
 import numpy as np
 
 from .callback import Callback, CancelFitException
-from .data_core import check_sizes
+from .checks import check_number, check_sizes
 from .optim import get_hyper, set_hyper
-from .training import ParamScheduler, check_number, finding_lr
+from .training import ParamScheduler, finding_lr
 
 # %% auto #0
 __all__ = ['TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback', 'ReduceLROnPlateau']

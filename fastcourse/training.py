@@ -15,28 +15,18 @@ import torch
 from fastcore.basics import listify, patch
 
 from .callback import Callback, CancelBatchException, CancelFitException, CancelValidateException, MixedPrecision
-from .data_core import check_sizes
+from .checks import check_fraction, check_number, check_sizes
 from .optim import set_hyper
-from .transforms import check_fraction
 
 # %% auto #0
-__all__ = ['TrainingMixin', 'check_number', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_cos',
-           'combine_scheds', 'ParamScheduler', 'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide',
-           'GradientAccumulation']
+__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_cos', 'combine_scheds',
+           'ParamScheduler', 'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
     "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune`, `lr_find` and mixed precision."
 
 # %% ../nbs/02e_training.ipynb #527401c9
-def check_number(v, what:str, like:str, positive:bool=False) -> float:
-    "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
-    try: f = None if isinstance(v, (str, bytes)) else float(v)
-    except (TypeError, ValueError): f = None
-    if f is None or not math.isfinite(f) or f < 0 or (positive and f == 0):
-        raise ValueError(f"{what} is a finite number, {'above 0' if positive else '0 or more'} (like {like}), not {v!r}.")
-    return f
-
 def check_lr(lr) -> float:
     "`lr` as a float if it can be a learning rate (a finite number, 0 or more); a clear error otherwise."
     return check_number(lr, 'A learning rate', '1e-3, or slice(1e-5, 1e-3) for discriminative rates')

@@ -16,9 +16,11 @@ from PIL import Image
 from torch import Tensor
 from torchvision.io import ImageReadMode, decode_image
 
+from .checks import check_fraction
+
 # %% auto #0
-__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_mask', 'size_hw', 'check_fraction', 'ItemTransform',
-           'pad_mode_name', 'Resize', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
+__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name', 'Resize',
+           'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -67,12 +69,6 @@ def size_hw(size) -> tuple[int, int]:
         raise ValueError(f"A size is a whole number of pixels, at least 1, or a pair (height, width) of them, like 224 or (224, 160), "
                          f"not {size!r}.")
     return int(hw[0]), int(hw[1])
-
-def check_fraction(name:str, v, lo_open:bool=False) -> float:
-    "`v` if it is a number from 0 (excluded if `lo_open`) to 1, such as a probability; a ValueError naming argument `name` otherwise."
-    if not (isinstance(v, numbers.Real) and (0 < v if lo_open else 0 <= v) and v <= 1):
-        raise ValueError(f"{name} must be a fraction from 0 to 1{' (0 excluded)' if lo_open else ''}, not {v!r}.")
-    return v
 
 class ItemTransform:
     "Base class: transform every image-like part of a sample with parameters drawn once per sample."

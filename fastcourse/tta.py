@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .callback import Callback
-from .data_core import check_sizes
+from .checks import check_sizes
 from .transforms import Normalize
 
 # %% auto #0

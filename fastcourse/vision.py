@@ -18,13 +18,13 @@ from .augment import aug_transforms
 from .callback import ChannelsLast, error_rate
 from .data import get_image_files
 from .image_data import ImageDataLoaders
-from .data_core import check_kwargs, check_sizes
+from .checks import check_fraction, check_kwargs, check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
-from .transforms import Normalize, Resize, check_fraction
+from .transforms import Normalize, Resize
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
