@@ -10,6 +10,7 @@ import difflib, math, numbers, re, time, warnings
 
 import matplotlib.pyplot as plt
 import torch
+from fastcore.basics import listify
 from fastprogress.fastprogress import master_bar, progress_bar
 from torch import nn
 
@@ -18,8 +19,9 @@ from .optim import get_hyper
 # %% auto #0
 __all__ = ['EVENTS', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
            'CancelValidateException', 'CancelBatchException', 'CancelStepException', 'Callback', 'check_callback',
-           'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback',
-           'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip', 'ChannelsLast', 'to_channels_last']
+           'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback',
+           'DeviceCallback', 'NanCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip',
+           'ChannelsLast', 'to_channels_last']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -65,6 +67,24 @@ def check_callback(cb:Callback):
             close = [_old_event(k)] if old else difflib.get_close_matches(k, EVENTS, n=1)
             raise AttributeError(f"{type(cb).__name__}.{k} is not an event" + (f": did you mean {close[0]!r}?" if close else '.') +
                                  f" Events: {', '.join(EVENTS)}")
+
+# %% ../nbs/02d_callbacks.ipynb #6940fb55
+def as_callbacks(cbs) -> list:
+    "`cbs` as a list of checked `Callback` instances (classes are instantiated), or a clear error before any is used."
+    is_cb = lambda o: isinstance(getattr(o, 'order', None), numbers.Real)  # duck-typed: run from this notebook, Callback is not the installed class
+    out = []
+    for cb in listify(cbs):
+        if any(cb is o for o in out): continue  # the same callback listed twice runs once
+        if isinstance(cb, type) and is_cb(cb): cb = cb()
+        if isinstance(cb, type) or not is_cb(cb):
+            raise TypeError(f"cbs holds callbacks (Callback subclasses or instances of them, like MixUp()), not {cb!r}.")
+        check_callback(cb)
+        out.append(cb)
+    return out
+
+def callback_attr(s:str) -> str:
+    "The attribute a learner keeps a callback under, from its class name: `TrainEvalCallback` → 'train_eval', `LRFinder` → 'lr_finder'."
+    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', s)).lower().replace('_callback', '')
 
 # %% ../nbs/02d_callbacks.ipynb #241d32d0
 class Metric:

@@ -6,17 +6,17 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
-import numbers, os, re, signal, threading, warnings
+import numbers, os, signal, threading, warnings
 from pathlib import Path
 
 import torch
 from fastcore.basics import listify
 from torch import nn
 
-from fastcourse.callback import (
+from .callback import (
     AvgMetric, Callback, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException, CancelTrainException,
-    CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, check_callback,
-    norm_types)
+    CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, as_callbacks,
+    callback_attr, norm_types)
 from .cpu_memory import CPUMemoryCache
 from .checks import check_sizes
 from .data_core import DataLoader, DataLoaders
@@ -35,19 +35,6 @@ def trainable_params(m:nn.Module) -> list:
     return [list(m.parameters())]
 
 # %% ../nbs/02a_learner.ipynb #5d71b350
-def _as_callbacks(cbs) -> list:
-    "`cbs` as a list of checked `Callback` instances (classes are instantiated), or a clear error before any is used."
-    is_cb = lambda o: isinstance(getattr(o, 'order', None), numbers.Real)  # duck-typed: notebook 2d defines its own Callback class
-    out = []
-    for cb in listify(cbs):
-        if any(cb is o for o in out): continue  # the same callback listed twice runs once
-        if isinstance(cb, type) and is_cb(cb): cb = cb()
-        if isinstance(cb, type) or not is_cb(cb):
-            raise TypeError(f"cbs holds callbacks (Callback subclasses or instances of them, like MixUp()), not {cb!r}.")
-        check_callback(cb)
-        out.append(cb)
-    return out
-
 def check_dls(dls, # what was passed as the data
               hint:str='DataLoaders(train_dl, valid_dl)', # how to make the right loaders, for the message
              ):
@@ -90,7 +77,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         if not isinstance(lr, (slice, list, tuple)): check_lr(lr)  # those need the parameter groups: checked with them
         if not callable(opt_func): raise TypeError(f"opt_func builds the optimiser, like Adam or SGD (no quotes), not {opt_func!r}.")
         if not callable(splitter): raise TypeError(f"splitter is a function from the model to its parameter groups, not {splitter!r}.")
-        cbs = _as_callbacks(cbs)  # checked before the learner exists
+        cbs = as_callbacks(cbs)  # checked before the learner exists
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
         self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
@@ -103,10 +90,10 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
     # -- callbacks
     def add_cb(self, cb:Callback):
         "Register callback `cb` (checked for misspelt events) and make it available as `learn.<snake_name>`."
-        cb, = _as_callbacks([cb])
+        cb, = as_callbacks([cb])
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)
-        setattr(self, _snake(cb.name), cb)
+        setattr(self, callback_attr(cb.name), cb)
         return self
     def add_cbs(self, cbs):
         for cb in cbs: self.add_cb(cb)
@@ -116,7 +103,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         if isinstance(cb, str): raise TypeError(f"remove_cb takes the callback or its class, like learn.remove_cb(learn.{cb}), not {cb!r}.")
         for c in [c for c in self.cbs if c is cb or (isinstance(cb, type) and isinstance(c, cb))]:
             self.cbs.remove(c)
-            if getattr(self, _snake(c.name), None) is c: delattr(self, _snake(c.name))
+            if getattr(self, callback_attr(c.name), None) is c: delattr(self, callback_attr(c.name))
             c.learn = None
         return self
     def __call__(self, event:str):
@@ -257,7 +244,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
     def fit(self, n_epoch:int, lr=None, wd:float|None=None, cbs=None, reset_opt:bool=False):
         "Train for `n_epoch` epochs at learning rate `lr` (a float or a `slice` for discriminative rates)."
         check_sizes(0, n_epoch=n_epoch); check_wd(wd); check_trainable(self)
-        cbs = [cb for cb in _as_callbacks(cbs) if cb not in self.cbs]  # one already registered runs once, and stays
+        cbs = [cb for cb in as_callbacks(cbs) if cb not in self.cbs]  # one already registered runs once, and stays
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', resolve_lr(self.lr if lr is None else lr, self._n_groups))
         if wd is not None: set_hyper(self.opt, 'wd', wd)
@@ -271,10 +258,6 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         return self
 
     def __repr__(self): return f'Learner({type(self.model).__name__}, loss={self.loss_func}, cbs=[{", ".join(c.name for c in self.cbs)}])'
-
-def _snake(s:str) -> str:
-    "The attribute name of a callback class: `TrainEvalCallback` → 'train_eval', `LRFinder` → 'lr_finder'."
-    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', s)).lower().replace('_callback', '')
 
 def _default_loss(dls):
     kinds = getattr(dls, 'kinds', ())
