@@ -19,7 +19,7 @@ from .data_core import DataLoader, DatasetSplit
 from .show import show_results as show_image_results
 
 # %% auto #0
-__all__ = ['InferenceMixin', 'loss_activation', 'in_order']
+__all__ = ['InferenceMixin', 'loss_activation', 'loss_decodes', 'in_order']
 
 # %% ../nbs/02f_inference.ipynb #7a26bede
 class InferenceMixin:
@@ -31,6 +31,14 @@ def loss_activation(loss_func):
     if hasattr(loss_func, 'activation'): return loss_func.activation  # e.g. a loss whose class axis is last
     if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: torch.softmax(x, dim=1)
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
+    return lambda x: x
+
+def loss_decodes(loss_func):
+    "What turns activated predictions into answers: the loss's own `decodes`, else the top class for cross-entropy, p > 0.5 for BCE."
+    if hasattr(loss_func, 'decodes'): return loss_func.decodes
+    if hasattr(loss_func, 'activation'): return lambda x: x  # its own class axis, which this function cannot know
+    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: x.argmax(dim=1)
+    if isinstance(loss_func, nn.BCEWithLogitsLoss): return lambda x: x > 0.5
     return lambda x: x
 
 def in_order(dl):
@@ -66,14 +74,21 @@ def _outputs(learn:InferenceMixin, dl):
         if held: release_cpu_memory()
 
 @patch
-def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, act=None):
-    "Predictions (after the loss's activation) and targets on `dl` or `dls[ds_idx]`; the per-item losses too if `with_loss`."
+def get_preds(self:InferenceMixin,
+              ds_idx:int=1, # which loader of `dls` (1: the validation set)
+              dl=None, # or any loader, e.g. `dls.test_dl(files)`
+              with_input:bool=False, # also return the inputs, first (a tuple of them for several inputs, as in a table)
+              with_decoded:bool=False, # also return the answers, after the targets: classes (cross-entropy), 0/1 (BCE), values
+              with_loss:bool=False, # also return each item's loss, last
+              act=None): # the activation of the raw outputs; default from the loss (softmax for cross-entropy)
+    "Predictions (after the loss's activation) and targets on `dl` or `dls[ds_idx]`: `(inputs?, preds, targs, decoded?, losses?)`."
     dl = _pick_dl(self, ds_idx, dl)
     act = act or loss_activation(self.loss_func)
-    preds, targs, losses = [], [], []
+    preds, targs, losses, inps = [], [], [], []
     n = getattr(dl, 'n_inp', 1)
     for p, b in _outputs(self, dl):
         preds.append(act(p).float().cpu())
+        if with_input: inps.append([x.cpu() for x in b[:n]])
         if len(b) > n: targs.append(b[n].cpu())
         if with_loss and len(b) <= n: raise ValueError("with_loss=True compares predictions with targets, and this loader has inputs "
                                                        "only (dls.test_dl of new items?): label them, or leave with_loss out.")
@@ -82,8 +97,11 @@ def get_preds(self:InferenceMixin, ds_idx:int=1, dl=None, with_loss:bool=False, 
         raise ValueError(f"get_preds stacks the batches' predictions, and these have different shapes ({preds[0].shape[1:]} then "
                          f"{preds[-1].shape[1:]} per item), as a language model's shorter last batch does: learn.validate() gives the "
                          "loss and metrics over all of them.")
-    res = (torch.cat(preds), torch.cat(targs) if targs else None)
-    return (*res, torch.cat(losses)) if with_loss else res
+    res = [torch.cat(preds), torch.cat(targs) if targs else None]
+    if with_input: res.insert(0, tuple(map(torch.cat, zip(*inps))) if n > 1 else torch.cat([x for x, in inps]))
+    if with_decoded: res.append(loss_decodes(self.loss_func)(res[-2]))
+    if with_loss: res.append(torch.cat(losses))
+    return tuple(res)
 
 @patch
 def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:

@@ -63,7 +63,7 @@ def _check_scores(pred, targ, axis:int, name:str) -> int:
     "The number of classes, with a clear error unless `pred` has one score per class along `axis` for each target in `targ`."
     if targ.is_floating_point():
         raise TypeError(f"{name} compares predicted classes with class indices, and these targets are numbers ({targ.dtype}): "
-                        f"for a regression, use mae or rmse.")
+                        f"for classes stored as numbers (0., 1.), pass targs.long(); for a regression, use mae or rmse.")
     ax = axis % pred.dim() if -pred.dim() <= axis < pred.dim() else None
     if ax is None or pred.dim() != targ.dim() + 1 or pred.shape[:ax] + pred.shape[ax + 1:] != targ.shape:
         raise ValueError(f"{name}: predictions {tuple(pred.shape)} do not fit targets {tuple(targ.shape)}: the model must give one "
@@ -77,12 +77,13 @@ class ClassCounts(SetMetric):
     _multi = "pass average='macro'"  # what to do for more than two classes
     _unseen = 0.  # the binary score of a class neither predicted nor present: 0, as scikit-learn's (and so fastai's) precision
     def __init__(self,
-                 average:str='binary', # 'binary': the score of class `pos_label`; 'macro': the mean over the classes seen
+                 average:str='binary', # 'binary': class `pos_label`'s score; 'macro', 'weighted' (by support) or 'micro' (pooled counts)
                  pos_label:int=1, # the class that 'binary' scores
                  axis:int=1, # the axis of the class scores in the predictions
                  ignore_idx:int|None=None): # a target class whose items are left out, like a 'void' label in masks
-        if average not in ('binary', 'macro'):
-            raise ValueError(f"average is 'binary' (one class, pos_label) or 'macro' (every class), not {average!r}.")
+        if average not in ('binary', 'macro', 'weighted', 'micro'):
+            raise ValueError(f"average is 'binary' (one class, pos_label), 'macro', 'weighted' or 'micro' (every class), not {average!r}"
+                             + (": for the score of every class, use .per_class(preds, targs)." if average is None else "."))
         for k, v in dict(pos_label=pos_label, axis=axis).items():
             if not isinstance(v, numbers.Integral) or isinstance(v, bool): raise TypeError(f"{k} is a whole number, like 1, not {v!r}.")
         if ignore_idx is not None and not isinstance(ignore_idx, numbers.Integral):
@@ -94,6 +95,7 @@ class ClassCounts(SetMetric):
     def reset(self): self.counts = None
     def add(self, pred, targ):
         if targ.ndim == pred.ndim and targ.shape[self.axis] == 1: targ = targ.squeeze(self.axis)  # (bs, 1) targets, as accuracy takes
+        if targ.dtype == torch.bool: targ = targ.long()  # False/True: classes 0 and 1
         n = _check_scores(pred, targ, self.axis, self.name)
         if self.average == 'binary' and n != 2:
             raise ValueError(f"{self.name} with average='binary' scores class {self.pos_label} of a two-class problem, and these "
@@ -118,6 +120,10 @@ class ClassCounts(SetMetric):
         if self.counts is None: return float('nan')
         s, seen = self._scores()
         if self.average == 'binary': return float(s[self.pos_label]) if seen[self.pos_label] else self._unseen
+        counts = self.counts.double()
+        if self.ignore_idx is not None and 0 <= self.ignore_idx < counts.shape[1]: counts[:, self.ignore_idx] = 0
+        if self.average == 'micro': return float(self.score(*counts.sum(1)))  # one pool of items: accuracy, for precision and recall
+        if self.average == 'weighted': return float((s * counts[2]).sum() / counts[2].sum())  # each class by its number of targets
         return float(s[seen].mean()) if seen.any() else float('nan')
     def per_class(self, pred, targ) -> torch.Tensor:
         "The score of every class on `pred` against `targ`: NaN for a class neither predicted nor present, or left out."
