@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/interpret.html.md"""
 
 # %% ../nbs/02l_interpret.ipynb #b1c2d3e2
 from __future__ import annotations
-import numbers
+import numbers, warnings
 
 import matplotlib.pyplot as plt
 import torch
@@ -139,6 +139,9 @@ def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
         out[0, cls].backward()
     w = act.grad.mean(dim=(2, 3), keepdim=True)  # (1, nf, 1, 1): how much each channel helps the class
     cam = torch.relu((w * act).sum(1))[0].detach()  # (h', w')
+    if cam.numel() == 1:
+        warnings.warn(f"The body shrinks this {xb.shape[-2]}×{xb.shape[-1]} image to a 1×1 feature map, so the heat map is one cell and "
+                      "cannot show where the evidence is: give Grad-CAM larger images (item_tfms=Resize(224) for a ResNet).", stacklevel=2)
     return cam / (cam.max() + 1e-8), xb, cls
 
 def show_cam(learn:Learner, item, cls:int|None=None, ax=None, alpha:float=0.5):

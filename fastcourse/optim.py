@@ -15,7 +15,7 @@ __all__ = ['Adam', 'SGD', 'get_hyper', 'set_hyper']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #0944d0bc
 def _check(params, lr, **moms):
-    "`params` as a list, with a clear error for parameters or settings no optimiser can work with."
+    "`params` as a list (groups copied), with a clear error for parameters or settings no optimiser can work with."
     if isinstance(params, (torch.Tensor, torch.nn.Module)):
         raise TypeError(f"params is a list of tensors, like [w, b] or model.parameters(), not one {type(params).__name__}.")
     if callable(params): raise TypeError("params is a list of tensors: call the function that gives them, as in model.parameters().")
@@ -23,7 +23,20 @@ def _check(params, lr, **moms):
     if not params or all(isinstance(g, dict) and not list(g['params']) for g in params):
         raise ValueError("The optimiser got no parameters: the model has none, or all of them are frozen.")
     for k, v in dict(lr=lr, **moms).items(): _check_hyper(k, v)
-    return params
+    groups = [dict(g) if isinstance(g, dict) else g for g in params]  # the caller's dicts stay as they are
+    for g in groups:
+        if isinstance(g, dict):
+            for k in set(g) & {'lr', 'mom', 'sqr_mom', 'wd'}: _check_hyper(k, g[k])
+    return groups
+
+def _rename(groups:list, **names) -> list:
+    "Give group settings written with fastai's names (`mom`, `wd`) the optimiser's own names; a tuple name packs settings, as `betas`."
+    for g in (g for g in groups if isinstance(g, dict)):
+        for new, old in names.items():
+            if isinstance(old, tuple):  # (names, defaults): several settings in one, like Adam's betas = (mom, sqr_mom)
+                if any(k in g for k in old[0]): g[new] = tuple(g.pop(k, d) for k, d in zip(*old))
+            elif old in g: g[new] = g.pop(old)
+    return groups
 
 def _check_hyper(k:str, v):
     "A clear error unless `v` is a usable value of hyper-parameter `k`: a learning rate, weight decay or momentum."
@@ -44,7 +57,7 @@ def Adam(params, # parameters or parameter groups (dicts with 'params')
          wd:float=0.01, # decoupled weight decay
         ) -> torch.optim.Optimizer:
     "Adam with decoupled weight decay (AdamW), fastai's defaults, using PyTorch's fused kernel where it has one."
-    params = _check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd)
+    params = _rename(_check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), betas=(('mom', 'sqr_mom'), (mom, sqr_mom)), weight_decay='wd')
     return _fast(torch.optim.AdamW, params, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
 
 def SGD(params, # parameters or parameter groups (dicts with 'params')
@@ -53,7 +66,7 @@ def SGD(params, # parameters or parameter groups (dicts with 'params')
         wd:float=0., # decoupled weight decay
        ) -> torch.optim.Optimizer:
     "Stochastic gradient descent with optional momentum and decoupled weight decay."
-    return _fast(_DecoupledSGD, _check(params, lr, mom=mom, wd=wd), lr=lr, momentum=mom, wd=wd)
+    return _fast(_DecoupledSGD, _rename(_check(params, lr, mom=mom, wd=wd), momentum='mom'), lr=lr, momentum=mom, wd=wd)
 
 def _fast(opt_cls, params, **kwargs):
     "`opt_cls` with its fused implementation (one kernel for all parameters: several times faster), else the default."
