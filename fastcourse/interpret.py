@@ -15,6 +15,7 @@ from torch import nn
 from .checks import check_sizes
 from .inference import in_order
 from .learner import Learner
+from .show import to_plot
 
 # %% auto #0
 __all__ = ['ClassificationInterpretation', 'grad_cam', 'show_cam']
@@ -148,7 +149,7 @@ def show_cam(learn:Learner, item, cls:int|None=None, ax=None, alpha:float=0.5):
     "Draw `item` with its Grad-CAM heat map on top, titled with the class."
     cam, xb, cls = grad_cam(learn, item, cls)
     dl = learn.dls.test_dl([item])
-    img = dl.decode_batch((xb,))[0][0].permute(1, 2, 0).clamp(0, 1).cpu()
+    img = to_plot(dl.decode_batch((xb,))[0][:1])[0]
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
     ax.imshow(img); ax.imshow(cam.cpu(), alpha=alpha, cmap='magma', extent=(0, img.shape[1], img.shape[0], 0), interpolation='bilinear')
     ax.set_title(str(learn.dls.vocab[cls])); ax.axis('off')

@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/show.html.md"""
 
 # %% ../nbs/01d_show.ipynb #cce89105
 from __future__ import annotations
+import warnings
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
@@ -15,7 +16,7 @@ from .checks import check_sizes
 from .data_core import Categorize, DataLoader
 
 # %% auto #0
-__all__ = ['show_mask', 'show_batch', 'show_results']
+__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results']
 
 # %% ../nbs/01d_show.ipynb #20695cef
 _mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
@@ -27,6 +28,16 @@ def show_mask(m, ax=None, alpha:float=1.):
     ax.axis('off')
     return ax
 
+def to_plot(imgs) -> list:
+    "Images `(c, h, w)` as `(h, w, c)` arrays for matplotlib, clipped to 0..1, with a warning of values far outside (not undone scaling)."
+    lo, hi = min(float(o.min()) for o in imgs), max(float(o.max()) for o in imgs)
+    if lo < -0.1 or hi > 1.1:  # resizing may overshoot a little; more is a scale the drawing would clip to black or white
+        why = ("pixels made floats without dividing by 255? (IntToFloat in batch_tfms does both)" if hi > 2 else
+               "normalised outside the loader's batch_tfms, which is all that decoding can undo?")
+        warnings.warn(f"These images hold values from {lo:.3g} to {hi:.3g}, and are drawn clipped to 0 (black) to 1 (white): {why}",
+                      stacklevel=3)
+    return [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in imgs]
+
 def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None,
                nrows:int|None=None): # at most this many rows of `ncols` samples, as in fastai
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
@@ -34,14 +45,15 @@ def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|No
     check_sizes(max_n=max_n, ncols=ncols)
     b = dl.decode_batch(b if b is not None else dl.one_batch())
     n = min(max_n, len(b[0]))
+    imgs = {j: to_plot(o[:n]) for j, (o, k) in enumerate(zip(b, dl.kinds)) if k == 'image'}
     nrows = -(-n // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
         if i >= n: continue
         titles = []
-        for o, k, dec in zip(b, dl.kinds, dl.decoders):
-            if k == 'image': ax.imshow(o[i].permute(1, 2, 0).clamp(0, 1).cpu().numpy())
+        for j, (o, k, dec) in enumerate(zip(b, dl.kinds, dl.decoders)):
+            if k == 'image': ax.imshow(imgs[j][i])
             elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
             else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item()))
         ax.set_title(' / '.join(titles), fontsize=10)
@@ -60,7 +72,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
     if not dl.kinds or dl.kinds[0] != 'image':
         raise TypeError(f"show_results draws images, and this loader's inputs are of kind {dl.kinds[:1]}; use learn.get_preds() to see predictions.")
     n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
-    imgs = [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in d[0][:max_n]]
+    imgs = to_plot(d[0][:max_n])
     ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, y_kind)
     if len(preds) < len(imgs) or (kind in ('category', 'mask') and preds.ndim < 2):
         raise ValueError(f"preds are the model's scores for every image of the batch, a row of class scores each ({len(imgs)} rows here), "
