@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/external.html.md"""
 
 # %% ../nbs/01a_external.ipynb #3f4b5fac
 from __future__ import annotations
-import difflib, hashlib, http.client, json, os, shutil, tarfile, tempfile, urllib.request, zipfile
+import difflib, hashlib, http.client, json, os, shutil, tarfile, tempfile, urllib.request, warnings, zipfile
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
@@ -217,6 +217,13 @@ def untar_data(
     arc = Path(archive or home/'archive')/fname
     dest = Path(data or home/'data')/fname[:-len(ext)]
     if dest.is_dir() and not force_download: return dest
+    if arc.exists() and not force_download:  # cached but never extracted: check it, as a download is checked
+        try: expected = source_of(url)[1]
+        except (OSError, RuntimeError): expected = checks.get(url)  # the mirror is unreadable or lacks it: the built-in record
+        try: check_file(arc, expected, what=f'The cached archive {arc}')
+        except ValueError as e:
+            warnings.warn(f"{e} Downloading it again; the new copy replaces it only once it checks out.", stacklevel=2)
+            force_download = True
     if force_download or not arc.exists():
         src, expected = source_of(url)
         try: download_url(src, arc, expected)
