@@ -30,6 +30,8 @@ def show_mask(m, ax=None, alpha:float=1.):
 
 def to_plot(imgs) -> list:
     "Images `(c, h, w)` as `(h, w, c)` arrays for matplotlib, clipped to 0..1, with a warning of values far outside (not undone scaling)."
+    imgs = [o.float() / 255 if o.dtype == torch.uint8 else o for o in imgs]  # bytes: 0..255 by definition
+    if not imgs: return []
     lo, hi = min(float(o.min()) for o in imgs), max(float(o.max()) for o in imgs)
     if lo < -0.1 or hi > 1.1:  # resizing may overshoot a little; more is a scale the drawing would clip to black or white
         why = ("pixels made floats without dividing by 255? (IntToFloat in batch_tfms does both)" if hi > 2 else
