@@ -84,7 +84,7 @@ def as_callbacks(cbs) -> list:
 
 def callback_attr(s:str) -> str:
     "The attribute a learner keeps a callback under, from its class name: `TrainEvalCallback` → 'train_eval', `LRFinder` → 'lr_finder'."
-    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', s)).lower().replace('_callback', '')
+    return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', re.sub(r'(.)([A-Z][a-z]+)', r'\1_\2', s)).lower().removesuffix('_callback')
 
 # %% ../nbs/02d_callbacks.ipynb #241d32d0
 class Metric:

@@ -91,19 +91,30 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
     def add_cb(self, cb:Callback):
         "Register callback `cb` (checked for misspelt events) and make it available as `learn.<snake_name>`."
         cb, = as_callbacks([cb])
+        attr = callback_attr(cb.name)
+        if hasattr(type(self), attr) or (attr in vars(self) and not isinstance(getattr(vars(self)[attr], 'order', None), numbers.Real)):
+            raise ValueError(f"A callback named {cb.name} would be kept as learn.{attr}, which the learner already uses for its own "
+                             f"{attr}: give the callback class another name.")
         cb.learn = self
         self.cbs = sorted(self.cbs + [cb], key=lambda c: c.order)
-        setattr(self, callback_attr(cb.name), cb)
+        setattr(self, attr, cb)  # the newest of a class, while it is registered
         return self
     def add_cbs(self, cbs):
         for cb in cbs: self.add_cb(cb)
         return self
     def remove_cb(self, cb):
-        "Remove callback `cb`, given as an instance or a class (every instance of it)."
+        "Remove callback `cb`, given as an instance or a class (every instance of it), or a list of them."
+        if isinstance(cb, (list, tuple)):
+            for c in cb: self.remove_cb(c)
+            return self
         if isinstance(cb, str): raise TypeError(f"remove_cb takes the callback or its class, like learn.remove_cb(learn.{cb}), not {cb!r}.")
         for c in [c for c in self.cbs if c is cb or (isinstance(cb, type) and isinstance(c, cb))]:
             self.cbs.remove(c)
-            if getattr(self, callback_attr(c.name), None) is c: delattr(self, callback_attr(c.name))
+            attr = callback_attr(c.name)
+            if getattr(self, attr, None) is c:  # the name goes back to another callback of that name still registered, if any
+                rest = [o for o in self.cbs if callback_attr(o.name) == attr]
+                if rest: setattr(self, attr, rest[-1])
+                else: delattr(self, attr)
             c.learn = None
         return self
     def __call__(self, event:str):

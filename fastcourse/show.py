@@ -29,7 +29,7 @@ def show_mask(m, ax=None, alpha:float=1.):
     return ax
 
 def to_plot(imgs) -> list:
-    "Images `(c, h, w)` as `(h, w, c)` arrays for matplotlib, clipped to 0..1, with a warning of values far outside (not undone scaling)."
+    "Images `(c, h, w)` (floats in 0..1, or bytes) as `(h, w, c)` arrays to draw; values far outside 0..1 are clipped, with a warning."
     imgs = [o.float() / 255 if o.dtype == torch.uint8 else o for o in imgs]  # bytes: 0..255 by definition
     if not imgs: return []
     lo, hi = min(float(o.min()) for o in imgs), max(float(o.max()) for o in imgs)
