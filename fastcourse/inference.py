@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy, functools, inspect
 
 import torch
+import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
@@ -29,7 +30,7 @@ class InferenceMixin:
 def loss_activation(loss_func):
     "The activation that turns the model's raw output into what the loss compares: the loss's own `activation`, else softmax for cross-entropy."
     if hasattr(loss_func, 'activation'): return loss_func.activation  # e.g. a loss whose class axis is last
-    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: torch.softmax(x, dim=1)
+    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)) or loss_func is F.cross_entropy: return lambda x: torch.softmax(x, dim=1)
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
     return lambda x: x
 
@@ -37,7 +38,7 @@ def loss_decodes(loss_func):
     "What turns activated predictions into answers: the loss's own `decodes`, else the top class for cross-entropy, p > 0.5 for BCE."
     if hasattr(loss_func, 'decodes'): return loss_func.decodes
     if hasattr(loss_func, 'activation'): return lambda x: x  # its own class axis, which this function cannot know
-    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)): return lambda x: x.argmax(dim=1)
+    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)) or loss_func is F.cross_entropy: return lambda x: x.argmax(dim=1)
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return lambda x: x > 0.5
     return lambda x: x
 
@@ -46,14 +47,14 @@ def in_order(dl):
     return dl.new() if (getattr(dl, 'shuffle', False) or getattr(dl, 'drop_last', False)) and hasattr(dl, 'new') else dl
 
 def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
-    "`dl` when given (a loader, not a list of items), else `learn.dls[ds_idx]` in order (the training loader shuffles)."
+    "`dl` (a loader, not a list of items) or `learn.dls[ds_idx]`, read in order and whole: a training loader shuffles and drops."
     if dl is None and getattr(learn.dls, 'for_prediction', False): raise ValueError(  # load_learner's dls: test_dl, and no data
         "This learner was loaded for prediction (load_learner) and has no training or validation data: pass dl=learn.dls.test_dl(items) "
         "(labelled items for validate), or learn.predict(item); to train on, build DataLoaders and set learn.dls.")
     if dl is None: return in_order(learn.dls[ds_idx])
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
         raise TypeError(f"dl= takes a data loader, not a {type(dl).__name__}: for new items, pass dl=learn.dls.test_dl(items).")
-    return dl
+    return in_order(dl)  # as fastai does: predictions line up with the items
 
 def _outputs(learn:InferenceMixin, dl):
     "Yield (the model's raw output, the batch) for every batch of `dl`, the model in eval mode on the loader's device."
@@ -98,10 +99,14 @@ def get_preds(self:InferenceMixin,
                          f"{preds[-1].shape[1:]} per item), as a language model's shorter last batch does: learn.validate() gives the "
                          "loss and metrics over all of them.")
     res = [torch.cat(preds), torch.cat(targs) if targs else None]
-    if with_input: res.insert(0, tuple(map(torch.cat, zip(*inps))) if n > 1 else torch.cat([x for x, in inps]))
+    if with_input: res.insert(0, tuple(map(_cat, zip(*inps))) if n > 1 else _cat([x for x, in inps]))
     if with_decoded: res.append(loss_decodes(self.loss_func)(res[-2]))
     if with_loss: res.append(torch.cat(losses))
     return tuple(res)
+
+def _cat(xs) -> torch.Tensor | list:
+    "Batches `xs` as one tensor; a list of the items when their shapes differ (texts padded to each batch's longest), as in fastai."
+    return torch.cat(xs) if len({x.shape[1:] for x in xs}) == 1 else [x for b in xs for x in b]
 
 @patch
 def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:

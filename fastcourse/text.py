@@ -70,6 +70,7 @@ class CrossEntropyLossFlat(nn.CrossEntropyLoss):
     "Cross-entropy for scores whose class axis comes last, (..., n_class), against targets (...): a language model's (bs, seq, vocab)."
     def forward(self, pred, targ): return super().forward(pred.reshape(-1, pred.size(-1)), targ.reshape(-1))
     def activation(self, x): return torch.softmax(x, dim=-1)
+    def decodes(self, x): return x.argmax(dim=-1)
 
 # %% ../nbs/04_imdb.ipynb #fdd3cbc7
 def awd_lstm_lm_split(model:SequentialRNN) -> list:
