@@ -217,10 +217,11 @@ def untar_data(
     arc = Path(archive or home/'archive')/fname
     dest = Path(data or home/'data')/fname[:-len(ext)]
     if dest.is_dir() and not force_download: return dest
-    if arc.exists() and not force_download:  # cached but never extracted: check it, as a download is checked
-        try: expected = source_of(url)[1]
-        except (OSError, RuntimeError): expected = checks.get(url)  # the mirror is unreadable or lacks it: the built-in record
-        try: check_file(arc, expected, what=f'The cached archive {arc}')
+    if dest.exists() and not dest.is_dir():
+        raise FileExistsError(f"{dest} is a file, where untar_data keeps the folder of {fname}'s dataset: move or delete it.")
+    record = arc.with_name(arc.name + '.checksum')  # what the archive was verified against when it was downloaded
+    if arc.exists() and record.exists() and not force_download:  # cached, never extracted: extraction alone misses damage
+        try: check_file(arc, tuple(json.loads(record.read_text())), what=f'The cached archive {arc}')
         except ValueError as e:
             warnings.warn(f"{e} Downloading it again; the new copy replaces it only once it checks out.", stacklevel=2)
             force_download = True
@@ -231,6 +232,8 @@ def untar_data(
             raise ConnectionError(
                 f"Could not download {src} ({getattr(e, 'reason', e)}). The archive would be cached at {arc}. "
                 f"Without internet, set FASTCOURSE_MIRROR to a folder or base URL that holds '{fname}'.") from e
+        if expected is not None:  # written whole, then renamed: never half a record
+            tmp = record.with_name(record.name + '.part'); tmp.write_text(json.dumps(expected)); os.replace(tmp, record)
     return extract_archive(arc, dest, replace=force_download)
 
 # %% ../nbs/01a_external.ipynb #859ddd50

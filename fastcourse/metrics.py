@@ -94,6 +94,9 @@ class ClassCounts(SetMetric):
         self.reset()  # `value` is NaN before any batch
     def reset(self): self.counts = None
     def add(self, pred, targ):
+        pred, targ = torch.as_tensor(pred), torch.as_tensor(targ)  # numpy arrays too
+        if pred.ndim < 2: raise ValueError(f"{self.name} needs a score per class for each item, predictions like (bs, n_classes), "
+                                           f"not {tuple(pred.shape)}: for one score against 0/1 targets, stack it with its opposite.")
         if targ.ndim == pred.ndim and targ.shape[self.axis] == 1: targ = targ.squeeze(self.axis)  # (bs, 1) targets, as accuracy takes
         if targ.dtype == torch.bool: targ = targ.long()  # False/True: classes 0 and 1
         n = _check_scores(pred, targ, self.axis, self.name)
@@ -122,7 +125,7 @@ class ClassCounts(SetMetric):
         if self.average == 'binary': return float(s[self.pos_label]) if seen[self.pos_label] else self._unseen
         counts = self.counts.double()
         if self.ignore_idx is not None and 0 <= self.ignore_idx < counts.shape[1]: counts[:, self.ignore_idx] = 0
-        if self.average == 'micro': return float(self.score(*counts.sum(1)))  # one pool of items: accuracy, for precision and recall
+        if self.average == 'micro': return float(torch.nan_to_num(self.score(*counts.sum(1)), nan=0.))  # pooled: the accuracy, here
         if self.average == 'weighted': return float((s * counts[2]).sum() / counts[2].sum())  # each class by its number of targets
         return float(s[seen].mean()) if seen.any() else float('nan')
     def per_class(self, pred, targ) -> torch.Tensor:

@@ -26,8 +26,10 @@ def _check(params, lr, **moms):
     groups = [dict(g) if isinstance(g, dict) else g for g in params]  # the caller's dicts stay as they are
     for g in groups:
         if isinstance(g, dict):
-            for k in set(g) & {'lr', 'mom', 'sqr_mom', 'wd'}: _check_hyper(k, g[k])
+            for k in sorted(set(g) & _HYPERS): _check_hyper(k, g[k])
     return groups
+
+_HYPERS = {'lr', 'mom', 'sqr_mom', 'wd', 'momentum', 'weight_decay', 'betas'}  # checked in groups, under fastai's or PyTorch's names
 
 def _rename(groups:list, **names) -> list:
     "Give group settings written with fastai's names (`mom`, `wd`) the optimiser's own names; a tuple name packs settings, as `betas`."
@@ -40,13 +42,18 @@ def _rename(groups:list, **names) -> list:
 
 def _check_hyper(k:str, v):
     "A clear error unless `v` is a usable value of hyper-parameter `k`: a learning rate, weight decay or momentum."
+    if k == 'betas':
+        if not (isinstance(v, (tuple, list)) and len(v) == 2):
+            raise TypeError(f"betas is a pair (mom, sqr_mom), like (0.9, 0.99), not {v!r}.")
+        for n, b in zip(('mom', 'sqr_mom'), v): _check_hyper(n, b)
+        return
     if isinstance(v, (str, bool)) or not isinstance(v, numbers.Real) and not (isinstance(v, torch.Tensor) and v.ndim == 0):
         raise TypeError(f"{k} is a number, not {v!r}.")
     if k == 'lr' and not 0 <= v < float('inf'):
         raise ValueError(f"The learning rate is a finite number, 0 or more (0: no step), not lr={v}.")
-    if k == 'wd' and not 0 <= v < float('inf'):
+    if k in ('wd', 'weight_decay') and not 0 <= v < float('inf'):
         raise ValueError(f"wd (weight decay) is a finite number, 0 or more, not {v}: a negative one would grow the weights.")
-    if k in ('mom', 'sqr_mom') and not 0 <= v < 1:
+    if k in ('mom', 'sqr_mom', 'momentum') and not 0 <= v < 1:
         raise ValueError(f"{k} is a momentum, from 0 to below 1, not {v}: at 1 or more the steps never fade.")
 
 def Adam(params, # parameters or parameter groups (dicts with 'params')
@@ -58,7 +65,7 @@ def Adam(params, # parameters or parameter groups (dicts with 'params')
         ) -> torch.optim.Optimizer:
     "Adam with decoupled weight decay (AdamW), fastai's defaults, using PyTorch's fused kernel where it has one."
     params = _rename(_check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), betas=(('mom', 'sqr_mom'), (mom, sqr_mom)), weight_decay='wd')
-    return _fast(torch.optim.AdamW, params, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd)
+    return _known(_fast(torch.optim.AdamW, params, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd), 'Adam', 'lr, mom, sqr_mom, wd')
 
 def SGD(params, # parameters or parameter groups (dicts with 'params')
         lr:float, # learning rate
@@ -66,12 +73,22 @@ def SGD(params, # parameters or parameter groups (dicts with 'params')
         wd:float=0., # decoupled weight decay
        ) -> torch.optim.Optimizer:
     "Stochastic gradient descent with optional momentum and decoupled weight decay."
-    return _fast(_DecoupledSGD, _rename(_check(params, lr, mom=mom, wd=wd), momentum='mom'), lr=lr, momentum=mom, wd=wd)
+    params = _rename(_check(params, lr, mom=mom, wd=wd), momentum='mom', wd='weight_decay')  # this SGD's weight decay is decoupled
+    return _known(_fast(_DecoupledSGD, params, lr=lr, momentum=mom, wd=wd), 'SGD', 'lr, mom, wd')
 
 def _fast(opt_cls, params, **kwargs):
     "`opt_cls` with its fused implementation (one kernel for all parameters: several times faster), else the default."
     try: return opt_cls(params, fused=True, **kwargs)
     except (RuntimeError, ValueError, TypeError): return opt_cls(params, **kwargs)  # a device or dtype without a fused kernel
+
+def _known(opt:torch.optim.Optimizer, name:str, ours:str) -> torch.optim.Optimizer:
+    "`opt`, unless a parameter group holds a setting it does not use: PyTorch would store it and ignore it."
+    ok = set(opt.defaults) | {'params', 'name', 'wd'}
+    for g in opt.param_groups:
+        if bad := sorted(set(g) - ok):
+            raise ValueError(f"{name} has no setting {bad[0]!r}, so a parameter group's {bad[0]} would be ignored: groups take {ours}, "
+                             f"or PyTorch's own names ({', '.join(sorted(opt.defaults))}).")
+    return opt
 
 class _DecoupledSGD(torch.optim.SGD):
     "torch's SGD, with weight decay applied to the weights (decoupled) rather than added to the gradient."
@@ -88,26 +105,30 @@ class _DecoupledSGD(torch.optim.SGD):
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #4ec2a7b0
 def get_hyper(opt:torch.optim.Optimizer, name:str) -> list:
-    "Current value of hyper-parameter `name` ('lr', 'mom' or 'wd') for each parameter group of `opt`."
+    "Current value of hyper-parameter `name` ('lr', 'mom', 'sqr_mom' or 'wd') for each parameter group of `opt`."
     return [_get(g, name) for g in opt.param_groups]
 
 def set_hyper(opt:torch.optim.Optimizer, name:str, vals):
-    "Set hyper-parameter `name` ('lr', 'mom' or 'wd') of every group: one value, or one per group."
-    if name not in ('lr', 'mom', 'wd') and name not in opt.param_groups[0]:  # it would be stored, and never used
-        raise ValueError(f"set_hyper sets 'lr', 'mom', 'wd' or another setting the optimiser has ({', '.join(opt.param_groups[0])}), "
+    "Set hyper-parameter `name` ('lr', 'mom', 'sqr_mom' or 'wd') of every group: one value, or one per group."
+    g0 = opt.param_groups[0]
+    if name not in {'lr', 'mom', 'wd', *g0} and not (name == 'sqr_mom' and 'betas' in g0):  # it would be stored, and never used
+        raise ValueError(f"set_hyper sets 'lr', 'mom', 'wd' or another setting the optimiser has ({', '.join(g0)}), "
                          f"not {name!r}.")
-    vals = list(vals) if isinstance(vals, (list, tuple)) else [vals] * len(opt.param_groups)
+    one = isinstance(vals, tuple) and isinstance(g0.get(name), tuple)  # a pair like betas is one value
+    vals = list(vals) if isinstance(vals, (list, tuple)) and not one else [vals] * len(opt.param_groups)
     if len(vals) == 1: vals = vals * len(opt.param_groups)  # one value for every group, as in fastai
-    if name in ('lr', 'mom', 'wd'):
+    if name in _HYPERS:
         for v in vals: _check_hyper(name, v)
     if len(vals) != len(opt.param_groups): raise ValueError(f"{len(vals)} values of {name} for {len(opt.param_groups)} parameter groups.")
     for g, v in zip(opt.param_groups, vals):
         if name == 'mom' and 'betas' in g: g['betas'] = (v, g['betas'][1])
+        elif name == 'sqr_mom' and 'betas' in g: g['betas'] = (g['betas'][0], v)
         elif name == 'mom': g['momentum'] = v
         elif name == 'wd': g['wd' if 'wd' in g else 'weight_decay'] = v
         else: g[name] = v
 
 def _get(g, name):
     if name == 'mom': return g['betas'][0] if 'betas' in g else g.get('momentum', 0.)
+    if name == 'sqr_mom' and 'betas' in g: return g['betas'][1]
     if name == 'wd': return g['wd'] if 'wd' in g else g.get('weight_decay', 0.)
     return g[name]
