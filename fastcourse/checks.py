@@ -25,20 +25,20 @@ def short_repr(o, n:int=120) -> str:
 def check_sizes(least:int=1, /, **sizes):
     "Each of `sizes` (a batch size `bs`, a sequence length, a layer's width) must be a whole number of at least `least`."
     for k, v in sizes.items():
-        if not (isinstance(v, numbers.Integral) and v >= least):
+        if not (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least):  # True is an int to Python, not a size
             raise ValueError(f"{k} must be a whole number of at least {least}, not {v!r}.")
 
 def check_number(v, what:str, like:str, positive:bool=False) -> float:
     "`v` as a float if it is a finite number, 0 or more (above 0 if `positive`); otherwise a ValueError about `what`, with an example."
-    try: f = None if isinstance(v, (str, bytes)) else float(v)
-    except (TypeError, ValueError): f = None
+    try: f = None if isinstance(v, (str, bytes, bool)) else float(v)
+    except (TypeError, ValueError, OverflowError): f = None
     if f is None or not math.isfinite(f) or f < 0 or (positive and f == 0):
         raise ValueError(f"{what} is a finite number, {'above 0' if positive else '0 or more'} (like {like}), not {v!r}.")
     return f
 
 def check_fraction(name:str, v, lo_open:bool=False) -> float:
     "`v` if it is a number from 0 (excluded if `lo_open`) to 1, such as a probability; a ValueError naming argument `name` otherwise."
-    if not (isinstance(v, numbers.Real) and (0 < v if lo_open else 0 <= v) and v <= 1):
+    if not (isinstance(v, numbers.Real) and not isinstance(v, bool) and (0 < v if lo_open else 0 <= v) and v <= 1):
         raise ValueError(f"{name} must be a fraction from 0 to 1{' (0 excluded)' if lo_open else ''}, not {v!r}.")
     return v
 

@@ -133,7 +133,7 @@ def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
     with torch.enable_grad():
         act = body(xb).detach().requires_grad_()  # (1, nf, h', w')
         out = head(act)  # (1, n_out)
-        if cls is not None and not (isinstance(cls, numbers.Integral) and 0 <= cls < out.shape[1]):
+        if cls is not None and not (isinstance(cls, numbers.Integral) and not isinstance(cls, bool) and 0 <= cls < out.shape[1]):
             raise ValueError(f"cls is a class index from 0 to {out.shape[1] - 1}, like learn.dls.vocab.index('{learn.dls.vocab[0]}'), "
                              f"not {cls!r}.")
         cls = int(out.argmax()) if cls is None else cls
@@ -151,6 +151,7 @@ def show_cam(learn:Learner, item, cls:int|None=None, ax=None, alpha:float=0.5):
     dl = learn.dls.test_dl([item])
     img = to_plot(dl.decode_batch((xb,))[0][:1])[0]
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(img); ax.imshow(cam.cpu(), alpha=alpha, cmap='magma', extent=(0, img.shape[1], img.shape[0], 0), interpolation='bilinear')
+    ax.imshow(img)
+    ax.imshow(cam.cpu().numpy(), alpha=alpha, cmap='magma', extent=(0, img.shape[1], img.shape[0], 0), interpolation='bilinear')
     ax.set_title(str(learn.dls.vocab[cls])); ax.axis('off')
     return ax

@@ -30,12 +30,12 @@ def show_mask(m, ax=None, alpha:float=1.):
 
 def to_plot(imgs) -> list:
     "Images `(c, h, w)` (floats in 0..1, or bytes) as `(h, w, c)` arrays to draw; values far outside 0..1 are clipped, with a warning."
-    imgs = [o.float() / 255 if o.dtype == torch.uint8 else o for o in imgs]  # bytes: 0..255 by definition
+    imgs = [o if o.is_floating_point() else o.float() / 255 for o in imgs]  # whole numbers: pixel values 0..255
     if not imgs: return []
     lo, hi = min(float(o.min()) for o in imgs), max(float(o.max()) for o in imgs)
     if lo < -0.1 or hi > 1.1:  # resizing may overshoot a little; more is a scale the drawing would clip to black or white
-        why = ("pixels made floats without dividing by 255? (IntToFloat in batch_tfms does both)" if hi > 2 else
-               "normalised outside the loader's batch_tfms, which is all that decoding can undo?")
+        why = ("normalised outside the loader's batch_tfms, which is all that decoding can undo?" if lo < -0.1 else
+               "pixels made floats without dividing by 255? (IntToFloat in batch_tfms does both)")
         warnings.warn(f"These images hold values from {lo:.3g} to {hi:.3g}, and are drawn clipped to 0 (black) to 1 (white): {why}",
                       stacklevel=3)
     return [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in imgs]
