@@ -21,9 +21,15 @@ from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
 # %% auto #0
-__all__ = ['LMDataLoader', 'pad_chunks', 'TextClasDataLoader', 'TextDataLoaders']
+__all__ = ['TextItems', 'LMDataLoader', 'pad_chunks', 'TextClasDataLoader', 'TextDataLoaders']
 
 # %% ../nbs/04c_text_loaders.ipynb #335be7de
+class TextItems:
+    "A loader's numericalised texts (and label indices) item by item: what `dls.train_ds` and `dls.valid_ds` give, as in fastai."
+    def __init__(self, docs:list, labels=None): self.docs, self.labels = docs, labels
+    def __len__(self): return len(self.docs)
+    def __getitem__(self, i) -> tuple: return (self.docs[i],) if self.labels is None else (self.docs[i], self.labels[i])
+
 class LMDataLoader:
     "Batches (x, y) of a language model: the texts end to end in `bs` parallel streams, y being x shifted one token on."
     def __init__(self, docs:list, num:Numericalize, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None):
@@ -40,6 +46,7 @@ class LMDataLoader:
         dl = copy.copy(self); dl.shuffle = shuffle
         return dl
     def __len__(self): return -(-self.n_col // self.seq_len)
+    dataset = property(lambda self: TextItems(self.docs))
     def __iter__(self):
         order = torch.randperm(len(self.docs)).tolist() if self.shuffle else range(len(self.docs))
         stream = torch.cat([self.docs[i] for i in order])
@@ -76,6 +83,7 @@ class TextClasDataLoader:
         "This loader over the same texts, by default in order and with every text (no batching by length): what predictions need."
         dl = copy.copy(self); dl.shuffle = shuffle
         return dl
+    dataset = property(lambda self: TextItems(self.docs, self.labels))
     def __len__(self): return len(self.docs) // self.bs if self.shuffle and len(self.docs) >= self.bs else -(-len(self.docs) // self.bs)
     def _batches(self) -> list:
         if not self.shuffle: return [list(range(i, min(i + self.bs, len(self.docs)))) for i in range(0, len(self.docs), self.bs)]
