@@ -15,8 +15,8 @@ from torch import nn
 from .checks import check_sizes
 
 # %% auto #0
-__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat',
-           'layer_summary']
+__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat', 'default_loss',
+           'check_classes', 'layer_summary']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -79,6 +79,21 @@ class MSELossFlat(nn.MSELoss):
             raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
                              "hold different numbers of values.")
         return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
+
+# %% ../nbs/02c_layers.ipynb #12eda431
+def default_loss(dls) -> nn.Module:
+    "The loss a learner uses when none is given, from the kind of the data's targets: cross-entropy for classes, MSE for numbers."
+    kinds = getattr(dls, 'kinds', ())
+    if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
+    if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
+    raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
+
+def check_classes(pred:torch.Tensor, name:str):
+    "Cross-entropy needs a score per class along axis 1: over one column the loss is always 0 and nothing trains."
+    if pred.ndim > 1 and pred.shape[1] == 1:
+        raise ValueError(f"{name} over one output column is always 0 (the softmax of one score is 1), so nothing would train. A "
+                         "classifier needs one output per class (n_out=2 for two); for one number per item use MSELossFlat(), or "
+                         "nn.BCEWithLogitsLoss() for one score against 0/1 targets.")
 
 # %% ../nbs/02c_layers.ipynb #9ddf6c7b
 def layer_summary(model:nn.Module, *xb) -> pd.DataFrame:

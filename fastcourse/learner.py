@@ -22,7 +22,7 @@ from .checks import check_sizes
 from .data_core import DataLoader, DataLoaders
 from .inference import InferenceMixin
 from .saving import SavingMixin
-from .layers import MSELossFlat, layer_summary
+from .layers import check_classes, default_loss, layer_summary
 from .optim import Adam, set_hyper
 from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
 
@@ -79,7 +79,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         if not callable(splitter): raise TypeError(f"splitter is a function from the model to its parameter groups, not {splitter!r}.")
         cbs = as_callbacks(cbs)  # checked before the learner exists
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
-        self.loss_func = loss_func if loss_func is not None else _default_loss(dls)
+        self.loss_func = loss_func if loss_func is not None else default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
         self.model_dir, self.wd, self.train_bn, self.moms = model_dir, wd, train_bn, moms
         self.metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(metrics)]
@@ -206,7 +206,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         name = getattr(self.loss_func, '__name__', type(self.loss_func).__name__)
         lf = self.loss_func  # cross-entropy with the classes on axis 1 (CrossEntropyLossFlat's are last), label smoothing included
         if (isinstance(lf, nn.CrossEntropyLoss) and not hasattr(lf, 'activation')) or lf is nn.functional.cross_entropy:
-            _check_classes(self.pred, name)
+            check_classes(self.pred, name)
         try: loss = self.loss_func(self.pred, *self.yb)
         except torch.OutOfMemoryError: raise
         except (RuntimeError, ValueError, IndexError) as e:  # almost always shapes or dtypes that do not fit
@@ -269,19 +269,6 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         return self
 
     def __repr__(self): return f'Learner({type(self.model).__name__}, loss={self.loss_func}, cbs=[{", ".join(c.name for c in self.cbs)}])'
-
-def _default_loss(dls):
-    kinds = getattr(dls, 'kinds', ())
-    if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
-    if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
-    raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
-
-def _check_classes(pred, name):
-    "Cross-entropy needs a score per class along axis 1: over one column the loss is always 0 and nothing trains."
-    if pred.ndim > 1 and pred.shape[1] == 1:
-        raise ValueError(f"{name} over one output column is always 0 (the softmax of one score is 1), so nothing would train. A "
-                         "classifier needs one output per class (n_out=2 for two); for one number per item use MSELossFlat(), or "
-                         "nn.BCEWithLogitsLoss() for one score against 0/1 targets.")
 
 # %% ../nbs/02a_learner.ipynb #38636642
 class _StopOnInterrupt:
