@@ -10,14 +10,15 @@ import copy, functools, inspect
 
 import torch
 import torch.nn.functional as F
-from fastcore.basics import patch
+from fastcore.basics import listify, patch
 from torch import nn
 
 from .callback import ChannelsLast, to_channels_last
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
 from .checks import check_fraction, check_sizes
-from .data_core import DataLoader, DatasetSplit
+from .data_core import DataLoader, DatasetSplit, check_item_tfms
 from .show import show_results as show_image_results
+from .transforms import IntToFloat, Normalize
 
 # %% auto #0
 __all__ = ['InferenceMixin', 'loss_activation', 'loss_decodes', 'in_order']
@@ -161,29 +162,37 @@ def show_results(self:InferenceMixin,
                               vocab=getattr(self.dls, 'vocab', None))
 
 # %% ../nbs/02f_inference.ipynb #f3467bc9
-def _augmented(dl) -> DataLoader:
-    "A loader of the same items as `dl`, in the same order, through the training-time (random) item and batch transforms."
+def _remade(dl, split_idx:int, item_tfms=None, batch_tfms=None) -> DataLoader:
+    "`dl`'s items in order, as training (`split_idx=0`, random) or validation sees them, through new item or batch transforms if given."
     ds = dl.dataset
     if not isinstance(ds, DatasetSplit):
         raise TypeError(f"tta needs a loader over a fastcourse `Datasets` (ImageDataLoaders, a DataBlock, `dls.test_dl`), not over "
                         f"{type(ds).__name__}, which has no training-time transforms to apply. Use get_preds instead.")
-    aug = DataLoader(DatasetSplit(ds.dsets, ds.idxs, 0), dl.bs, num_workers=dl._dl.num_workers, device=dl.device, kinds=dl.kinds,
-                     decoders=dl.decoders)
-    aug.batch_tfms, aug.split_idx = dl.batch_tfms, 0
-    return aug
+    dsets = ds.dsets
+    if item_tfms is not None:  # they replace the item transforms, as in fastai: a Resize among them, usually
+        dsets = copy.copy(dsets); dsets.item_tfms = sorted(check_item_tfms(item_tfms), key=lambda t: getattr(t, 'order', 0))
+    tfms = [t for t in dl.batch_tfms if not isinstance(t, IntToFloat)]  # DataLoader adds its own
+    if batch_tfms is not None:  # they replace the augmentations; the normalisation the model learnt with stays, unless replaced too
+        ours = [t for t in tfms if isinstance(t, Normalize)] if not any(isinstance(t, Normalize) for t in listify(batch_tfms)) else []
+        tfms = ours + listify(batch_tfms)
+    return DataLoader(DatasetSplit(dsets, ds.idxs, split_idx), dl.bs, num_workers=dl._dl.num_workers, device=dl.device,
+                      batch_tfms=tfms, kinds=dl.kinds, decoders=dl.decoders)
 
 @patch
 def tta(self:InferenceMixin,
         ds_idx:int=1, # which loader of `dls` (1: the validation set)
         dl=None, # or any loader over a `Datasets`, e.g. `dls.test_dl(files)`
         n:int=4, # number of augmented passes
+        item_tfms=None, # item transforms to use instead of the loader's, for every pass (as in fastai)
+        batch_tfms=None, # augmentations to use instead of the loader's (its Normalize stays, unless these hold one)
         beta:float|None=0.25, # weight of the plain prediction in the blend; None: return both, unblended
         use_max:bool=False): # the largest probability over all passes, instead of the blend
     "Predictions from `n` augmented passes, averaged and blended with the plain prediction: (preds, targets)."
     check_sizes(n=n)
     if beta is not None: check_fraction("beta (the plain prediction's weight)", beta)
     dl = in_order(_pick_dl(self, ds_idx, dl))  # augmented and plain predictions must line up
-    aug = _augmented(dl)
+    aug = _remade(dl, 0, item_tfms, batch_tfms)
+    if item_tfms is not None or batch_tfms is not None: dl = _remade(dl, 1, item_tfms, batch_tfms)
     first = self.get_preds(dl=aug)[0]
     if first.ndim > 2: raise ValueError("tta averages predictions made on randomly cropped, flipped and warped images; predictions "
                                         f"with a value per pixel (shape {tuple(first.shape[1:])}) would not line up. Use get_preds.")
