@@ -21,7 +21,7 @@ from .show import show_results as show_image_results
 from .transforms import IntToFloat, Normalize
 
 # %% auto #0
-__all__ = ['InferenceMixin', 'loss_activation', 'loss_decodes', 'in_order']
+__all__ = ['InferenceMixin', 'loss_activation', 'loss_decodes', 'in_order', 'unreduced']
 
 # %% ../nbs/02f_inference.ipynb #7a26bede
 class InferenceMixin:
@@ -127,12 +127,17 @@ def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:
     if not cnt: raise ValueError("validate got no batches: the loader is empty.")
     return [tot / cnt, *[m.value for m in self.metrics]]
 
+def unreduced(loss_func):
+    "`loss_func` giving one loss per item (`reduction='none'`), or None when it has no `reduction` setting to change."
+    if hasattr(loss_func, 'reduction'):
+        f = copy.copy(loss_func); f.reduction = 'none'; return f
+    try: takes = 'reduction' in inspect.signature(loss_func).parameters  # a function like F.mse_loss
+    except (TypeError, ValueError): takes = False  # a builtin without a signature
+    return functools.partial(loss_func, reduction='none') if takes else None
+
 def _item_losses(loss_func, p, t):
     "Loss of every item, not averaged."
-    f = copy.copy(loss_func)
-    if hasattr(f, 'reduction'): f.reduction = 'none'
-    elif 'reduction' in inspect.signature(f).parameters: f = functools.partial(f, reduction='none')  # a function like F.mse_loss
-    l = f(p, t)
+    l = (unreduced(loss_func) or loss_func)(p, t)
     if l.numel() % len(p): raise ValueError(f"with_loss=True needs the loss of each item, and {getattr(loss_func, '__name__', loss_func)} "
                                             "gave one value per batch: use a loss module such as nn.MSELoss() or nn.CrossEntropyLoss().")
     return l.reshape(len(p), -1).mean(1)  # (bs,) whether the loss gave (bs,), (bs, h, w) or flat (bs * n,) values
@@ -190,7 +195,7 @@ def tta(self:InferenceMixin,
     "Predictions from `n` augmented passes, averaged and blended with the plain prediction: (preds, targets)."
     check_sizes(n=n)
     if beta is not None: check_fraction("beta (the plain prediction's weight)", beta)
-    dl = in_order(_pick_dl(self, ds_idx, dl))  # augmented and plain predictions must line up
+    dl = _pick_dl(self, ds_idx, dl)  # in order: augmented and plain predictions must line up
     aug = _remade(dl, 0, item_tfms, batch_tfms)
     if item_tfms is not None or batch_tfms is not None: dl = _remade(dl, 1, item_tfms, batch_tfms)
     first = self.get_preds(dl=aug)[0]

@@ -6,13 +6,14 @@ Docs: https://fastcourse.github.io/fastcourse/tta.html.md"""
 
 # %% ../nbs/08_tta.ipynb #872a6bd4
 from __future__ import annotations
-import copy, functools, inspect, numbers
+import numbers
 
 import torch
 from torch import nn
 
 from .callback import Callback
 from .checks import check_sizes
+from .inference import unreduced
 from .transforms import Normalize
 
 # %% auto #0
@@ -38,10 +39,6 @@ def image_stats(dl, n_batches:int=8) -> tuple[list, list]:
     return mean.tolist(), (sq / n - mean * mean).clamp(min=0).sqrt().tolist()
 
 # %% ../nbs/08_tta.ipynb #3d3d5b5d
-def _arg_names(f) -> set:
-    try: return set(inspect.signature(f).parameters)
-    except (TypeError, ValueError): return set()  # a builtin without a signature
-
 class MixUp(Callback):
     "Train on blends `lam*x + (1-lam)*x'` of pairs of inputs, with their losses blended alike; `lam` ~ Beta(alpha, alpha), at least 0.5."
     order = -16  # before ChannelsLast, which then gives the blended batch its memory format
@@ -52,10 +49,10 @@ class MixUp(Callback):
 
     def before_train(self):
         lf = self.learn.loss_func
-        if hasattr(lf, 'reduction'): each = copy.copy(lf); each.reduction = 'none'
-        elif callable(lf) and 'reduction' in _arg_names(lf): each = functools.partial(lf, reduction='none')  # like F.cross_entropy
-        else: raise TypeError(f"MixUp blends per-item losses, so the loss needs a `reduction` setting (like nn.CrossEntropyLoss, or "
-                              f"F.cross_entropy's argument); {getattr(lf, '__name__', type(lf).__name__)} has none.")
+        each = unreduced(lf) if callable(lf) else None  # the loss of each item, to blend: nn.CrossEntropyLoss, F.cross_entropy...
+        if each is None:
+            raise TypeError(f"MixUp blends per-item losses, so the loss needs a `reduction` setting (like nn.CrossEntropyLoss, or "
+                            f"F.cross_entropy's argument); {getattr(lf, '__name__', type(lf).__name__)} has none.")
         self._old, self._each = lf, each
         self.learn.loss_func = self._mixed_loss
     def after_train(self): self._restore()
