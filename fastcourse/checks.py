@@ -43,9 +43,15 @@ def check_fraction(name:str, v, lo_open:bool=False) -> float:
     return v
 
 # %% ../nbs/00c_checks.ipynb #c00c0012
+def _keywords(f) -> set:
+    try: return {p for p, v in inspect.signature(f).parameters.items() if v.default is not v.empty}
+    except (TypeError, ValueError):  # a builtin such as torch.sum
+        raise TypeError(f"check_kwargs reads keywords from signatures, and {func_name(f)} has none Python can read: "
+                        "pass the Python functions the keywords go to.") from None
+
 def check_kwargs(name:str, kwargs:dict, *fs):
     "A TypeError naming factory `name`, a keyword in `kwargs` that no function of `fs` has with a default, a close match, the valid ones."
-    ok = sorted({p for f in fs for p, v in inspect.signature(f).parameters.items() if v.default is not v.empty})
+    ok = sorted(set().union(*map(_keywords, fs)))
     for k in kwargs:
         if k in ok: continue
         close = difflib.get_close_matches(k, ok, 1)

@@ -114,7 +114,7 @@ class ClassificationInterpretation:
         for ax, l, i in zip(axs.flat, losses, idxs):
             img = self.dl.dataset[int(i)][0]
             p, t = self.preds[i], int(self.targs[i])
-            ax.imshow(img.permute(1, 2, 0).numpy())
+            ax.imshow(to_plot([img])[0])
             ax.set_title(f'{self.vocab[int(p.argmax())]} / {self.vocab[t]}\n{l:.2f} / {p[t]:.2f}', fontsize=9)
         fig.suptitle('predicted / actual  —  loss / probability of actual')
         fig.tight_layout()

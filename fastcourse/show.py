@@ -30,7 +30,13 @@ def show_mask(m, ax=None, alpha:float=1.):
 
 def to_plot(imgs) -> list:
     "Images `(c, h, w)` (floats in 0..1, or bytes) as `(h, w, c)` arrays to draw; values far outside 0..1 are clipped, with a warning."
-    imgs = [o if o.is_floating_point() else o.float() / 255 for o in imgs]  # whole numbers: pixel values 0..255
+    imgs = [torch.as_tensor(o) for o in imgs]
+    imgs = [o[None] if o.ndim == 2 else o for o in imgs]  # (h, w): one grey channel
+    bad = next((tuple(o.shape) for o in imgs if o.ndim != 3 or o.shape[0] not in (1, 3, 4)), None)
+    if bad: raise ValueError(f"Images are drawn from (channels, height, width) with 1 (grey), 3 (RGB) or 4 (RGBA) channels, not {bad}: "
+                             "pick channels to look at, such as x[:3], or draw one at a time, x[i:i+1].")
+    imgs = [(o if o.is_floating_point() else o.float() / 255).expand(3 if len(o) == 1 else -1, -1, -1)  # bytes: 0..255; grey as RGB
+            for o in imgs]
     if not imgs: return []
     lo, hi = min(float(o.min()) for o in imgs), max(float(o.max()) for o in imgs)
     if lo < -0.1 or hi > 1.1:  # resizing may overshoot a little; more is a scale the drawing would clip to black or white
