@@ -181,7 +181,9 @@ class Recorder(Callback):
     def before_fit(self):
         self.losses, self.smooth_losses, self.lrs, self.moms, self.values, self.iters = [], [], [], [], [], []
         self._avg, self._n = 0., 0
-        self.metric_names = ['epoch', 'train_loss', 'valid_loss', *[m.name for m in self.learn.metrics], 'time']
+        names = [m.name for m in self.learn.metrics]  # two of a name (F1Score twice, two lambdas) get _2, _3: one column each
+        names = [n if i == names.index(n) else f'{n}_{names[:i + 1].count(n)}' for i, n in enumerate(names)]
+        self.metric_names = ['epoch', 'train_loss', 'valid_loss', *names, 'time']
     def before_epoch(self): self._t0, self._tot, self._cnt = time.time(), 0., 0
     def after_train(self):
         self._train_loss = self._tot / max(self._cnt, 1)

@@ -32,15 +32,16 @@ class TrackerCallback(Callback):
         self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
     def before_fit(self):
         self.active = not finding_lr(self.learn)  # lr_find's sweep is not training
-        flag = next((getattr(m, 'lower_is_better', None) for m in self.learn.metrics if m.name == self.monitor), None)
+        names = self.recorder.metric_names[1:-1]  # the recorder's, which tell two metrics of one name apart
+        watched = [m for m, n in zip(self.learn.metrics, names[2:]) if n == self.monitor]
+        flag = getattr(watched[0], 'lower_is_better', None) if watched else None
         if self._given is None and flag is not None: self.comp = np.less if flag else np.greater  # a metric that says which way is better
-        elif self.active and self._given is None and self.comp is np.greater and any(m.name == self.monitor for m in self.learn.metrics):
+        elif self.active and self._given is None and self.comp is np.greater and watched:
             warnings.warn(f"{self.name} takes a higher {self.monitor!r} as better, since the metric does not say and its name has no "
                           f"'loss' or 'error' in it. If lower is better, pass comp=np.less.")
         self._lower = bool(self.comp(0, 1))  # np.less, operator.lt or a function of one's own: does lower mean better?
         self.best, self.best_epoch, self.new_best = (math.inf if self._lower else -math.inf), None, False
         self.wait = 0  # each fit has its own count
-        names = self.recorder.metric_names[1:-1]
         if self.active and self.monitor not in names:
             raise ValueError(f"{self.name} watches {self.monitor!r}, which this learner does not record; it records {names}.")
     def after_epoch(self):
