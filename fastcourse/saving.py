@@ -10,10 +10,12 @@ import copy, os, tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from fastcore.basics import patch
 from torch import nn
 
+from .checks import short_repr
 from .image_data import InferenceDataLoaders, inference_config
 from .layers import MSELossFlat
 if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for SavingMixin
@@ -132,6 +134,19 @@ def _lookup(registry:dict, name, what:str, reg:str=''):
 
 _losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss)}
 
+def _plain(o, at:str=''):
+    "`o` with numpy numbers and arrays made Python's, since `weights_only` loading refuses them; a clear error for other objects."
+    if isinstance(o, np.generic): o = o.item()  # np.float64(2.5) from df.y.max(): 2.5
+    elif isinstance(o, np.ndarray): o = o.tolist()
+    if isinstance(o, dict): return {_plain(k, at): _plain(v, f'{at}[{k!r}]') for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        vals = [_plain(v, f'{at}[{i}]') for i, v in enumerate(o)]
+        return vals if isinstance(o, list) else tuple(vals)
+    if type(o) in (str, int, float, bool, type(None)) or isinstance(o, torch.Tensor): return o
+    raise TypeError(f"An export holds plain values only (numbers, text, lists, tensors), and the learner's recipe has "
+                    f"{short_repr(o, 60)}, a {type(o).__name__}, at {at}. Nothing was written. Dates or intervals as a table's "
+                    "categories: make the column text first, df[col] = df[col].astype(str), and train again.")
+
 @patch
 def export(self:SavingMixin, fname='export.pkl') -> Path:
     "Save weights plus a plain-data recipe for the model and input pipeline to `path/fname`, for `load_learner`."
@@ -143,7 +158,7 @@ def export(self:SavingMixin, fname='export.pkl') -> Path:
     if loss is None: raise ValueError(f"Cannot export loss {type(self.loss_func).__name__}; exportable: {sorted(_losses)} and their subclasses.")
     own = getattr(self.dls, 'inference_config', None)  # loaders that describe themselves (tables); images use `inference_config`
     data = own() if own is not None else {'kind': 'image', **inference_config(self.dls)}
-    cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss}
+    cfg = _plain({'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss})  # before anything is written
     sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
     if str(fname).endswith(('/', os.sep)) or (self.path/fname).is_dir():  # checked before anything is written
         raise IsADirectoryError(f"export writes one file, and {self.path/fname} is a folder: give a file name, e.g. "
