@@ -1,4 +1,4 @@
-"""`check_sizes`, `check_number`, `check_fraction`, `check_kwargs`, `check_splits`, and `short_repr`/`func_name` for messages
+"""`check_sizes`, `check_number`, `check_fraction`, `check_kwargs`, `check_splits`, `near_miss`, and `short_repr`/`func_name` for messages
 
 Docs: https://fastcourse.github.io/fastcourse/checks.html.md"""
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib, inspect, math, numbers, operator
 
 # %% auto #0
-__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_kwargs', 'check_splits']
+__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_kwargs', 'near_miss',
+           'check_splits']
 
 # %% ../nbs/00c_checks.ipynb #c00c0006
 def func_name(f) -> str:
@@ -58,6 +59,23 @@ def check_kwargs(name:str, kwargs:dict, *fs):
         why = (': multi-label data (several labels per item) is not supported' if k == 'label_delim' else
                f' (did you mean {close[0]}?)' if close else '')
         raise TypeError(f"{name}() got an unexpected keyword argument {k!r}{why}. It takes: {', '.join(ok)}.")
+
+# %% ../nbs/00c_checks.ipynb #33dcf8d0
+def _norm(v) -> str:
+    "`v` as text regardless of its type, surrounding spaces and case: how a value typed by hand may differ from a known one."
+    return str(int(v) if isinstance(v, float) and v.is_integer() else v).strip().casefold()
+
+def near_miss(col:str, vals:list, voc:list):
+    "(value, hint) for the first of the unknown `vals` that a known value of `col` in `voc` matches up to type, spaces or case, or None."
+    known = {}
+    for k in (voc if vals else []): known.setdefault(_norm(k), k)
+    for v in vals:
+        k = known.get(_norm(v))
+        if k is None: continue
+        if type(v) is not type(k): return v, f"{col}s are {type(k).__name__}: did you mean {k!r}?"
+        spaces = str(v) != str(v).strip() or str(k) != str(k).strip()
+        why = "leading/trailing spaces? (read the CSV with skipinitialspace=True)" if spaces else "only the case differs"
+        return v, f"{k!r} is: {why}"
 
 # %% ../nbs/00c_checks.ipynb #c00c0015
 def check_splits(splits, n:int) -> tuple:

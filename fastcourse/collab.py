@@ -15,13 +15,13 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .data import RandomSplitter, RegressionBlock
-from .checks import check_sizes
+from .checks import check_sizes, near_miss
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
-from .tabular_data import Categorify, TabularPandas, _near_miss, check_df
+from .tabular_data import Categorify, TabularPandas, check_df
 from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
@@ -139,7 +139,7 @@ def _item_codes(learn:Learner, items) -> torch.Tensor:
     o2i = {v: i for i, v in enumerate(voc)}
     for it in items:
         if it not in o2i or o2i[it] == 0:
-            miss = _near_miss(name, [it], voc)  # another type ('1097' for 1097), spaces or case
+            miss = near_miss(name, [it], voc[1:])  # another type ('1097' for 1097), spaces or case
             close = difflib.get_close_matches(str(it), [str(v) for v in voc[1:]], n=3)
             raise ValueError(f"{name} {it!r} is not in the training data" +
                              (f"; {miss[1]}" if miss else f" (close: {'; '.join(close)})." if close else "."))

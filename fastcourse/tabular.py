@@ -94,6 +94,9 @@ def tabular_learner(
     if n_out is None: n_out = dls.c
     elif dls.vocab is not None and n_out != dls.c:
         raise ValueError(f"n_out={n_out}, but the target has {dls.c} classes {dls.vocab[:5]}: leave n_out out, or fix the target.")
+    elif n_out != dls.c and kwargs.get('loss_func') is None:  # a loss of your own may want other outputs than MSE's one per target
+        raise ValueError(f"n_out={n_out}, but a regression on {dls.y_names} has one output per target column, {dls.c}: leave n_out out "
+                         f"(or pass a loss_func that takes {n_out} outputs).")
     check_y_range(dls, y_range)
     cfg = dict(emb_szs=[list(e) for e in get_emb_sz(dls, emb_szs)], n_cont=len(dls.cont_names), out_sz=n_out, layers=layers,
                ps=ps, embed_p=embed_p, y_range=None if y_range is None else list(y_range))

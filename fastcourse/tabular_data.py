@@ -6,14 +6,14 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
-import difflib, math, numbers, warnings
+import copy, difflib, math, numbers, warnings
 
 import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .checks import check_splits
+from .checks import check_splits, near_miss
 from .data_core import warn_similar_labels
 from .transforms import Normalize
 
@@ -21,11 +21,14 @@ from .transforms import Normalize
 __all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
+def _names(o) -> list:  # fastcore's listify would wrap a pd.Index or an array of names whole, as one name
+    return np.ravel(o).tolist() if isinstance(o, (pd.Index, pd.Series, np.ndarray)) else list(listify(o))
+
 def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list, list]:
     "Names of the continuous columns (floats, and integers with more than `max_card` values) and of the categorical ones."
-    cont, cat = [], []
+    cont, cat, deps = [], [], _names(dep_var)
     for c in df.columns:
-        if c in listify(dep_var): continue
+        if c in deps: continue
         col = df[c]
         numeric = pd.api.types.is_float_dtype(col) or (pd.api.types.is_integer_dtype(col) and col.nunique() > max_card)
         (cont if numeric else cat).append(c)
@@ -41,15 +44,17 @@ class TabularProc:
     def state(self) -> dict: return dict(vars(self))
     def __repr__(self): return type(self).__name__
 
-def _sorted(vals:list) -> list:
-    try: return sorted(vals)
+def _vocab(col:pd.Series, used:bool=False) -> list:
+    "`col`'s values, sorted; for pandas' 'category' dtype its categories in their order, as fastai (with `used`, only those it holds)."
+    if isinstance(col.dtype, pd.CategoricalDtype): return (col.cat.remove_unused_categories() if used else col).cat.categories.tolist()
+    try: return sorted(vals := col.dropna().unique().tolist())
     except TypeError: return sorted(vals, key=str)  # mixed types in one column: any fixed order will do
 
 # %% ../nbs/05a_tabular_data.ipynb #16141288
 class Categorify(TabularProc):
     "Replace each categorical column by codes into the vocabulary of its training values; code 0 ('#na#') means missing or unseen."
     order = 1
-    def setup(self, df, to): self.classes = {c: ['#na#'] + _sorted(df[c].dropna().unique().tolist()) for c in to.cat_names}
+    def setup(self, df, to): self.classes = {c: ['#na#'] + _vocab(df[c]) for c in to.cat_names}
     def codes(self, col:pd.Series) -> np.ndarray:
         "Codes of the values of `col` (0 for missing values and values not in the training vocabulary)."
         return pd.Index(self.classes[col.name][1:]).get_indexer(col).astype(np.int64) + 1  # not found: -1 + 1
@@ -108,7 +113,7 @@ def _proc(p) -> TabularProc:
     if not isinstance(p, TabularProc):
         raise TypeError(f"{p!r} is not a tabular proc: pass the classes Categorify, FillMissing, Normalize "
                         "(or instances, e.g. FillMissing('mean')).")
-    return p
+    return copy.deepcopy(p)  # the table fits its own copy: the caller's instance stays a template that other tables can share
 
 # %% ../nbs/05a_tabular_data.ipynb #6cb950cb
 def check_df(df):
@@ -125,22 +130,9 @@ def _check_finite(df:pd.DataFrame, cont_names:list):
 def _check_cols(df:pd.DataFrame, names:list, what:str='DataFrame'):
     missing = [c for c in names if c not in df.columns]
     if missing: raise KeyError(f"Column(s) {missing} not in the {what}; its columns are {list(df.columns)}.")
-
-def _norm(v) -> str:
-    "`v` as text regardless of its type, surrounding spaces and case: how a value typed by hand may differ from a known one."
-    return str(int(v) if isinstance(v, float) and v.is_integer() else v).strip().casefold()
-
-def _near_miss(col:str, vals:list, voc:list):
-    "(value, hint) for the first of the unknown `vals` that a known category of `col` matches up to type, spaces or case; else None."
-    known = {}
-    for k in (voc[1:] if vals else []): known.setdefault(_norm(k), k)
-    for v in vals:
-        k = known.get(_norm(v))
-        if k is None: continue
-        if type(v) is not type(k): return v, f"{col}s are {type(k).__name__}: did you mean {k!r}?"
-        spaces = str(v) != str(v).strip() or str(k) != str(k).strip()
-        why = "leading/trailing spaces? (read the CSV with skipinitialspace=True)" if spaces else "only the case differs"
-        return v, f"{k!r} is: {why}"
+    twice = [c for c in dict.fromkeys(names) if list(df.columns).count(c) > 1]  # df[c] would be a table, not a column
+    if twice: raise ValueError(f"Column name(s) {twice} appear more than once in the {what}: rename the columns (df.columns = [...]), "
+                               "or keep the first of each name (df.loc[:, ~df.columns.duplicated()]).")
 
 def _y_kind(y_block, ys:pd.DataFrame) -> str:
     if y_block is None: return 'regression' if all(pd.api.types.is_float_dtype(ys[c]) for c in ys) else 'category'
@@ -162,9 +154,8 @@ class TabularPandas:
                  unknown:str='na'): # an unseen category in new rows: 'na' codes it '#na#'; 'error' raises (in rows to predict)
         check_df(df)
         if unknown not in ('na', 'error'): raise ValueError(f"unknown must be 'na' or 'error', not {unknown!r}.")
-        self.cat_names, self.cont_names, self.y_names = list(listify(cat_names)), list(listify(cont_names)), list(listify(y_names))
-        _check_cols(df, self.cat_names + self.cont_names + self.y_names)
-        names = self.cat_names + self.cont_names + self.y_names
+        self.cat_names, self.cont_names, self.y_names = _names(cat_names), _names(cont_names), _names(y_names)
+        _check_cols(df, names := self.cat_names + self.cont_names + self.y_names)
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice: raise ValueError(f"Column(s) {twice} are named more than once in cat_names, cont_names and y_names: each column is "
                                    "a categorical input, a continuous input or a target, only one of them.")
@@ -179,9 +170,8 @@ class TabularPandas:
             raise ValueError(f"Categorical columns {self.cat_names} need Categorify in procs to become codes.")
         self.with_cont, self.unknown = with_cont, unknown
         self.splits = list(check_splits(splits, len(df))) if splits is not None else [list(range(len(df))), []]
-        if not self.cat_names and not self.cont_names:  # the model would have nothing to read
-            raise ValueError(f"No input columns: pass cat_names and/or cont_names "
-                             f"(cont_cat_split(df, dep_var={self.y_names[0]!r}) picks them).")
+        if not self.cat_names and not self.cont_names: raise ValueError(  # the model would have nothing to read
+            f"No input columns: pass cat_names and/or cont_names (cont_cat_split(df, dep_var={self.y_names[0]!r}) picks them).")
         self.y_kind = _y_kind(y_block, df[self.y_names])
         for c in self.y_names if self.y_kind == 'regression' else []:
             bad = df[c][pd.to_numeric(df[c], errors='coerce').isna() & df[c].notna()]  # numbers written as text still convert
@@ -191,17 +181,14 @@ class TabularPandas:
         df = df[self.input_names + self.y_names].reset_index(drop=True)
         self._check_y(df.iloc[self.splits[0] + self.splits[1]])
         self._setup_y(df.iloc[self.splits[0]], getattr(y_block, 'vocab', None))
-        xs = df[self.input_names].copy()
-        for p in self.procs:
-            p.setup(xs.iloc[self.splits[0]], self)
-            p.encode(xs)
+        xs = df[self.input_names].astype({c: float for c in self.cont_names})  # a nullable Int64 column's median may be 3.5
+        for p in self.procs: p.setup(xs.iloc[self.splits[0]], self); p.encode(xs)
         self.cats, self.conts = self._x_tensors(xs)
         self.ys = self._y_tensor(df)
 
     def _check_y(self, df:pd.DataFrame):
         "A clear error for missing targets, in training or validation rows: a NaN loss for numbers, a class never trained for categories."
-        for c in self.y_names:
-            if not df[c].isna().any(): continue
+        for c in (c for c in self.y_names if df[c].isna().any()):
             raise ValueError(f"The target column {c!r} has {int(df[c].isna().sum())} missing values (the first in row "
                              f"{df.index[df[c].isna()][0]}): drop those rows first (df.dropna(subset=[{c!r}])).")
 
@@ -212,15 +199,14 @@ class TabularPandas:
         self.vocab = None
         if self.y_kind == 'category':
             if len(self.y_names) != 1: raise ValueError(f"A categorical target is one column, not {self.y_names}.")
-            if vocab is None: warn_similar_labels(vocab := _sorted(trn[self.y_names[0]].unique().tolist()))
+            if vocab is None: warn_similar_labels(vocab := _vocab(trn[self.y_names[0]], used=True))
             self.vocab = list(vocab)
 
     def _x_tensors(self, xs:pd.DataFrame) -> tuple:
         bad = [c for c in self.cont_names if xs[c].isna().any()]
         if bad: raise ValueError(f"Continuous column(s) {bad} have missing values: add FillMissing to procs.")
-        cats = torch.tensor(xs[self.cat_names].to_numpy(np.int64)).view(len(xs), -1)  # (n, n_cat)
-        conts = torch.tensor(xs[self.cont_names].to_numpy(np.float32)).view(len(xs), -1)  # (n, n_cont)
-        return cats, conts
+        return (torch.tensor(xs[self.cat_names].to_numpy(np.int64)).view(len(xs), -1),  # (n, n_cat)
+                torch.tensor(xs[self.cont_names].to_numpy(np.float32)).view(len(xs), -1))  # (n, n_cont)
 
     def _y_tensor(self, df:pd.DataFrame):
         if not all(c in df.columns for c in self.y_names): return None
@@ -269,30 +255,34 @@ class TabularPandas:
             return None
 
     def _check_known(self, xs:pd.DataFrame, cat:Categorify, strict:bool):
-        "Refuse unseen categories (`strict`); else warn, once per column, of one that is a known one up to type, spaces or case."
+        "Refuse unseen categories (`strict`); else warn of one that is a known one up to type, spaces or case, of all if `unknown='error'`."
+        unseen, where = np.zeros(len(xs), bool), []  # rows with a value not in training (not missing), and its columns
         for c, voc in cat.classes.items():
-            new = xs[c][cat.codes(xs[c]) == 0]
+            new = xs[c][(codes := cat.codes(xs[c])) == 0]
             if strict and len(new):
                 v = new.iloc[:1].tolist()[0]  # a Python value, for a plain repr
-                miss = _near_miss(c, [v], voc)
+                miss = near_miss(c, [v], voc[1:])
                 close = difflib.get_close_matches(str(v), [str(k) for k in voc[1:]], n=3)
                 raise ValueError(f"{c} {v!r} is not in the training data, so the model has learnt nothing about it"
                                  f"{'; ' + miss[1] if miss else ' (close: ' + ', '.join(close) + ')' if close else ''}; {len(voc) - 1} "
                                  f"are known, e.g. {voc[1:4]}. Predict only for values seen in training, or train again with this one "
                                  "included.")
-            miss = _near_miss(c, new.dropna().unique().tolist(), voc)
+            miss = near_miss(c, new.dropna().unique().tolist(), voc[1:])
             if miss: warnings.warn(f"{c} {miss[0]!r} is not a known category and becomes '#na#'; {miss[1]}", stacklevel=2)
+            if (hit := ((codes == 0) & xs[c].notna()).to_numpy()).any(): unseen |= hit; where.append(c)
+        if self.unknown == 'error' and unseen.any():  # labelled rows (unlabelled ones were refused above): scored as validation rows are
+            warnings.warn(f"{unseen.sum()} of the {len(xs)} rows hold a {' or '.join(where)} not in the training data: as in "
+                          "validation, each gets the '#na#' code, whose embedding was never trained, so these rows are scored, but their "
+                          "predictions mean little. Drop them to score only what the model knows (rows without targets are refused).",
+                          stacklevel=2)
 
     def decode(self, cats:torch.Tensor, conts:torch.Tensor, ys=None) -> pd.DataFrame:
         "A DataFrame of original values from tensors made by this table's preprocessing."
         df = pd.DataFrame(cats.cpu().numpy(), columns=self.cat_names)
         for c, v in zip(self.cont_names, conts.cpu().double().numpy().T): df[c] = v
         for p in reversed(self.procs): p.decode(df)
-        if ys is not None:
-            ys = ys.cpu().numpy()
-            if self.vocab is not None: df[self.y_names[0]] = np.array(self.vocab, dtype=object)[ys]
-            else:
-                for c, v in zip(self.y_names, ys.reshape(len(df), -1).T): df[c] = v
+        if ys is not None and self.vocab is not None: df[self.y_names[0]] = np.array(self.vocab, dtype=object)[ys.cpu().numpy()]
+        elif ys is not None: df[self.y_names] = ys.cpu().numpy().reshape(len(df), -1)  # one column per target
         return df
 
     _state_keys = ('input_names', 'cat_names', 'cont_names', 'y_names', 'y_kind', 'vocab', 'with_cont', 'unknown')
