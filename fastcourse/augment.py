@@ -112,6 +112,9 @@ def aug_transforms(
     min_scale:float=1., # smallest fraction of the image area a random crop keeps
 ) -> list:
     "The standard set of batch augmentations for images, run on the device."
+    if all(isinstance(v, numbers.Real) for v in (mult, max_lighting)) and 0 <= max_lighting < 1 and not 0 <= max_lighting * mult < 1:
+        raise ValueError(f"aug_transforms scales max_lighting={max_lighting} by mult={mult}, to {max_lighting * mult:g}, and max_lighting "
+                         "is a fraction from 0 up to (not including) 1: lower mult (or max_lighting) so that their product stays below 1.")
     return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, 1 + (max_zoom - 1) * mult, max_warp * mult, p_affine, pad_mode),
             Lighting(max_lighting * mult, p_lighting)]
 

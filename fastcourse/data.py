@@ -41,7 +41,7 @@ def get_files(
         res += [Path(root)/f for f in sorted(files) if not f.startswith('.') and (exts is None or Path(f).suffix.lower() in exts)]
     return res
 
-image_extensions = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}
+image_extensions = {'.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}  # .jpe, .jfif: JPEG too
 
 def get_image_files(path, recurse:bool=True, folders=None) -> list[Path]:
     "Sorted image files under `path`."
@@ -160,8 +160,11 @@ class MaskCodes:
     def __call__(self, m):
         hi = int(m.max()) if m.numel() else 0
         if hi >= len(self.vocab):
-            raise ValueError(f"the mask holds class index {hi}, but there are only {len(self.vocab)} codes ({self.vocab[:3]}...): "
-                             "pass the dataset's full list of codes to MaskBlock.")
+            binary = hi == 255 and (len(self.vocab) == 2 or set(m.unique().tolist()) <= {0, 255})  # the usual black-and-white masks
+            raise ValueError(f"the mask holds class index {hi}, but there are only {len(self.vocab)} codes ({self.vocab[:3]}...): " + (
+                "a black-and-white mask saved as 0 and 255? Make 255 class 1 in the label function, e.g. label_func=lambda f: "
+                "np.array(PIL.Image.open(mask_file(f))) // 255, where mask_file(f) gives the mask's file." if binary else
+                "pass the dataset's full list of codes to MaskBlock."))
         return m
 
 class MaskBlock:

@@ -24,7 +24,7 @@ __all__ = ['Categorize', 'warn_similar_labels', 'ItemError', 'Datasets', 'check_
 # %% ../nbs/01c_data_core.ipynb #f64aa387
 class Categorize:
     "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
-    def __init__(self, vocab=None): self.vocab = None if vocab is None else list(vocab)
+    def __init__(self, vocab=None): self.vocab, self._given = None if vocab is None else list(vocab), vocab is not None
     def setup(self, labels):
         if self.vocab is None: self.vocab = _sorted_labels(labels); warn_similar_labels(self.vocab)
         self.o2i = {v: i for i, v in enumerate(self.vocab)}
@@ -34,7 +34,8 @@ class Categorize:
         except KeyError:
             same = [v for v in self.vocab if str(v) == str(o)]  # 3 in the vocabulary, '3' the label: another type
             why = (f"the vocabulary holds {same[0]!r} ({type(same[0]).__name__}) and the label is {type(o).__name__}: make them one "
-                   "type" if same else "it never appears in the training set. Fix the labels or pass `vocab`")
+                   "type" if same else "the vocab passed lacks it: add it, or leave vocab out to take the training labels' classes"
+                   if getattr(self, '_given', False) else "it never appears in the training set. Fix the labels or pass `vocab`")
             raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: {why}.") from None
     def decode(self, i) -> str: return self.vocab[int(i)]
 
@@ -101,7 +102,12 @@ class Datasets:
                                      "check the labelling function (a missing `return`? an `if` without `else`?) or drop the rows "
                                      "whose label is empty.")
                 learned = isinstance(f, Categorize) and f.vocab is None
+                given = isinstance(f, Categorize) and not learned and not hasattr(f, 'o2i')  # not yet set up: test_dl checks its own
                 f.setup(outs)
+                if given:  # a vocab was given: a training label outside it fails here, not at the first batch
+                    for j, o in zip(self.splits[0], outs):
+                        try: f(o)
+                        except Exception: self.run(pipe[:i + 1], self.items[j])  # again, to name the item and the function
                 if learned and len(f.vocab) < 2: raise ValueError(_one_class(f.vocab, pipe[i - 1] if i else None))
         self.train, self.valid = (DatasetSplit(self, s, i) for i, s in enumerate(self.splits))
 
@@ -263,6 +269,9 @@ class DataLoaders:
         if hasattr(items, 'columns') and hasattr(items, 'to_dict'): items = items.to_dict('records')  # a table: its rows, as from_df
         n, files = ds.n_inp, isinstance(items, (list, tuple)) and all(isinstance(o, (str, os.PathLike)) for o in items)
         n_out = len(ds.tfms) if with_labels else n
+        if with_labels and files and any(p and getattr(p[0], 'reads_rows', False) for p in ds.tfms[n:]): raise ValueError(
+            "with_labels=True, but this model's labels come from a column of its table, and these items are files, not rows: pass the "
+            "DataFrame of the new items, dls.test_dl(df, with_labels=True) (or predict on the files alone, with with_labels=False).")
         tfms = [p[1:] if files and p and getattr(p[0], 'reads_rows', False) else p for p in ds.tfms[:n_out]]  # files, not table rows
         test = Datasets(items, tfms, kinds=ds.kinds[:n_out], item_tfms=ds.item_tfms, n_inp=n)
         for p in [p for p in tfms[n:] if p and isinstance(p[-1], Categorize)]:  # a label never learnt would fail at the first batch

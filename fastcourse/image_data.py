@@ -22,7 +22,7 @@ from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_
 from .transforms import load_image
 
 # %% auto #0
-__all__ = ['ImageDataLoaders', 'inference_config', 'InferenceDataLoaders']
+__all__ = ['check_fnames', 'ImageDataLoaders', 'inference_config', 'InferenceDataLoaders']
 
 # %% ../nbs/01e_image_data.ipynb #98a36f35
 def _check_layout(path:Path, train:str, valid:str):
@@ -40,11 +40,16 @@ def _check_layout(path:Path, train:str, valid:str):
     if (path/train).is_dir() and (path/valid).is_dir(): return
     subs = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith('.'))
     near = lambda v: next((s for s in subs if s[:3].lower() == v[:3].lower()), None)  # 'val' for 'valid', 'training' for 'train'
-    alts = [f"{k}={near(v)!r}" for k, v in (('train', train), ('valid', valid)) if not (path/v).is_dir() and near(v)]
-    fix = (f"pass {', or '.join(alts + ['valid_pct=0.2 for a folder of class subfolders'])}" if subs else
+    alts = ' and '.join(f"{k}={near(v)!r}" for k, v in (('train', train), ('valid', valid)) if not (path/v).is_dir() and near(v))
+    fix = (f"pass {alts + ', or ' if alts else ''}valid_pct=0.2 for a folder of class subfolders" if subs else
            "from_folder takes labels from folder names; for labels in file names use from_name_func or from_name_re")
     raise ValueError(f"from_folder expects path/{train}/<label>/<image> and path/{valid}/<label>/<image>, but {path} holds "
                      f"{f'the folders {subs[:10]}' if subs else 'no folders'}: {fix}.")
+
+def check_fnames(fnames):
+    "A clear error when `fnames`, the image files a factory takes, is a path (a folder, say) instead of a list of them."
+    if isinstance(fnames, (str, os.PathLike)):
+        raise TypeError(f"fnames is the list of image files, not the path {fnames}: list them with fnames=get_image_files(path).")
 
 class ImageDataLoaders(DataLoaders):
     "One-line `DataLoaders` for images in the common layouts."
@@ -52,8 +57,7 @@ class ImageDataLoaders(DataLoaders):
     def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
         "Labels from `label_func(file_name)`."
         check_kwargs('ImageDataLoaders.from_name_func', kwargs, cls.from_name_func, DataBlock.dataloaders)
-        if isinstance(fnames, (str, os.PathLike)):
-            raise TypeError(f"fnames is the list of image files, not the path {fnames}: list them with fnames=get_image_files(path).")
+        check_fnames(fnames)
         if not callable(label_func):
             raise TypeError(f"label_func is a function from a file name to its label, like `lambda name: name[0].isupper()`, "
                             f"not {label_func!r}.")

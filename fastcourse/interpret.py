@@ -30,6 +30,9 @@ class ClassificationInterpretation:
     @classmethod
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
+        if getattr(learn.dls, 'vocab', None) is None: raise TypeError(  # a regression learner: no classes to confuse
+            "ClassificationInterpretation needs a classifier, whose data has a vocabulary of classes (learn.dls.vocab), and this "
+            "learner's has none: it predicts numbers. Compare them with their targets through preds, targs = learn.get_preds().")
         if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
             raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
         dl = in_order(dl if dl is not None else learn.dls[ds_idx])  # its items must line up with the predictions (plot_top_losses)

@@ -17,6 +17,7 @@ from torch import nn
 from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
 from .checks import check_kwargs, check_sizes
 from .data_core import DataLoaders
+from .image_data import check_fnames
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
@@ -41,6 +42,7 @@ class SegmentationDataLoaders(DataLoaders):
                         batch_tfms=None, # e.g. `aug_transforms()`
                         **kwargs): # passed to `DataBlock.dataloaders`: `bs`, `num_workers`, `device`
         "Masks from `label_func(image_file)`, a random `valid_pct` split; the codes become the vocabulary."
+        check_kwargs('SegmentationDataLoaders.from_label_func', kwargs, cls.from_label_func, DataBlock.dataloaders); check_fnames(fnames)
         if not callable(label_func): raise TypeError(f"label_func is a function from an image file to its mask file, like "
                                                      f"lambda f: path/'labels'/f.name, not {label_func!r}.")
         db = DataBlock((ImageBlock, MaskBlock(codes)), get_y=label_func, splitter=RandomSplitter(valid_pct, seed),

@@ -46,6 +46,8 @@ def to_plot(imgs) -> list:
                       stacklevel=3)
     return [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in imgs]
 
+def _nums(t) -> str: return ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())  # several numbers (points): up to four
+
 def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None,
                nrows:int|None=None): # at most this many rows of `ncols` samples, as in fastai
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
@@ -63,7 +65,7 @@ def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|No
         for j, (o, k, dec) in enumerate(zip(b, dl.kinds, dl.decoders)):
             if k == 'image': ax.imshow(imgs[j][i])
             elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
-            else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item()))
+            else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item() if o[i].numel() == 1 else _nums(o[i])))
         ax.set_title(' / '.join(titles), fontsize=10)
     fig.tight_layout()
     return fig
@@ -105,8 +107,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             right = ys is None or p == int(ys[i])
             title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
         else:  # numbers: show up to four of them
-            fmt = lambda t: ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())
-            title, right = fmt(preds[i]) + ('' if ys is None else f' / {fmt(ys[i])}'), True
+            title, right = _nums(preds[i]) + ('' if ys is None else f' / {_nums(ys[i])}'), True
         ax.set_title(title, fontsize=10, color='green' if right else 'red')
     fig.tight_layout()
     return fig

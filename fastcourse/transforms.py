@@ -43,19 +43,22 @@ def load_image(fn) -> Tensor:
     fn = Path(fn)
     if fn.is_dir(): raise IsADirectoryError(f"{fn} is a folder, not an image file: for its images, get_image_files({str(fn)!r}).")
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
-    try: return _to_8bit(decode_image(str(fn), mode=ImageReadMode.RGB))  # 16-bit PNGs decode as uint16
+    try: x = decode_image(str(fn), mode=ImageReadMode.RGB)  # 16-bit PNGs decode as uint16
     except (RuntimeError, ValueError):  # formats torchvision cannot decode: let PIL try before giving up
         try:
             with Image.open(fn) as im: return _from_pil(im)
         except Exception as e: raise _bad_image(fn, e) from None
+    return _to_8bit(x[0] if x.ndim == 4 else x)  # an animated GIF decodes as (frames, 3, h, w): its first frame, as PIL and fastai
 
 def load_mask(fn) -> Tensor:
-    "Read the label image `fn` (one class index per pixel) as a `uint8` tensor `(1, h, w)`."
-    fn = Path(fn)
-    if not fn.is_file(): raise FileNotFoundError(f"Mask file not found: {fn}")
-    try:
-        with Image.open(fn) as im: a = np.array(im)
-    except Exception as e: raise _bad_image(fn, e) from None
+    "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
+    if isinstance(fn, (Image.Image, np.ndarray)): a, fn = np.array(fn), 'given as an array'  # e.g. a label function's `mask // 255`
+    else:
+        fn = Path(fn)
+        if not fn.is_file(): raise FileNotFoundError(f"Mask file not found: {fn}")
+        try:
+            with Image.open(fn) as im: a = np.array(im)
+        except Exception as e: raise _bad_image(fn, e) from None
     if a.ndim != 2: raise ValueError(f"Mask {fn} has {a.shape[-1]} channels; a mask holds one class index per pixel.")
     return torch.from_numpy(a.astype(np.uint8))[None]
 
@@ -70,6 +73,12 @@ def size_hw(size) -> tuple[int, int]:
                          f"not {size!r}.")
     return int(hw[0]), int(hw[1])
 
+def _mismatch(parts, name) -> str:
+    sizes = ' and '.join(f'the {k} is {h}×{w}' for k, (h, w) in parts)
+    return (f"A mask must be the size of its image, pixel for pixel, but {sizes} (height×width), so {name} would cut them apart. "
+            "Resize the masks to their images' size first, with nearest-neighbour resampling so that class indices are not blended "
+            "(e.g. PIL's mask.resize(image.size, Image.NEAREST)).")
+
 class ItemTransform:
     "Base class: transform every image-like part of a sample with parameters drawn once per sample."
     order = 10
@@ -78,6 +87,8 @@ class ItemTransform:
     def __call__(self, sample:tuple, kinds:tuple, split_idx:int=0) -> tuple:
         first = next((o for o, k in zip(sample, kinds) if k in IMAGE_KINDS), None)
         if first is None: return sample
+        parts = [(k, tuple(o.shape[-2:])) for o, k in zip(sample, kinds) if k in IMAGE_KINDS]
+        if 'mask' in kinds and len({hw for _, hw in parts}) > 1: raise ValueError(_mismatch(parts, type(self).__name__))
         self.before_call(first, split_idx)
         return tuple(self.apply(o, k) if k in IMAGE_KINDS else o for o, k in zip(sample, kinds))
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))})'
