@@ -6,21 +6,21 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
-import numbers, os, re
+import copy, numbers, operator, os, re
 from pathlib import Path
 
 import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .checks import func_name
+from .checks import func_name, short_repr
 from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms
 from .transforms import load_image, load_mask
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
-           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'ColSplitter', 'ImageBlock',
-           'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock']
+           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'IndexSplitter', 'ColSplitter',
+           'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -135,6 +135,16 @@ def FuncSplitter(func):
         return _need_both([i for i, b in enumerate(v) if not b], [i for i, b in enumerate(v) if b], 'FuncSplitter')
     return _inner
 
+def IndexSplitter(valid_idx):
+    "Put the items at positions `valid_idx` (a list of indices) in the validation set, and the others in the training set."
+    try: valid = [operator.index(i) for i in valid_idx]
+    except TypeError: raise TypeError(f"IndexSplitter takes a list of the validation items' positions, like [0, 5, 9], "
+                                      f"not {short_repr(valid_idx)}.") from None
+    def _inner(items):
+        v = set(valid)  # positions past the end are named by the Datasets' check of the split
+        return _need_both([i for i in range(len(items)) if i not in v], valid, f'IndexSplitter on {len(items)} items')
+    return _inner
+
 def ColSplitter(col:str='is_valid'):
     "Put table rows (of a DataFrame, or the rows as dicts) whose column `col` is true in the validation set."
     def _inner(items):
@@ -247,6 +257,13 @@ class DataBlock:
         "`DataLoaders` for `source` with batch size `bs`."
         path = source if path == '.' and isinstance(source, (str, Path)) else path
         return DataLoaders.from_dsets(self.datasets(source), bs, path, num_workers, device, self.batch_tfms, shuffle)
+
+    def new(self, item_tfms=None, batch_tfms=None) -> DataBlock:
+        "A copy of this recipe with other item and/or batch transforms, the rest kept: `pets.new(item_tfms=Resize(128, 'squish'))`."
+        res = copy.copy(self)
+        if item_tfms is not None: res.item_tfms = check_item_tfms(item_tfms)
+        if batch_tfms is not None: res.batch_tfms = listify(batch_tfms)
+        return res
 
     def summary(self, source, bs:int=4):
         "Walk one item through every step, printing what it looks like after each, then one batch."

@@ -20,7 +20,7 @@ from .checks import check_fraction
 
 # %% auto #0
 __all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name', 'Resize',
-           'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
+           'ResizeMethod', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -136,6 +136,10 @@ class Resize(ItemTransform):
         pad = [pl, pt, w - fw - pl, h - fh - pt]
         mode = self.pad_mode if self.pad_mode != 'reflect' or max(pad) < min(fh, fw) else 'constant'  # reflecting needs pixels to mirror
         return TF.pad(x, pad, padding_mode=mode)
+
+class ResizeMethod:
+    "`Resize`'s methods under fastai's names: `Resize(128, ResizeMethod.Squish)`."
+    Crop, Pad, Squish = 'crop', 'pad', 'squish'
 
 # %% ../nbs/01b_transforms.ipynb #64b8c827
 class RandomResizedCrop(ItemTransform):
