@@ -56,12 +56,13 @@ class AffineAug(BatchTransform):
         sx, sy = sx / z, sy / z
         tx, ty = U(-1, 1) * (1 - sx), U(-1, 1) * (1 - sy)
         fx = torch.where(on(0.5), -1., 1.) if self.do_flip else torch.ones(bs, device=dev)
-        fy = torch.where(on(0.5), -1., 1.) if self.flip_vert else torch.ones(bs, device=dev)
+        fy = torch.where(on(0.5), -1., 1.) if self.do_flip and self.flip_vert else torch.ones(bs, device=dev)
         ang = torch.where(on(self.p_affine), U(-self.max_rotate, self.max_rotate), torch.zeros(bs, device=dev)) * math.pi / 180
         # output (u, v) in [-1, 1] → crop in pixels → rotate in pixel space → input normalised coordinates
         cos, sin = torch.cos(ang), torch.sin(ang)
         m = torch.stack([torch.stack([cos * sx * fx, -sin * sy * fy * H / W], -1),
                          torch.stack([sin * sx * fx * W / H, cos * sy * fy], -1)], 1)  # (bs, 2, 2)
+        if self.do_flip and self.flip_vert: m = torch.where(on(0.5)[:, None, None], m.flip(-1), m)  # and transposes: all 8 symmetries
         v, u = torch.meshgrid(torch.linspace(-1 + 1/h, 1 - 1/h, h, device=dev), torch.linspace(-1 + 1/w, 1 - 1/w, w, device=dev), indexing='ij')
         base = torch.stack([u, v], -1).expand(bs, h, w, 2)  # (bs, h, w, 2)
         if self.max_warp > 0:  # perspective: divide by a plane tilted a little in x and y
@@ -98,8 +99,8 @@ class Lighting(BatchTransform):
 # %% ../nbs/01f_augment.ipynb #933362e8
 def aug_transforms(
     mult:float=1., # scale every magnitude below
-    do_flip:bool=True, # random horizontal flips
-    flip_vert:bool=False, # random vertical flips as well
+    do_flip:bool=True, # random horizontal flips (False: no flip at all)
+    flip_vert:bool=False, # with do_flip: vertical flips and transposes too, the 8 symmetries of a square
     max_rotate:float=10., # largest rotation, in degrees
     min_zoom:float=1., # smallest zoom factor
     max_zoom:float=1.1, # largest zoom factor
