@@ -55,6 +55,7 @@ def foreground_acc(inp, targ, bkg_idx:int=0, axis:int=1):
     "Pixel accuracy (argmax over `axis`) over the pixels whose target is not `bkg_idx`."
     if not isinstance(bkg_idx, numbers.Integral): raise TypeError(f"bkg_idx is the class index of the background, like 0, not {bkg_idx!r}.")
     ax = axis % inp.dim() if -inp.dim() <= axis < inp.dim() else None  # a negative axis counts from the end
+    if ax is not None and targ.dim() == inp.dim() and targ.shape[ax] == 1: targ = targ.squeeze(ax)  # masks (bs, 1, h, w), as fastai
     if ax is None or inp.dim() != targ.dim() + 1 or inp.shape[:ax] + inp.shape[ax + 1:] != targ.shape:
         raise ValueError(f"foreground_acc: predictions {tuple(inp.shape)} do not fit masks {tuple(targ.shape)}: the model must give "
                          "one score per class for every pixel of the mask, (batch, classes, height, width).")
