@@ -30,18 +30,18 @@ and device (the CPU by default); every DataLoader works in the main process (fas
   Both libraries' progress callbacks are removed (`learn.remove_cb(ProgressCallback)`).
 
 Differences from a literal reading of the recipe, and between the libraries' APIs:
-- fastai's `TextDataLoaders.from_csv` takes the folder and the file name (`from_csv(path, 'texts.csv', ...)`), and its
-  `text_col`/`label_col` default to the columns 0 and 1, so they are named; fastcourse's takes the CSV file and
-  defaults to 'text', 'label' and 'is_valid'. fastai splits at random unless `valid_col` is given (its default is
-  None); fastcourse uses `is_valid` when present, so its language model needs `valid_col=None`.
+- fastai's `TextDataLoaders.from_csv` takes the folder and the file name (`from_csv(path, 'texts.csv', ...)`), and
+  its `text_col`/`label_col` default to the columns 0 and 1, so they are named; fastcourse's takes the CSV file (or
+  fastai's two arguments) and defaults to 'text', 'label' and 'is_valid'. fastai splits at random unless `valid_col`
+  is given (its default is None); fastcourse uses `is_valid` when present, so its language model needs
+  `valid_col=None`.
 - fastai's `language_model_learner` and `text_classifier_learner` take `config` as the whole configuration (hence
   `dict(awd_lstm_lm_config, ...)`); fastcourse merges `config` into its defaults. Both download the WikiText-103
   weights unless `pretrained=False`, which both get here (the weights are not available offline). fastai's
   `text_classifier_learner` defaults to `drop_mult=0.5` and fastcourse's to 1; both get 0.5 here.
 - fastai's vocabulary of a language model's loaders is `dls.vocab`; fastcourse's is `dls.text_vocab` (its
   `dls.vocab` is the same list for a language model, the classes for a classifier).
-- fastai's `load_encoder` freezes the classifier; fastcourse's `text_classifier_learner` starts frozen. Both are
-  unfrozen before `fit_one_cycle`.
+- `load_encoder` freezes the classifier in both libraries; both are unfrozen before `fit_one_cycle`.
 - fastai's `from_csv` reads with `delimiter=None` (pandas sniffs the separator with its python engine and warns a
   ParserWarning); that is fastai's default and part of its `prep_s`.
 - fastai's language-model loaders have no token count: `lm_train_tokens` is the sum of its training texts' lengths

@@ -48,7 +48,8 @@ class RNNRegularizer(Callback):
     def after_loss(self):
         if not self.training: return
         if self.alpha: self.learn.loss_grad = self.loss_grad + self.alpha * self.out.float().pow(2).mean()
-        if self.beta: self.learn.loss_grad = self.loss_grad + self.beta * (self.raw_out[:, 1:] - self.raw_out[:, :-1]).float().pow(2).mean()
+        if self.beta and self.raw_out.size(1) > 1:  # one token: no step to compare (the mean of nothing is NaN), as fastai checks
+            self.learn.loss_grad = self.loss_grad + self.beta * (self.raw_out[:, 1:] - self.raw_out[:, :-1]).float().pow(2).mean()
     def after_fit(self): self._hook.remove(); self.raw_out = self.out = None
 
 class Perplexity(Metric):
@@ -95,7 +96,7 @@ class TextLearner(Learner):
         return atomic_save({'encoder': self._encoder().state_dict(), 'vocab': list(self.dls.text_vocab)},
                            model_file(self, name))
     def load_encoder(self, name:str):
-        "Load an encoder saved by `save_encoder`; its vocabulary must be this learner's (build the loaders with `text_vocab=`)."
+        "Load an encoder saved by `save_encoder` (its vocabulary must be this learner's: `text_vocab=`), then freeze, as fastai does."
         state = safe_load(model_file(self, name, must_exist=True), 'saved encoder')
         if not isinstance(state, dict) or 'encoder' not in state: raise ValueError(f"{name}.pth was not written by save_encoder.")
         if state.get('vocab') != list(self.dls.text_vocab):
@@ -104,6 +105,7 @@ class TextLearner(Learner):
                              "loaders with text_vocab=dls_lm.text_vocab.")
         check_weights(self._encoder(), state['encoder'], f'The encoder {name!r} (from another config?)')
         self._encoder().load_state_dict(state['encoder'])
+        self.freeze()  # a new head first, on the loaded features
         return self
     def load_pretrained(self, wgts_fname, vocab_fname):
         "Start from fastai-format AWD-LSTM weights (`.pth`) and their vocabulary (`.pkl`), matched to this learner's tokens; then freeze."
@@ -260,7 +262,7 @@ def text_classifier_learner(
     alpha:float=2., # activation regularisation of the encoder's outputs
     beta:float=1., # temporal activation regularisation
     **kwargs) -> TextLearner:
-    "A `TextLearner` classifying texts with an AWD-LSTM encoder and a pooling head; everything but the head starts frozen."
+    "A `TextLearner` classifying texts with an AWD-LSTM encoder and a pooling head; frozen but the head when `pretrained`, as in fastai."
     _check_dls(dls, False, 'text_classifier_learner')
     if arch is not AWD_LSTM: raise ValueError(f"Only AWD_LSTM is implemented, not {arch!r}.")
     if n_out is None: n_out = dls.c
@@ -270,5 +272,4 @@ def text_classifier_learner(
     learn = TextLearner(dls, get_text_classifier(**cfg), alpha, beta, loss_func=nn.CrossEntropyLoss(), splitter=awd_lstm_clas_split, **kwargs)
     learn.model_spec = {'builder': 'text', 'kwargs': cfg}
     if pretrained: learn.load_pretrained(*wt103_files())  # which freezes all but the head
-    else: learn.freeze()
     return learn

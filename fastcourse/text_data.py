@@ -10,15 +10,16 @@ import html, re
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from .checks import check_sizes
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
-           'defaults_text_proc_rules', 'defaults_text_postproc_rules', 'fix_html', 'replace_rep', 'replace_wrep',
-           'spec_add_spaces', 'rm_useless_spaces', 'word_tokenize', 'replace_all_caps', 'replace_maj', 'lowercase',
-           'tokenize1', 'tokenize_texts', 'make_vocab', 'Numericalize']
+           'defaults_text_proc_rules', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces',
+           'rm_useless_spaces', 'replace_all_caps', 'replace_maj', 'lowercase', 'word_tokenize', 'tokenize1',
+           'tokenize_texts', 'make_vocab', 'Numericalize']
 
 # %% ../nbs/04a_text_data.ipynb #a140ef9c
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = 'xxunk xxpad xxbos xxeos xxfld xxrep xxwrep xxup xxmaj'.split()
@@ -34,9 +35,9 @@ def replace_rep(t:str) -> str:
     "A character repeated 3 or more times becomes `xxrep n c`: '!!!!' → ' xxrep 4 ! '."
     return _re_rep.sub(lambda m: f' {TK_REP} {len(m.group(2)) + 1} {m.group(1)} ', t)
 
-_re_wrep = re.compile(r'(?:(?<=\s)|^)(\w+)((?:\s+\1)+)\b')
+_re_wrep = re.compile(r'(?:(?<=\s)|^)(\w+)((?:\s+\1\b){2,})')
 def replace_wrep(t:str) -> str:
-    "A word repeated 2 or more times in a row becomes `xxwrep n w`: 'so so so' → ' xxwrep 3 so '."
+    "A word 3 or more times in a row becomes `xxwrep n w`: 'so so so' → ' xxwrep 3 so '; 'so so' stays, as in fastai."
     return _re_wrep.sub(lambda m: f' {TK_WREP} {len(m.group(2).split()) + 1} {m.group(1)} ', t)
 
 def spec_add_spaces(t:str) -> str:
@@ -47,45 +48,41 @@ def rm_useless_spaces(t:str) -> str:
     "One space where there were several."
     return re.sub(' {2,}', ' ', t)
 
-defaults_text_proc_rules = [fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces]
+# %% ../nbs/04a_text_data.ipynb #52654461
+_re_all_caps = re.compile(r'(\s|^)([A-Z]+[^a-z\s]*)(?=\s|$)')  # fastai's: a space-separated word without a-z
+def replace_all_caps(t:str) -> str:
+    "`xxup` before a word in capitals, which is lowered: 'NOT' → 'xxup not', 'MP3' → 'xxup mp3'; 'I' gets no marker."
+    return _re_all_caps.sub(lambda m: m[1] + (f'{TK_UP} ' if len(m[2]) > 1 else '') + m[2].lower(), t)
+
+_re_maj = re.compile(r'(\s|^)([A-Z][^A-Z\s]*)(?=\s|$)')  # fastai's: a space-separated word with one capital, first
+def replace_maj(t:str) -> str:
+    "`xxmaj` before a capitalised word, which is lowered: 'Meg' → 'xxmaj meg'; 'I' and 'A' get none."
+    return _re_maj.sub(lambda m: m[1] + (f'{TK_MAJ} ' if len(m[2]) > 1 else '') + m[2].lower(), t)
+
+def lowercase(t:str) -> str:
+    "`xxbos` (beginning of stream), then the text lowered."
+    return f'{BOS} ' + t.lower().strip()
+
+defaults_text_proc_rules = [fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,  # the text as a whole
+                            replace_all_caps, replace_maj, lowercase]  # case, word by word, as in fastai
 
 # %% ../nbs/04a_text_data.ipynb #11f3f5b2
-_re_tok = re.compile(r"\w+(?=n't\b)|n't\b|'\w+\b|\w+|\n|[^\w\s]")
+_sfx, _nt = r"['’](?i:s|re|ve|ll|d|m)\b", r"(?i:n['’]t)\b"  # 's 're 've 'll 'd 'm, and n't
+_re_tok = re.compile(rf"\w+(?={_nt})|(?<=\w){_nt}|(?<=\w){_sfx}|\w+(?:(?!{_sfx})['’]\w+)*|\n|[^\w\s]")
 def word_tokenize(t:str) -> list[str]:
-    "Words, numbers, contractions (`do` `n't`, `it` `'s`), line breaks, and every other character on its own."
+    "Words (`o'brien` whole), numbers, contractions after a word (`do` `n't`, `it` `'s`), line breaks, and every other character alone."
     return _re_tok.findall(t)
-
-# %% ../nbs/04a_text_data.ipynb #52654461
-def replace_all_caps(toks:list) -> list:
-    "`xxup` before a word in capitals, which is lowered: 'NOT' → 'xxup', 'not'."
-    res = []
-    for t in toks: res += [TK_UP, t.lower()] if len(t) > 1 and t.isupper() and t.isalpha() else [t]
-    return res
-
-def replace_maj(toks:list) -> list:
-    "`xxmaj` before a capitalised word, which is lowered: 'Meg' → 'xxmaj', 'meg'."
-    res = []
-    for t in toks: res += [TK_MAJ, t.lower()] if t[:1].isupper() and (len(t) == 1 or t[1:].islower()) else [t]
-    return res
-
-def lowercase(toks:list) -> list:
-    "`xxbos` (beginning of stream) and the lowered tokens."
-    return [BOS] + [t.lower() for t in toks]
-
-defaults_text_postproc_rules = [replace_all_caps, replace_maj, lowercase]
 
 # %% ../nbs/04a_text_data.ipynb #a77f4529
 def tokenize1(text:str) -> list[str]:
-    "The tokens of one text: the text rules, `word_tokenize`, then the token rules."
+    "The tokens of one text: the text rules (`defaults_text_proc_rules`), then `word_tokenize`."
     if not isinstance(text, str): raise TypeError(f"Expected a text (str), not {type(text).__name__}: {text!r:.60}.")
     for f in defaults_text_proc_rules: text = f(text)
-    toks = word_tokenize(text)
-    for f in defaults_text_postproc_rules: toks = f(toks)
-    return toks
+    return word_tokenize(text)
 
 def _not_text(i:int, t) -> Exception:
     "The error for item `i` of a list of texts, `t`, which is not one: what to do depends on what it is."
-    if t is None or (isinstance(t, float) and t != t) or isinstance(t, str):  # missing (None, NaN) or empty
+    if t is None or isinstance(t, str) or (pd.api.types.is_scalar(t) and pd.isna(t)):  # missing (None, NaN, pd.NA) or empty
         return ValueError(f"Text {i} is {t!r:.60}, not a text: drop or fill empty and missing texts first.")
     several = hasattr(t, '__len__')  # a list, a Series, an array: not a number
     why = ("predict takes one text (a str); for several, learn.get_preds(dl=learn.dls.test_dl(texts))." if several else

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_loaders.html.md"""
 
 # %% ../nbs/04c_text_loaders.ipynb #fafe8f6a
 from __future__ import annotations
-import copy
+import copy, warnings
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
 from .checks import check_sizes
-from .data_core import DataLoaders, default_device, warn_similar_labels
+from .data_core import DataLoaders, _sorted_labels, default_device, warn_similar_labels
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
@@ -97,7 +97,10 @@ class TextClasDataLoader:
             b = torch.as_tensor(b)
             x = pad_chunks([self.docs[i] for i in b.tolist()], self.num.pad, self.seq_len).to(self.device)  # (bs, longest)
             yield (x,) if self.labels is None else (x, self.labels[b].to(self.device))
-    def one_batch(self) -> tuple: return next(iter(self))
+    def one_batch(self) -> tuple:
+        if not self.docs: raise ValueError("This loader holds no texts: a learner from load_learner keeps the vocabularies, not the data. "
+                                           "Predict with learn.predict(text), or learn.get_preds(dl=learn.dls.test_dl(texts)).")
+        return next(iter(self))
     def decode_batch(self, b:tuple, max_n:int=9) -> pd.DataFrame:
         "The texts (as tokens) and labels of batch `b`."
         df = pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]]})
@@ -121,6 +124,23 @@ def _few(vals:list, n:int=3, w:int=40) -> str:
     "The first `n` of `vals`, each cut to `w` characters: an error message stays readable when the values are whole reviews."
     cut = [v if len(str(v)) <= w else str(v)[:w] + '...' for v in vals[:n]]
     return f"{cut}" + (f" and {len(vals) - n} more" if len(vals) > n else "")
+
+def _no_text(s:pd.Series, col) -> ValueError:
+    "The error for the cells `s` of column `col` that hold no text, with the fix for each kind: missing, blank, not a str."
+    na, isstr = s.isna(), s.map(lambda t: isinstance(t, str))
+    other = ~na & ~isstr
+    eg = f", e.g. {s[other].iloc[0]!r:.30} of type {type(s[other].iloc[0]).__name__}," if other.any() else ''
+    fixes = [(na, 'missing', f"drop them: df.dropna(subset=[{col!r}])"),  # astype(str) would make them the text 'nan'
+             (isstr, 'empty or blank', f"drop them: df[df[{col!r}].str.strip() != '']"),
+             (other, f'not a str{eg}', f"if they are texts, convert them: df[{col!r}] = df[{col!r}].astype(str)")]
+    why = '; '.join(f"{k} in {list(s.index[m][:5])} ({fix})" for m, k, fix in fixes if m.any())
+    return ValueError(f"Row(s) {list(s.index[:5])} of {col!r} hold no text: {why}.")
+
+def _read(f:Path, encoding:str) -> str:
+    try: return f.read_text(encoding=encoding)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{f} is not {encoding} text ({e.reason} at byte {e.start}): re-encode it to UTF-8, or pass encoding= "
+                         "(e.g. 'latin-1') if all the files use that encoding.") from None
 
 class TextDataLoaders(DataLoaders):
     "Training and validation loaders of texts: for a language model (`is_lm=True`) or a classifier."
@@ -160,9 +180,11 @@ class TextDataLoaders(DataLoaders):
         if not is_lm and label_col == text_col:
             raise ValueError(f"text_col and label_col are both {text_col!r}: the labels would be the texts themselves. "
                              "Name the label column.")
-        empty = df.index[~df[text_col].map(lambda t: isinstance(t, str) and bool(t.strip()))]
-        if len(empty): raise ValueError(f"Row(s) {list(empty[:5])} of {text_col!r} hold no text (e.g. {df[text_col][empty[0]]!r}): drop or "
-                                        f"fill them first (df.dropna(subset=[{text_col!r}])).")
+        empty = ~df[text_col].map(lambda t: isinstance(t, str) and bool(t.strip()))
+        if empty.any(): raise _no_text(df[text_col][empty], text_col)
+        if valid_col not in (None, 'is_valid', *df.columns):  # only the default may be absent (then: a random split)
+            raise KeyError(f"valid_col={valid_col!r} is not a column of the DataFrame, whose columns are {list(df.columns)}: name the "
+                           "column that marks the validation rows, or pass valid_col=None to split at random.")
         if valid_col is not None and valid_col in df.columns:
             if valid_pct is not None or seed is not None:  # they would be ignored
                 raise ValueError(f"df has a {valid_col!r} column, which sets the split; pass valid_col=None to split at random with "
@@ -180,11 +202,16 @@ class TextDataLoaders(DataLoaders):
         docs = [num(t) for t in toks]
         pick = lambda idx: [docs[i] for i in idx]
         if is_lm:
+            for s, what in zip(splits, ('training', 'validation')):
+                if (n := sum(len(docs[i]) for i in s)) <= bs:  # LMDataLoader needs more than one token per stream
+                    more = " (a larger valid_pct, or more rows in valid_col)" if what == 'validation' else ''
+                    raise ValueError(f"The {what} texts hold {n} tokens, too few for bs={bs} streams of a language model: "
+                                     f"use a smaller bs, or more {what} texts{more}.")
             trn, val = (LMDataLoader(pick(s), num, bs, seq_len, shuffle=sh, device=device) for s, sh in zip(splits, (True, False)))
             return cls(trn, val, num=num, path=path)
         labels = df[label_col]
         if labels.isna().any(): raise ValueError(f"The label column {label_col!r} has {int(labels.isna().sum())} missing values: drop those rows first.")
-        vocab = sorted(labels.iloc[splits[0]].unique().tolist()); warn_similar_labels(vocab)
+        vocab = _sorted_labels(labels.iloc[splits[0]].unique().tolist()); warn_similar_labels(vocab)  # a clear error for mixed types
         swapped = (f" The labels look like texts: are text_col ({text_col!r}) and label_col ({label_col!r}) swapped?"
                    if labels.astype(str).str.len().mean() > df[text_col].str.len().mean() else "")
         if len(vocab) < 2: raise ValueError(f"The training rows have one label only ({_few(vocab)}): there is nothing to learn. "
@@ -197,15 +224,22 @@ class TextDataLoaders(DataLoaders):
         return cls(mk(splits[0], True), mk(splits[1], False), num=num, vocab=vocab, path=path)
 
     @classmethod
-    @delegates(from_df)
-    def from_csv(cls, csv, **kwargs):
-        "`from_df` on the table read from the CSV file `csv` (whose folder is the default `path`)."
-        df, folder = read_table(csv)
-        return cls.from_df(df, **{'path': folder, **kwargs})
+    @delegates(from_df, but=['path'])
+    def from_csv(cls,
+                 path, # the CSV file, or (as in fastai) its folder, with `csv_fname`
+                 csv_fname:str|None=None, # the file's name in the folder `path` (default, as in fastai: 'labels.csv')
+                 header='infer', # pandas' `header`: 'infer' (the first row names the columns), None, or a row number
+                 delimiter:str|None=None, # the separator; default a comma
+                 **kwargs):
+        "`from_df` on the table of the CSV file `path`, or `path/csv_fname` as fastai calls it; models are saved in its folder."
+        csv = Path(path)/(csv_fname or 'labels.csv') if csv_fname is not None or Path(path).is_dir() else Path(path)
+        df, folder = read_table(csv, header=header, **({} if delimiter is None else {'delimiter': delimiter}))
+        return cls.from_df(df, path=folder, **kwargs)
 
     @classmethod
     @delegates(from_df, but=['text_col', 'label_col', 'valid_col', 'valid_pct'])
-    def from_folder(cls, path, train:str='train', valid:str='test', classes=None, is_lm:bool=False, valid_pct:float|None=None, **kwargs):
+    def from_folder(cls, path, train:str='train', valid:str='test', classes=None, is_lm:bool=False, valid_pct:float|None=None,
+                    encoding:str='utf-8', **kwargs):
         "Texts in `path/train/<class>/*.txt` and `path/valid/<class>/*.txt` (IMDB's layout); a language model reads every subfolder."
         path = Path(path)
         if classes is None and not is_lm:  # the label folders found in both splits (IMDB's `train/unsup` is not a label)
@@ -215,8 +249,10 @@ class TextDataLoaders(DataLoaders):
             d = path/folder
             if not d.is_dir(): raise FileNotFoundError(f"No folder {d}; the texts go in {path}/{train}/<class>/ and {path}/{valid}/<class>/.")
             for c in sorted(p for p in d.iterdir() if p.is_dir() and (is_lm or p.name in classes)):
-                rows += [(f.read_text(encoding='utf-8'), c.name, split) for f in sorted(c.glob('*.txt'))]
-        df = pd.DataFrame(rows, columns=['text', 'label', 'is_valid'])
+                rows += [(_read(f, encoding), c.name, split, f) for f in sorted(c.glob('*.txt'))]
+        empty = [str(r[3]) for r in rows if not r[0].strip()]
+        if empty: warnings.warn(f"Skipped {len(empty)} empty file(s), which hold no text: {_few(empty, w=200)}.")
+        df = pd.DataFrame([r[:3] for r in rows if r[0].strip()], columns=['text', 'label', 'is_valid'])
         if not len(df): raise ValueError(f"No .txt files in the class folders of {path/train} and {path/valid}.")
         if valid_pct is not None: df = df.drop(columns='is_valid')
         elif kwargs.get('seed') is not None: raise ValueError("The folders set the split: seed is for a random split, with valid_pct.")
@@ -229,9 +265,11 @@ class TextDataLoaders(DataLoaders):
         if isinstance(texts, str): texts = [texts]
         if isinstance(texts, pd.DataFrame):  # iterating it would give its column names
             raise TypeError("test_dl takes texts, not a DataFrame: pass its column of texts, like dls.test_dl(df['text']).")
+        texts = list(texts)
+        if not texts: raise ValueError("test_dl got no texts: pass a list of one or more, like dls.test_dl(['A fine film.']).")
         bs = self.loaders[0].bs if bs is None else bs
         return TextClasDataLoader([self.num(t) for t in tokenize_texts(texts)], None, self.num, self.vocab,
-                                  bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=list(texts))
+                                  bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=texts)
 
     def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
         "The first `max_n` rows of a batch, as tokens."
