@@ -27,8 +27,8 @@ defaults_text_spec_tok = [UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MA
 
 # %% ../nbs/04a_text_data.ipynb #553c3a5e
 def fix_html(t:str) -> str:
-    "Line breaks for `<br />` tags, and HTML entities (`&amp;`) back to their characters."
-    return html.unescape(re.sub(r'<br\s*/?>', '\n', t))
+    "Line breaks for `<br />` tags, `...` as one `…` (as fastai's rules do), and HTML entities (`&amp;`) back to their characters."
+    return html.unescape(re.sub(r'<br\s*/?>', '\n', t).replace('...', ' …'))
 
 _re_rep = re.compile(r'(\S)(\1{2,})')
 def replace_rep(t:str) -> str:
@@ -68,9 +68,10 @@ defaults_text_proc_rules = [fix_html, replace_rep, replace_wrep, spec_add_spaces
 
 # %% ../nbs/04a_text_data.ipynb #11f3f5b2
 _sfx, _nt = r"['’](?i:s|re|ve|ll|d|m)\b", r"(?i:n['’]t)\b"  # 's 're 've 'll 'd 'm, and n't
-_re_tok = re.compile(rf"\w+(?={_nt})|(?<=\w){_nt}|(?<=\w){_sfx}|\w+(?:(?!{_sfx})['’]\w+)*|\n|[^\w\s]")
+# a run of line breaks is one token, as in spaCy
+_re_tok = re.compile(rf"\w+(?={_nt})|(?<=\w){_nt}|(?<=\w){_sfx}|\w+(?:(?!{_sfx})['’]\w+)*|\n+|[^\w\s]")
 def word_tokenize(t:str) -> list[str]:
-    "Words (`o'brien` whole), numbers, contractions after a word (`do` `n't`, `it` `'s`), line breaks, and every other character alone."
+    "Words (`o'brien` whole), numbers, contractions after a word (`do` `n't`, `it` `'s`), line breaks, every other character alone."
     return _re_tok.findall(t)
 
 # %% ../nbs/04a_text_data.ipynb #a77f4529
