@@ -35,7 +35,7 @@ class Categorize:
             same = [v for v in self.vocab if str(v) == str(o)]  # 3 in the vocabulary, '3' the label: another type
             why = (f"the vocabulary holds {same[0]!r} ({type(same[0]).__name__}) and the label is {type(o).__name__}: make them one "
                    "type" if same else "the vocab passed lacks it: add it, or leave vocab out to take the training labels' classes"
-                   if getattr(self, '_given', False) else "it never appears in the training set. Fix the labels or pass `vocab`")
+                   if self._given else "it never appears in the training set. Fix the labels or pass `vocab`")
             raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: {why}.") from None
     def decode(self, i) -> str: return self.vocab[int(i)]
 

@@ -28,10 +28,12 @@ class InferenceMixin:
     "What `Learner`, which inherits it, does with a trained model: predictions and test-time augmentation."
 
 # %% ../nbs/02f_inference.ipynb #2407cf58
+def _cross_entropy(loss_func) -> bool: return isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)) or loss_func is F.cross_entropy
+
 def loss_activation(loss_func):
     "The activation that turns the model's raw output into what the loss compares: the loss's own `activation`, else softmax for cross-entropy."
     if hasattr(loss_func, 'activation'): return loss_func.activation  # e.g. a loss whose class axis is last
-    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)) or loss_func is F.cross_entropy: return lambda x: torch.softmax(x, dim=1)
+    if _cross_entropy(loss_func): return lambda x: torch.softmax(x, dim=1)
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return torch.sigmoid
     return lambda x: x
 
@@ -39,7 +41,7 @@ def loss_decodes(loss_func):
     "What turns activated predictions into answers: the loss's own `decodes`, else the top class for cross-entropy, p > 0.5 for BCE."
     if hasattr(loss_func, 'decodes'): return loss_func.decodes
     if hasattr(loss_func, 'activation'): return lambda x: x  # its own class axis, which this function cannot know
-    if isinstance(loss_func, (nn.CrossEntropyLoss, nn.NLLLoss)) or loss_func is F.cross_entropy: return lambda x: x.argmax(dim=1)
+    if _cross_entropy(loss_func): return lambda x: x.argmax(dim=1)  # classes on axis 1
     if isinstance(loss_func, nn.BCEWithLogitsLoss): return lambda x: x > 0.5
     return lambda x: x
 
