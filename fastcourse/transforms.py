@@ -14,7 +14,6 @@ import torch
 import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from torch import Tensor
-from torchvision.io import ImageReadMode, decode_image
 
 from .checks import check_fraction
 
@@ -31,6 +30,7 @@ def _to_8bit(x:Tensor) -> Tensor:
 
 def _from_pil(im:Image.Image) -> Tensor:
     if im.mode.startswith('I'): return _to_8bit(torch.from_numpy(np.array(im, dtype=np.int64)))[None].expand(3, -1, -1).contiguous()
+    if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')  # PIL warns converting such a palette straight to RGB
     return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()  # 'I' (16-bit) above: PIL would clip at 255
 
 def load_image(fn) -> Tensor:
@@ -43,12 +43,9 @@ def load_image(fn) -> Tensor:
     fn = Path(fn)
     if fn.is_dir(): raise IsADirectoryError(f"{fn} is a folder, not an image file: for its images, get_image_files({str(fn)!r}).")
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
-    try: x = decode_image(str(fn), mode=ImageReadMode.RGB)  # 16-bit PNGs decode as uint16
-    except (RuntimeError, ValueError):  # formats torchvision cannot decode: let PIL try before giving up
-        try:
-            with Image.open(fn) as im: return _from_pil(im)
-        except Exception as e: raise _bad_image(fn, e) from None
-    return _to_8bit(x[0] if x.ndim == 4 else x)  # an animated GIF decodes as (frames, 3, h, w): its first frame, as PIL and fastai
+    try:  # PIL, as fastai: the same pixels as torchvision's decoder, which torchvision 0.29 deprecates, and more formats
+        with Image.open(fn) as im: return _from_pil(im)  # an animated GIF opens at its first frame
+    except Exception as e: raise _bad_image(fn, e) from None
 
 def load_mask(fn) -> Tensor:
     "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
