@@ -204,10 +204,11 @@ class DataLoader:
 
     def __len__(self): return len(self._dl)
     def __iter__(self):
-        for b in self._dl:
-            b = tuple(o.to(self.device, non_blocking=True) if isinstance(o, torch.Tensor) else o for o in b)
-            for t in self.batch_tfms: b = t(b, self.kinds, self.split_idx)
-            yield b
+        for b in self._dl: yield self._on_device(b)
+    def _on_device(self, b:tuple) -> tuple:
+        b = tuple(o.to(self.device, non_blocking=True) if isinstance(o, torch.Tensor) else o for o in b)
+        for t in self.batch_tfms: b = t(b, self.kinds, self.split_idx)
+        return b
 
     def one_batch(self) -> tuple:
         "The first batch."
@@ -225,10 +226,15 @@ class DataLoader:
         "Undo the batch transforms (e.g. normalisation) so a batch can be shown."
         for t in reversed(self.batch_tfms): b = t.decode(b, self.kinds)
         return b
-    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, nrows:int|None=None):
+    def repeat_batch(self, n:int, i:int|None=None) -> tuple:
+        "A batch of item `i` (default: a random one) `n` times, each through its own draw of the random transforms."
+        check_sizes(n=n)
+        if i is None: i = random.randrange(len(self.dataset))
+        return self._on_device(_collate([self.dataset[i] for _ in range(n)]))
+    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, nrows:int|None=None, unique:bool=False):
         "Draw up to `max_n` samples (or `nrows` rows) of a batch with their labels (`fastcourse.show.show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
-        return show_batch(self, max_n, ncols, figsize, nrows=nrows)
+        return show_batch(self, max_n, ncols, figsize, nrows=nrows, unique=unique)
 
 # %% ../nbs/01c_data_core.ipynb #9fdc11a5
 def set_seed(s:int, # the seed, like 42
@@ -287,9 +293,9 @@ class DataLoaders:
     def add_tfms(self, tfms):
         "Add batch transforms to every loader."
         for dl in self.loaders: dl.add_tfms(tfms)
-    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0, nrows:int|None=None):
-        "Draw up to `max_n` samples (or `nrows` rows) of a batch of loader `ds_idx` (0: training, 1: validation) with their labels."
-        return self[ds_idx].show_batch(max_n, ncols, figsize, nrows)
+    def show_batch(self, max_n:int=9, ncols:int=3, figsize=None, ds_idx:int=0, nrows:int|None=None, unique:bool=False):
+        "Draw up to `max_n` samples (or `nrows` rows) of a batch of loader `ds_idx` (0: training, 1: validation); `unique`: one item."
+        return self[ds_idx].show_batch(max_n, ncols, figsize, nrows, unique=unique)
 
     @classmethod
     def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):
