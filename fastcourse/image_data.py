@@ -57,19 +57,51 @@ class ImageDataLoaders(DataLoaders):
     def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
         "Labels from `label_func(file_name)`."
         check_kwargs('ImageDataLoaders.from_name_func', kwargs, cls.from_name_func, DataBlock.dataloaders)
-        check_fnames(fnames)
-        if not callable(label_func):
-            raise TypeError(f"label_func is a function from a file name to its label, like `lambda name: name[0].isupper()`, "
-                            f"not {label_func!r}.")
-        db = DataBlock((ImageBlock, CategoryBlock), get_y=using_attr(label_func, 'name'), splitter=RandomSplitter(valid_pct, seed),
-                       item_tfms=item_tfms, batch_tfms=batch_tfms)
-        return db.dataloaders([Path(f) if isinstance(f, str) else f for f in fnames], path=path, **kwargs)
+        return cls._by_func(path, fnames, label_func, 'name', valid_pct, seed, item_tfms, batch_tfms, **kwargs)
 
     @classmethod
     def from_name_re(cls, path, fnames, pat:str, **kwargs):
         "Labels from the first group of regular expression `pat` applied to the file name."
         check_kwargs('ImageDataLoaders.from_name_re', kwargs, cls.from_name_func, DataBlock.dataloaders)
         return cls.from_name_func(path, fnames, RegexLabeller(pat), **kwargs)
+
+    @classmethod
+    def from_path_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
+        "Labels from `label_func(file_path)`: the whole path, where `from_name_func` passes the file name alone."
+        check_kwargs('ImageDataLoaders.from_path_func', kwargs, cls.from_path_func, DataBlock.dataloaders)
+        return cls._by_func(path, fnames, label_func, 'path', valid_pct, seed, item_tfms, batch_tfms, **kwargs)
+
+    @classmethod
+    def from_path_re(cls, path, fnames, pat:str, **kwargs):
+        "Labels from the first group of regular expression `pat` applied to the whole path, written with `/` on every system."
+        check_kwargs('ImageDataLoaders.from_path_re', kwargs, cls.from_path_func, DataBlock.dataloaders)
+        lab = RegexLabeller(pat)
+        return cls.from_path_func(path, fnames, lambda f: lab(f.as_posix()), **kwargs)
+
+    @classmethod
+    def _by_func(cls, path, fnames, label_func, of:str, valid_pct, seed, item_tfms, batch_tfms, **kwargs):
+        check_fnames(fnames)
+        if not callable(label_func):
+            eg = f"lambda {of}: {of}{'.parent.name' if of == 'path' else '[0].isupper()'}"
+            raise TypeError(f"label_func is a function from a file {of} to its label, like `{eg}`, not {label_func!r}.")
+        get_y = using_attr(label_func, 'name') if of == 'name' else lambda f: label_func(Path(f))
+        db = DataBlock((ImageBlock, CategoryBlock), get_y=get_y, splitter=RandomSplitter(valid_pct, seed), item_tfms=item_tfms,
+                       batch_tfms=batch_tfms)
+        return db.dataloaders([Path(f) if isinstance(f, str) else f for f in fnames], path=path, **kwargs)
+
+    @classmethod
+    def from_lists(cls, path, fnames, labels, valid_pct:float=0.2, seed:int|None=None, y_block=CategoryBlock, item_tfms=None,
+                   batch_tfms=None, **kwargs):
+        "Labels from the list `labels`, one for each file of `fnames`, in the same order."
+        check_kwargs('ImageDataLoaders.from_lists', kwargs, cls.from_lists, DataBlock.dataloaders)
+        check_fnames(fnames)
+        if isinstance(labels, str) or len(labels) != len(fnames): raise ValueError(
+            f"labels holds one label per file of fnames, in the same order: {len(fnames)} files, but "
+            f"{repr(labels) if isinstance(labels, str) else f'{len(labels)} labels'}.")
+        df = pd.DataFrame({'fname': [Path(f) for f in fnames], 'label': list(labels)})  # rows, so test_dl takes plain files as from_df's do
+        db = DataBlock((ImageBlock, y_block), get_x=ColReader('fname'), get_y=ColReader('label'), splitter=RandomSplitter(valid_pct, seed),
+                       item_tfms=item_tfms, batch_tfms=batch_tfms)
+        return db.dataloaders(df, path=path, **kwargs)
 
     @classmethod
     def from_folder(cls, path, train:str='train', valid:str='valid', valid_pct:float|None=None, seed:int|None=None,
