@@ -203,7 +203,11 @@ class Normalize(BatchTransform):
         if self.std is not None and (self.std.shape != self.mean.shape or not (self.std > 0).all()):
             raise ValueError(f"Normalize takes one mean and one std, above 0, per channel, not mean={mean} and std={std}.")
     @classmethod
-    def from_stats(cls, mean, std): return cls(mean, std)
+    def from_stats(cls, mean, std, dim:int=1, ndim:int=4, cuda:bool=True):
+        "fastai's constructor: `dim` and `ndim` must be those of image batches; the statistics follow each batch to its device."
+        if (dim, ndim) != (1, 4): raise ValueError(f"Normalize works on image batches (bs, channels, h, w): dim=1 and ndim=4, not {dim} "
+                                                   f"and {ndim}. For tables, use the Normalize proc (no arguments).")
+        return cls(mean, std)
     def encodes(self, x, kind, split_idx):
         if kind == 'mask': return x
         if self.mean is None: raise ValueError(
