@@ -140,12 +140,14 @@ class ResizeMethod:
 
 # %% ../nbs/01b_transforms.ipynb #64b8c827
 class RandomResizedCrop(ItemTransform):
-    "Crop a random area (`min_scale` to all of it) with a random aspect ratio, resized to `size`; centre crop on valid."
+    "Crop a random area (`min_scale` to all of it) with a random aspect ratio, resized to `size`; on valid, fastai's squish and centre."
     def __init__(self,
                  size, # output size, an int or `(h, w)`
                  min_scale:float=0.08, # smallest fraction of the image area to keep
-                 ratio:tuple=(3/4, 4/3)): # range of aspect-ratio changes
+                 ratio:tuple=(3/4, 4/3), # range of aspect-ratio changes
+                 val_xtra:float=0.14): # validation: squish to `size` plus this share (rounded up to 8 pixels), keep the centre `size`
         self.size, self.min_scale, self.ratio = size_hw(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
+        self.val_xtra = check_fraction('val_xtra', val_xtra)
         if not (isinstance(ratio, (tuple, list)) and len(ratio) == 2 and all(isinstance(r, numbers.Real) and r > 0 for r in ratio)
                 and ratio[0] <= ratio[1]):
             raise ValueError(f"ratio is the range (smallest, largest) of aspect-ratio changes, both above 0, like (3/4, 4/3), not {ratio}.")
@@ -160,9 +162,13 @@ class RandomResizedCrop(ItemTransform):
                 if 0 < cw <= W and 0 < ch <= H:
                     self._box = (int(torch.randint(0, H - ch + 1, ())), int(torch.randint(0, W - cw + 1, ())), ch, cw)
                     return
-        (h, w) = self.size  # validation, or no valid random crop found: the largest centred crop of the target shape
-        s = max(h / H, w / W)
-        ch, cw = min(H, round(h / s)), min(W, round(w / s))
+        (h, w) = self.size
+        if split_idx == 0:  # no random crop fitted: the largest centred crop of the target shape
+            s = max(h / H, w / W)
+            ch, cw = min(H, round(h / s)), min(W, round(w / s))
+        else:  # fastai squishes the whole image to size + xtra, then keeps the centre: the same as squishing this centre to size
+            xtra = math.ceil(max(h, w) * self.val_xtra / 8) * 8
+            ch, cw = max(1, round(H * h / (h + xtra))), max(1, round(W * w / (w + xtra)))
         self._box = ((H - ch) // 2, (W - cw) // 2, ch, cw)
 
     def apply(self, x, kind):
