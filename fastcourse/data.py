@@ -12,15 +12,18 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fastcore.basics import listify
+from fastcore.foundation import L
+from PIL import Image
 
 from .checks import func_name, short_repr
 from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms
 from .transforms import load_image, load_mask
 
 # %% auto #0
-__all__ = ['image_extensions', 'get_files', 'get_image_files', 'RegexLabeller', 'parent_label', 'using_attr', 'ColReader',
-           'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter', 'IndexSplitter', 'ColSplitter',
-           'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock', 'DataBlock']
+__all__ = ['image_extensions', 'get_files', 'get_image_files', 'verify_image', 'verify_images', 'RegexLabeller', 'parent_label',
+           'using_attr', 'ColReader', 'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter',
+           'IndexSplitter', 'ColSplitter', 'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock',
+           'DataBlock']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -46,6 +49,17 @@ image_extensions = {'.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.gif', '.
 def get_image_files(path, recurse:bool=True, folders=None) -> list[Path]:
     "Sorted image files under `path`."
     return get_files(path, image_extensions, recurse, folders)
+
+def verify_image(fn) -> bool:
+    "Whether PIL can open and decode the image file `fn` (decoded at a small size, to be quick)."
+    try:
+        with Image.open(fn) as im: im.draft(im.mode, (32, 32)); im.load()
+        return True
+    except Exception: return False  # whatever the reason (cut short, not an image, unreadable), the file is no use
+
+def verify_images(fns) -> L:
+    "The files of `fns` that cannot be opened as images, as fastai's: remove them with `verify_images(fns).map(Path.unlink)`."
+    return L(f for f in fns if not verify_image(f))
 
 # %% ../nbs/01_data_loading.ipynb #49f33a6c
 class RegexLabeller:

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/transforms.html.md"""
 
 # %% ../nbs/01b_transforms.ipynb #7236d7b7
 from __future__ import annotations
-import math, numbers, os
+import io, math, numbers, os
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +18,8 @@ from torch import Tensor
 from .checks import check_fraction
 
 # %% auto #0
-__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name', 'Resize',
-           'ResizeMethod', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
+__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'PILImage', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name',
+           'Resize', 'ResizeMethod', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -46,6 +46,18 @@ def load_image(fn) -> Tensor:
     try:  # PIL, as fastai: the same pixels as torchvision's decoder, which torchvision 0.29 deprecates, and more formats
         with Image.open(fn) as im: return _from_pil(im)  # an animated GIF opens at its first frame
     except Exception as e: raise _bad_image(fn, e) from None
+
+class PILImage:
+    "fastai's name for opening a picture to predict on: `PILImage.create(x)`."
+    @staticmethod
+    def create(fn) -> Image.Image:
+        "An RGB PIL image of an image file, its bytes (an upload, say), a PIL image or an `(h, w, 3)` `uint8` array."
+        if isinstance(fn, np.ndarray): return Image.fromarray(fn).convert('RGB')
+        if isinstance(fn, (bytes, bytearray)):
+            try:
+                with Image.open(io.BytesIO(fn)) as im: fn = im.convert('RGB') if not im.mode.startswith('I') else im.copy()
+            except Exception as e: raise _bad_image('given as bytes', e) from None
+        return Image.fromarray(load_image(fn).permute(1, 2, 0).numpy())  # as load_image reads it: 16-bit scaled, first GIF frame
 
 def load_mask(fn) -> Tensor:
     "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
