@@ -1,4 +1,4 @@
-"""`check_sizes`, `check_number`, `check_fraction`, `check_kwargs`, `check_splits`, `near_miss`, and `short_repr`/`func_name` for messages
+"""Argument checks whose errors name the fix: sizes, numbers, fractions, keywords, splits, values typed by hand, and tables
 
 Docs: https://fastcourse.github.io/fastcourse/checks.html.md"""
 
@@ -8,9 +8,12 @@ Docs: https://fastcourse.github.io/fastcourse/checks.html.md"""
 from __future__ import annotations
 import difflib, inspect, math, numbers, operator
 
+import numpy as np
+import pandas as pd
+
 # %% auto #0
-__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_kwargs', 'near_miss',
-           'check_splits']
+__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_kwargs', 'near_miss', 'check_df',
+           'check_finite', 'check_columns', 'check_splits']
 
 # %% ../nbs/00c_checks.ipynb #c00c0006
 def func_name(f) -> str:
@@ -76,6 +79,26 @@ def near_miss(col:str, vals:list, voc:list):
         spaces = str(v) != str(v).strip() or str(k) != str(k).strip()
         why = "leading/trailing spaces? (read the CSV with skipinitialspace=True)" if spaces else "only the case differs"
         return v, f"{k!r} is: {why}"
+
+# %% ../nbs/00c_checks.ipynb #6d0060a2
+def check_df(df):
+    "Raise unless `df` is a DataFrame with at least one row."
+    if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, not {type(df).__name__}.")
+    if not len(df): raise ValueError("The DataFrame is empty: there are no rows to learn from.")
+
+def check_finite(df:pd.DataFrame, cont_names:list):
+    "A clear error for infinite values in continuous columns `cont_names`: no statistic of them is a number; FillMissing fills only NaN."
+    inf = [c for c in cont_names if np.isinf(df[c].to_numpy(np.float64, na_value=np.nan)).any()]
+    if inf: raise ValueError(f"Continuous column(s) {inf} hold infinite values (inf or -inf), which no model can learn from: make them "
+                             f"missing, df[{inf[0]!r}] = df[{inf[0]!r}].replace([np.inf, -np.inf], np.nan), for FillMissing to fill.")
+
+def check_columns(df:pd.DataFrame, names:list, what:str='DataFrame'):
+    "A clear error for a column of `names` that `df` lacks, or holds twice (then `df[c]` is a table, not a column)."
+    missing = [c for c in names if c not in df.columns]
+    if missing: raise KeyError(f"Column(s) {missing} not in the {what}; its columns are {list(df.columns)}.")
+    twice = [c for c in dict.fromkeys(names) if list(df.columns).count(c) > 1]  # df[c] would be a table, not a column
+    if twice: raise ValueError(f"Column name(s) {twice} appear more than once in the {what}: rename the columns (df.columns = [...]), "
+                               "or keep the first of each name (df.loc[:, ~df.columns.duplicated()]).")
 
 # %% ../nbs/00c_checks.ipynb #c00c0015
 def check_splits(splits, n:int) -> tuple:

@@ -13,12 +13,12 @@ import pandas as pd
 import torch
 from fastcore.basics import listify
 
-from .checks import check_splits, near_miss
+from .checks import check_columns, check_df, check_finite, check_splits, near_miss
 from .data_core import warn_similar_labels
 from .transforms import Normalize
 
 # %% auto #0
-__all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'check_df', 'TabularPandas']
+__all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'TabularRows', 'TabularPandas']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def _names(o) -> list:  # fastcore's listify would wrap a pd.Index or an array of names whole, as one name
@@ -116,29 +116,22 @@ def _proc(p) -> TabularProc:
     return copy.deepcopy(p)  # the table fits its own copy: the caller's instance stays a template that other tables can share
 
 # %% ../nbs/05a_tabular_data.ipynb #6cb950cb
-def check_df(df):
-    "Raise unless `df` is a DataFrame with at least one row."
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, not {type(df).__name__}.")
-    if not len(df): raise ValueError("The DataFrame is empty: there are no rows to learn from.")
-
-def _check_finite(df:pd.DataFrame, cont_names:list):
-    "A clear error for infinite values in continuous columns: no statistic of them is a number, and FillMissing fills only NaN."
-    inf = [c for c in cont_names if np.isinf(df[c].to_numpy(np.float64, na_value=np.nan)).any()]
-    if inf: raise ValueError(f"Continuous column(s) {inf} hold infinite values (inf or -inf), which no model can learn from: make them "
-                             f"missing, df[{inf[0]!r}] = df[{inf[0]!r}].replace([np.inf, -np.inf], np.nan), for FillMissing to fill.")
-
-def _check_cols(df:pd.DataFrame, names:list, what:str='DataFrame'):
-    missing = [c for c in names if c not in df.columns]
-    if missing: raise KeyError(f"Column(s) {missing} not in the {what}; its columns are {list(df.columns)}.")
-    twice = [c for c in dict.fromkeys(names) if list(df.columns).count(c) > 1]  # df[c] would be a table, not a column
-    if twice: raise ValueError(f"Column name(s) {twice} appear more than once in the {what}: rename the columns (df.columns = [...]), "
-                               "or keep the first of each name (df.loc[:, ~df.columns.duplicated()]).")
-
 def _y_kind(y_block, ys:pd.DataFrame) -> str:
     if y_block is None: return 'regression' if all(pd.api.types.is_float_dtype(ys[c]) for c in ys) else 'category'
     kind = getattr(y_block, 'kind', None)
     if kind not in ('category', 'regression'): raise ValueError(f"y_block must be CategoryBlock or RegressionBlock, not {y_block!r}.")
     return kind
+
+class TabularRows:
+    "Some rows of a `TabularPandas` as pandas objects, for models outside this library (a random forest): inputs `xs`, target `y`."
+    def __init__(self, to:TabularPandas, idx:list): self.to, self.idx = to, list(idx)
+    def __len__(self) -> int: return len(self.idx)
+    def _df(self, t, names):
+        return pd.DataFrame(t[self.idx].reshape(len(self), len(names)).numpy(), columns=names, index=self.to.index[self.idx])
+    xs = property(lambda self: pd.concat([self._df(self.to.cats, self.to.cat_names), self._df(self.to.conts, self.to.cont_names)], axis=1),
+                  doc="The inputs as the model sees them, with the rows' labels: category codes (ints), then the scaled continuous values.")
+    y = property(lambda self: self._df(self.to.ys, self.to.y_names).squeeze(axis=1),  # a Series, or a DataFrame for several targets
+                 doc="The target: class codes into `to.vocab` for a category, floats for a regression.")
 
 class TabularPandas:
     "A table with named categorical, continuous and target columns, preprocessed by `procs` fitted on the training rows only."
@@ -155,14 +148,14 @@ class TabularPandas:
         check_df(df)
         if unknown not in ('na', 'error'): raise ValueError(f"unknown must be 'na' or 'error', not {unknown!r}.")
         self.cat_names, self.cont_names, self.y_names = _names(cat_names), _names(cont_names), _names(y_names)
-        _check_cols(df, names := self.cat_names + self.cont_names + self.y_names)
+        check_columns(df, names := self.cat_names + self.cont_names + self.y_names)
         twice = sorted({c for c in names if names.count(c) > 1})
         if twice: raise ValueError(f"Column(s) {twice} are named more than once in cat_names, cont_names and y_names: each column is "
                                    "a categorical input, a continuous input or a target, only one of them.")
         text = [c for c in self.cont_names if not pd.api.types.is_numeric_dtype(df[c])]
         if text: raise ValueError(f"Continuous column(s) {text} hold values that are not numbers, such as "
                                   f"{next(iter(df[text[0]].dropna()), None)!r}: put them in cat_names, or convert them with pd.to_numeric.")
-        _check_finite(df, self.cont_names)
+        check_finite(df, self.cont_names)
         if not self.y_names: raise ValueError("No target column: pass y_names.")
         procs = [Categorify, FillMissing, Normalize] if procs is None else listify(procs)
         self.procs = sorted([_proc(p) for p in procs], key=lambda p: p.order)
@@ -178,6 +171,7 @@ class TabularPandas:
             if len(bad): raise ValueError(f"The target {c!r} holds text, such as {bad.iloc[0]!r}, so it can't be a regression target: "
                                           "leave out y_block=RegressionBlock() to predict it as a category, or fix the values.")
         self.input_names = self.cat_names + self.cont_names  # the columns new rows need (procs may add more, e.g. `age_na`)
+        self.index = df.index  # the rows' labels, for `to.train.xs`
         df = df[self.input_names + self.y_names].reset_index(drop=True)
         self._check_y(df.iloc[self.splits[0] + self.splits[1]])
         self._setup_y(df.iloc[self.splits[0]], getattr(y_block, 'vocab', None))
@@ -223,17 +217,27 @@ class TabularPandas:
     @property
     def classes(self) -> dict: return next((p.classes for p in self.procs if isinstance(p, Categorify)), {})
 
+    def _rows(self, i:int|None) -> TabularRows:  # training (0), validation (1) or all rows (None: training then validation, as fastai)
+        if not hasattr(self, 'splits'): raise ValueError("This table, rebuilt from an export, has no rows: it preprocesses new ones.")
+        return TabularRows(self, self.splits[0] + self.splits[1] if i is None else self.splits[i])
+    train, valid = property(lambda self: self._rows(0)), property(lambda self: self._rows(1))  # for other models: to.train.xs, to.train.y
+    xs, y = property(lambda self: self._rows(None).xs), property(lambda self: self._rows(None).y)
+    def dataloaders(self, bs:int=64, shuffle:bool=True, device=None, path='.'):
+        "Loaders of the training and the validation rows, as `TabularDataLoaders.from_tabular(to, bs, ...)` makes them."
+        from fastcourse.tabular_loaders import TabularDataLoaders  # that module builds on this one
+        return TabularDataLoaders.from_tabular(self, bs, shuffle, device, path)
+
     def process(self,
                 df:pd.DataFrame, # new rows, with the input columns
                 with_labels:bool|None=None): # targets too: True requires them; None takes them when every row has a usable one
         "(cats, conts, ys or None) tensors of new rows, preprocessed as the training rows were."
         if not len(df): raise ValueError("No rows to process.")
-        _check_cols(df, self.input_names, 'rows')
+        check_columns(df, self.input_names, 'rows')
         xs = df[self.input_names].reset_index(drop=True).copy()
         for c in self.cont_names:
             try: xs[c] = pd.to_numeric(xs[c]).astype(float)
             except (ValueError, TypeError) as e: raise ValueError(f"Column {c!r} is continuous, but: {e}.") from None
-        _check_finite(xs, self.cont_names)
+        check_finite(xs, self.cont_names)
         ys = self._labels(df.reset_index(drop=True), with_labels)
         for p in self.procs:  # rows to score code unseen categories '#na#', as validation rows do; unknown='error' is for predictions
             if isinstance(p, Categorify): self._check_known(xs, p, self.unknown == 'error' and ys is None)
