@@ -11,7 +11,7 @@ import numbers
 import torch
 
 # %% auto #0
-__all__ = ['Adam', 'SGD', 'get_hyper', 'set_hyper']
+__all__ = ['Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #0944d0bc
 def _check(params, lr, **moms):
@@ -20,6 +20,8 @@ def _check(params, lr, **moms):
         raise TypeError(f"params is a list of tensors, like [w, b] or model.parameters(), not one {type(params).__name__}.")
     if callable(params): raise TypeError("params is a list of tensors: call the function that gives them, as in model.parameters().")
     params = list(params)
+    if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
+        params = [p for _, p in params]  # model.named_parameters(): the names are not needed
     if not params or all(isinstance(g, dict) and not list(g['params']) for g in params):
         raise ValueError("The optimiser got no parameters: the model has none, or all of them are frozen.")
     for k, v in dict(lr=lr, **moms).items(): _check_hyper(k, v)
@@ -61,52 +63,113 @@ def Adam(params, # parameters or parameter groups (dicts with 'params')
          mom:float=0.9, # first moment decay (beta1)
          sqr_mom:float=0.99, # second moment decay (beta2)
          eps:float=1e-5, # added to the denominator for stability
-         wd:float=0.01, # decoupled weight decay
+         wd:float=0.01, # weight decay
+         decouple_wd:bool=True, # True: shrink the weights directly (AdamW); False: add `wd * w` to the gradient (L2)
         ) -> torch.optim.Optimizer:
-    "Adam with decoupled weight decay (AdamW), fastai's defaults, using PyTorch's fused kernel where it has one."
-    params = _rename(_check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), betas=(('mom', 'sqr_mom'), (mom, sqr_mom)), weight_decay='wd')
-    return _known(_fast(torch.optim.AdamW, params, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd), 'Adam', 'lr, mom, sqr_mom, wd')
+    "Adam with fastai's defaults and weight decay, using PyTorch's fused kernel where it has one."
+    params = _rename(_check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), betas=(('mom', 'sqr_mom'), (mom, sqr_mom)), wd='weight_decay')
+    return _known(_make(_Adam, params, decouple_wd, lr=lr, betas=(mom, sqr_mom), eps=eps, wd=wd), 'Adam', 'lr, mom, sqr_mom, wd')
 
 def SGD(params, # parameters or parameter groups (dicts with 'params')
         lr:float, # learning rate
-        mom:float=0., # momentum
-        wd:float=0., # decoupled weight decay
+        mom:float=0., # momentum; 0: none, even once a schedule (one-cycle's) sets `mom`, as in fastai
+        wd:float=0., # weight decay
+        decouple_wd:bool=True, # True: shrink the weights directly; False: add `wd * w` to the gradient (L2)
        ) -> torch.optim.Optimizer:
-    "Stochastic gradient descent with optional momentum and decoupled weight decay."
-    params = _rename(_check(params, lr, mom=mom, wd=wd), momentum='mom', wd='weight_decay')  # this SGD's weight decay is decoupled
-    return _known(_fast(_DecoupledSGD, params, lr=lr, momentum=mom, wd=wd), 'SGD', 'lr, mom, wd')
+    "Stochastic gradient descent with optional momentum and weight decay."
+    params = _rename(_check(params, lr, mom=mom, wd=wd), momentum='mom', wd='weight_decay')
+    return _known(_make(_SGD, params, decouple_wd, lr=lr, momentum=mom, wd=wd), 'SGD', 'lr, mom, wd')
 
-def _fast(opt_cls, params, **kwargs):
-    "`opt_cls` with its fused implementation (one kernel for all parameters: several times faster), else the default."
-    try: return opt_cls(params, fused=True, **kwargs)
-    except (RuntimeError, ValueError, TypeError): return opt_cls(params, **kwargs)  # a device or dtype without a fused kernel
+def RMSProp(params, # parameters or parameter groups (dicts with 'params')
+            lr:float, # learning rate
+            mom:float=0., # momentum; 0: none, even once a schedule (one-cycle's) sets `mom`, as in fastai
+            sqr_mom:float=0.99, # decay of the moving average of squared gradients
+            eps:float=1e-8, # added to the root of that average, for stability
+            wd:float=0., # weight decay
+            decouple_wd:bool=True, # True: shrink the weights directly; False: add `wd * w` to the gradient (L2)
+           ) -> torch.optim.Optimizer:
+    "RMSProp as fastai's: steps of the gradient (or its momentum) divided by the root of a moving average of squared gradients."
+    params = _rename(_check(params, lr, mom=mom, sqr_mom=sqr_mom, wd=wd), momentum='mom', wd='weight_decay')
+    return _known(_RMSProp(params, lr=lr, momentum=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, decouple_wd=decouple_wd), 'RMSProp',
+                  'lr, mom, sqr_mom, wd')
+
+def _make(opt_cls, params, decouple_wd:bool, **kwargs):
+    "`opt_cls` with its fused implementation (one kernel for all parameters: several times faster) where it has one."
+    if decouple_wd:  # not for L2: with a GradScaler the fused kernel unscales the gradients only after L2 would have been added
+        try: return opt_cls(params, fused=True, decouple_wd=True, **kwargs)
+        except (RuntimeError, ValueError, TypeError): pass  # a device or dtype without a fused kernel
+    return opt_cls(params, decouple_wd=decouple_wd, **kwargs)
 
 def _known(opt:torch.optim.Optimizer, name:str, ours:str) -> torch.optim.Optimizer:
     "`opt`, unless a parameter group holds a setting it does not use: PyTorch would store it and ignore it."
-    ok = set(opt.defaults) | {'params', 'name', 'wd'}
+    ok = set(opt.defaults) | {'params', 'name', 'wd', 'decouple_wd', 'with_mom'}
     for g in opt.param_groups:
         if bad := sorted(set(g) - ok):
             raise ValueError(f"{name} has no setting {bad[0]!r}, so a parameter group's {bad[0]} would be ignored: groups take {ours}, "
                              f"or PyTorch's own names ({', '.join(sorted(opt.defaults))}).")
     return opt
 
-class _DecoupledSGD(torch.optim.SGD):
-    "torch's SGD, with weight decay applied to the weights (decoupled) rather than added to the gradient."
-    def __init__(self, params, lr, momentum=0., wd=0., fused=None):
-        super().__init__(params, lr=lr, momentum=momentum, weight_decay=0., fused=fused)
-        for g in self.param_groups: g.setdefault('wd', wd)
+class _Ours:
+    "What our optimisers share with fastai's: weight decay (none for the ids in `skip_wd`), and momentum only for groups made with it."
+    skip_wd = frozenset()  # `Learner` puts its batchnorm and bias parameters here, as fastai's `wd_bn_bias=False`
+    def __init__(self, params, wd, decouple_wd, **kwargs):
+        self._ours = dict(wd=wd, decouple_wd=decouple_wd)  # before torch's __init__, which adds the groups
+        super().__init__(params, **kwargs)
+    def add_param_group(self, group):
+        super().add_param_group(group)
+        g = self.param_groups[-1]
+        for k, v in self._ours.items(): g.setdefault(k, v)
+        if 'momentum' in g: g.setdefault('with_mom', g['momentum'] > 0)  # one-cycle schedules `mom`; fastai's SGD(mom=0) ignores it
     @torch.no_grad()
     def step(self, closure=None):
+        with torch.enable_grad(): loss = closure() if closure is not None else None
+        for g in self.param_groups:  # weight decay first, as fastai's and AdamW do
+            ps = [p for p in g['params'] if p.grad is not None and id(p) not in self.skip_wd] if g['wd'] else []
+            if ps and g['decouple_wd']: torch._foreach_mul_(ps, 1 - g['lr'] * g['wd'])
+            elif ps: torch._foreach_add_([p.grad for p in ps], ps, alpha=g['wd'])  # L2: through the gradient statistics
+        off = [(g, g['momentum']) for g in self.param_groups if not g.get('with_mom', True)]
+        for g, _ in off: g['momentum'] = 0.
+        try: self._step()
+        finally:
+            for g, m in off: g['momentum'] = m  # the schedule's value stays visible to get_hyper
+        return loss
+
+class _Adam(_Ours, torch.optim.Adam):
+    def __init__(self, params, wd, decouple_wd, **kwargs): super().__init__(params, wd, decouple_wd, weight_decay=0., **kwargs)
+    def _step(self): torch.optim.Adam.step(self)
+
+class _SGD(_Ours, torch.optim.SGD):
+    def __init__(self, params, wd, decouple_wd, **kwargs): super().__init__(params, wd, decouple_wd, weight_decay=0., **kwargs)
+    def _step(self): torch.optim.SGD.step(self)
+
+class _RMSProp(_Ours, torch.optim.Optimizer):
+    "fastai's RMSProp update: `p -= lr * g / (sqrt(sqr_avg) + eps)`, `g` the gradient or its momentum `grad_avg = mom * grad_avg + grad`."
+    def __init__(self, params, wd, decouple_wd, **hypers): super().__init__(params, wd, decouple_wd, defaults=hypers)
+    def _step(self):
         for g in self.param_groups:
-            if g['wd']:
-                for p in g['params']:
-                    if p.grad is not None: p.mul_(1 - g['lr'] * g['wd'])
-        return super().step(closure)
+            for p in (p for p in g['params'] if p.grad is not None):
+                grad, st = p.grad, self.state[p]
+                if not st: st['sqr_avg'] = torch.zeros_like(p)
+                st['sqr_avg'].mul_(g['sqr_mom']).addcmul_(grad, grad, value=1 - g['sqr_mom'])
+                if g['momentum']:
+                    if 'grad_avg' not in st: st['grad_avg'] = torch.zeros_like(p)
+                    grad = st['grad_avg'].mul_(g['momentum']).add_(grad)
+                p.addcdiv_(grad, st['sqr_avg'].sqrt().add_(g['eps']), value=-g['lr'])
+
+_norm_types = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d, torch.nn.InstanceNorm1d, torch.nn.InstanceNorm2d,
+               torch.nn.InstanceNorm3d, torch.nn.LayerNorm)
+
+def norm_bias_params(m:torch.nn.Module) -> list:
+    "The parameters of `m`'s normalisation layers, and every bias: those fastai exempts from weight decay (`wd_bn_bias=False`)."
+    return [p for mod in m.modules() for n, p in mod.named_parameters(recurse=False) if isinstance(mod, _norm_types) or n == 'bias']
+
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #4ec2a7b0
 def get_hyper(opt:torch.optim.Optimizer, name:str) -> list:
     "Current value of hyper-parameter `name` ('lr', 'mom', 'sqr_mom' or 'wd') for each parameter group of `opt`."
-    return [_get(g, name) for g in opt.param_groups]
+    try: return [_get(g, name) for g in opt.param_groups]
+    except KeyError: raise KeyError(f"{type(opt).__name__.strip('_')} has no hyper-parameter {name!r}: it has 'lr', 'mom', 'wd' and "
+                                    f"{', '.join(repr(k) for k in opt.param_groups[0] if k != 'params')}.") from None
 
 def set_hyper(opt:torch.optim.Optimizer, name:str, vals):
     "Set hyper-parameter `name` ('lr', 'mom', 'sqr_mom' or 'wd') of every group: one value, or one per group."
@@ -114,6 +177,11 @@ def set_hyper(opt:torch.optim.Optimizer, name:str, vals):
     if name not in {'lr', 'mom', 'wd', *g0} and not (name == 'sqr_mom' and 'betas' in g0):  # it would be stored, and never used
         raise ValueError(f"set_hyper sets 'lr', 'mom', 'wd' or another setting the optimiser has ({', '.join(g0)}), "
                          f"not {name!r}.")
+    n = len(opt.param_groups)
+    if isinstance(vals, slice):  # as fastai: from start to stop, evenly spaced in log scale, or stop/10 for all but the last group
+        lo, hi = vals.start, vals.stop
+        vals = [hi] if n == 1 else [hi / 10] * (n - 1) + [hi] if lo is None else [lo * (hi / lo) ** (i / (n - 1)) for i in range(n)]
+    if hasattr(vals, 'tolist') and not isinstance(vals, tuple): vals = vals.tolist()  # a NumPy array or a tensor of values
     one = isinstance(vals, tuple) and isinstance(g0.get(name), tuple)  # a pair like betas is one value
     vals = list(vals) if isinstance(vals, (list, tuple)) and not one else [vals] * len(opt.param_groups)
     if len(vals) == 1: vals = vals * len(opt.param_groups)  # one value for every group, as in fastai
