@@ -183,7 +183,9 @@ def _collate(samples:list):
 class DataLoader:
     "Batches of `dataset` on `device`, passed through `batch_tfms` there."
     def __init__(self, dataset, bs:int=64, shuffle:bool=False, drop_last:bool=False, num_workers:int|None=None,
-                 device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None):
+                 device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None,
+                 batch_size:int|None=None): # PyTorch's name for `bs`, which fastai's loaders take too
+        if batch_size is not None: bs = batch_size
         check_sizes(bs=bs)
         for t in listify(batch_tfms):
             if not callable(t) or isinstance(t, type) or not hasattr(t, 'order'):  # e.g. batch_tfms=aug_transforms, not called
