@@ -222,6 +222,14 @@ class TabularPandas:
         return TabularRows(self, self.splits[0] + self.splits[1] if i is None else self.splits[i])
     train, valid = property(lambda self: self._rows(0)), property(lambda self: self._rows(1))  # for other models: to.train.xs, to.train.y
     xs, y = property(lambda self: self._rows(None).xs), property(lambda self: self._rows(None).y)
+    @property
+    def items(self) -> pd.DataFrame:
+        "The whole processed table, rows in their original order: inputs as the model sees them, then the target (codes for classes)."
+        rows = self._rows(None); rows.idx = sorted(rows.idx)
+        return pd.concat([rows.xs, rows.y], axis=1)
+    def show(self, max_n:int=10) -> pd.DataFrame:
+        "The first `max_n` rows in their original values, decoded back from the model's numbers."
+        return self.decode(self.cats[:max_n], self.conts[:max_n], None if self.ys is None else self.ys[:max_n])
     def dataloaders(self, bs:int=64, shuffle:bool=True, device=None, path='.'):
         "Loaders of the training and the validation rows, as `TabularDataLoaders.from_tabular(to, bs, ...)` makes them."
         from fastcourse.tabular_loaders import TabularDataLoaders  # that module builds on this one
