@@ -30,6 +30,9 @@ class ClassificationInterpretation:
     @classmethod
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
+        if not hasattr(learn, 'get_preds'): raise TypeError(
+            f"from_learner takes a Learner (the model with its data), as in ClassificationInterpretation.from_learner(learn), "
+            f"not a {type(learn).__name__}.")
         if getattr(learn.dls, 'vocab', None) is None: raise TypeError(  # a regression learner: no classes to confuse
             "ClassificationInterpretation needs a classifier, whose data has a vocabulary of classes (learn.dls.vocab), and this "
             "learner's has none: it predicts numbers. Compare them with their targets through preds, targs = learn.get_preds().")
@@ -62,6 +65,7 @@ class ClassificationInterpretation:
         check_sizes(0, norm_dec=norm_dec)
         cm, n = self.confusion_matrix().float(), len(self.vocab)
         if normalize: cm = cm / cm.sum(1, keepdim=True).clamp(min=1)  # a class with no images keeps a row of zeros
+        cm = cm.numpy()  # imshow on a tensor warns under NumPy 2
         fig, ax = plt.subplots(figsize=figsize or (max(4, n * 0.3 + 2),) * 2, **kwargs)
         ax.imshow(cm, cmap=cmap)
         if title: ax.set_title(title)
@@ -91,26 +95,36 @@ class ClassificationInterpretation:
 
     def most_confused(self, min_val:int=1) -> list:
         "(actual, predicted, count) for every off-diagonal cell with at least `min_val` images, most frequent first."
-        check_sizes(min_val=min_val)
+        check_sizes(0, min_val=min_val)  # 0 lists every pair, as in fastai
         cm = self.confusion_matrix()
         res = [(self.vocab[i], self.vocab[j], int(cm[i, j])) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] >= min_val]
         return sorted(res, key=lambda o: -o[2])
 
-    def top_losses(self, k:int|None=9, largest:bool=True) -> tuple:
+    def top_losses(self, k:int|None=None, largest:bool=True,
+                   items:bool=False) -> tuple: # also return the items themselves (the files), as fastai does
         "The `k` largest (or smallest) losses, all of them sorted for `k=None`, and their indices in the data loader's dataset."
         if k is not None: check_sizes(k=k)
-        return self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
+        res = self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
+        if not items: return res
+        its = getattr(getattr(self.dl, 'dataset', None), 'items', None)
+        if its is None: raise TypeError("items=True reads the items from the loader's dataset (dl.dataset.items), and this loader has "
+                                        "none: use the indices, e.g. df.iloc[idxs] for a table's rows.")
+        return (*res, [its[int(i)] for i in res[1]])
 
-    def plot_top_losses(self, k:int=9, ncols:int=3,
-                        nrows:int|None=None, # rows of `ncols` images (fastai's way); by default as many as `k` needs
+    def plot_top_losses(self, k:int=9,
+                        ncols:int|None=None, # images per row: 3, or with `nrows` as many as `k` needs (fastai's way)
+                        nrows:int|None=None, # rows; by default as many as `k` needs
                         figsize=None,
                         largest:bool=True): # False: the images it got most right
         "Show the `k` images the model got most wrong: predicted / actual / loss / probability of the actual class."
         if getattr(self.dl, 'kinds', ('image',))[0] != 'image': raise TypeError(
             "plot_top_losses draws images; for other data, losses, idxs = interp.top_losses(k) gives the items' positions in the loader, "
             "e.g. df.iloc[idxs] of a table's rows.")
-        check_sizes(ncols=ncols); losses, idxs = self.top_losses(k, largest)
-        if nrows is not None: check_sizes(nrows=nrows); losses, idxs = losses[:nrows * ncols], idxs[:nrows * ncols]
+        losses, idxs = self.top_losses(k, largest)
+        if nrows is not None: check_sizes(nrows=nrows)
+        if ncols is None: ncols = 3 if nrows is None else max(1, -(-len(idxs) // nrows))  # (5, nrows=1): one row of 5
+        check_sizes(ncols=ncols)
+        if nrows is not None: losses, idxs = losses[:nrows * ncols], idxs[:nrows * ncols]
         nrows = -(-len(idxs) // ncols)
         fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3.2 * ncols, 3.4 * nrows), squeeze=False)
         for ax in axs.flat: ax.axis('off')
@@ -124,7 +138,19 @@ class ClassificationInterpretation:
         return fig
 
 # %% ../nbs/02l_interpret.ipynb #dd9df34d
-def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
+def _cam_class(cls, vocab, n:int) -> int:
+    "`cls` as a class index: an int (or the 0-d integer tensor `learn.predict` gives) or a class name from `vocab`."
+    if isinstance(cls, torch.Tensor) and cls.numel() == 1 and not cls.is_floating_point() and cls.dtype != torch.bool: cls = int(cls)
+    names = [str(v) for v in vocab]
+    if isinstance(cls, str):
+        if cls not in names: raise ValueError(f"cls={cls!r} is not a class of this learner: its classes are {names}.")
+        return names.index(cls)
+    if not (isinstance(cls, numbers.Integral) and not isinstance(cls, bool) and 0 <= cls < n):
+        raise ValueError(f"cls is a class index from 0 to {n - 1}{f' or a class name, like {names[0]!r}' if names else ''}, not {cls!r}.")
+    return int(cls)
+
+def grad_cam(learn:Learner, item,
+             cls:int|str|None=None) -> tuple: # class index or name (default: the predicted class)
     "Grad-CAM heat map (h', w') of `item` for class `cls` (default: the predicted one), with the input batch and the class."
     kinds = getattr(learn.dls, 'kinds', None) or ('image',)
     if not (isinstance(learn.model, nn.Sequential) and len(learn.model) == 2) or kinds[0] != 'image':
@@ -132,23 +158,24 @@ def grad_cam(learn:Learner, item, cls:int|None=None) -> tuple:
                         f"{type(learn.model).__name__}: it weighs the body's last feature maps by the head's gradients.")
     xb = learn.dls.test_dl([item]).one_batch()[0]
     body, head = learn.model[0], learn.model[1]
+    modes = [(m, m.training) for m in learn.model.modules()]  # put back after, a frozen batchnorm's eval mode included
     learn.model.eval()
-    with torch.enable_grad():
-        act = body(xb).detach().requires_grad_()  # (1, nf, h', w')
-        out = head(act)  # (1, n_out)
-        if cls is not None and not (isinstance(cls, numbers.Integral) and not isinstance(cls, bool) and 0 <= cls < out.shape[1]):
-            raise ValueError(f"cls is a class index from 0 to {out.shape[1] - 1}, like learn.dls.vocab.index('{learn.dls.vocab[0]}'), "
-                             f"not {cls!r}.")
-        cls = int(out.argmax()) if cls is None else cls
-        out[0, cls].backward()
-    w = act.grad.mean(dim=(2, 3), keepdim=True)  # (1, nf, 1, 1): how much each channel helps the class
+    try:
+        with torch.no_grad(): act = body(xb)  # (1, nf, h', w')
+        with torch.enable_grad():
+            out = head(act.requires_grad_())  # (1, n_out)
+            cls = int(out.argmax()) if cls is None else _cam_class(cls, getattr(learn.dls, 'vocab', None) or [], out.shape[1])
+            g, = torch.autograd.grad(out[0, cls], act)  # the maps' gradient only: no .grad left for the next fit's first step
+    finally:
+        for m, t in modes: m.training = t
+    w = g.mean(dim=(2, 3), keepdim=True)  # (1, nf, 1, 1): how much each channel helps the class
     cam = torch.relu((w * act).sum(1))[0].detach()  # (h', w')
     if cam.numel() == 1:
         warnings.warn(f"The body shrinks this {xb.shape[-2]}×{xb.shape[-1]} image to a 1×1 feature map, so the heat map is one cell and "
                       "cannot show where the evidence is: give Grad-CAM larger images (item_tfms=Resize(224) for a ResNet).", stacklevel=2)
     return cam / (cam.max() + 1e-8), xb, cls
 
-def show_cam(learn:Learner, item, cls:int|None=None, ax=None, alpha:float=0.5):
+def show_cam(learn:Learner, item, cls:int|str|None=None, ax=None, alpha:float=0.5):
     "Draw `item` with its Grad-CAM heat map on top, titled with the class."
     cam, xb, cls = grad_cam(learn, item, cls)
     dl = learn.dls.test_dl([item])

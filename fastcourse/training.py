@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
 # %% ../nbs/02e_training.ipynb #af947a08
 from __future__ import annotations
-import copy, math, numbers, warnings
+import copy, inspect, math, numbers, warnings
 from collections import namedtuple
 
 import matplotlib.pyplot as plt
@@ -153,7 +153,7 @@ class LRFinder(Callback):
     def before_validate(self): raise CancelValidateException
     def before_batch(self):
         if not self.training: return
-        lr = self.start_lr * (self.end_lr / self.start_lr) ** (self.train_iter / max(self.num_it - 1, 1))
+        lr = self.start_lr * (self.end_lr / self.start_lr) ** (self.train_iter / self.num_it)  # as fastai: the last is just below end_lr
         set_hyper(self.opt, 'lr', lr)
         self._lr = lr
     def after_loss(self):
@@ -185,17 +185,15 @@ def steep(lrs, losses):
     return lrs[int(np.argmin(g))]
 
 def valley(lrs, losses):
-    "Two thirds down the longest run of decreasing loss."
-    n = len(losses)
+    "fastai's rule: about half way along the longest run of decreasing loss."
+    n, start, end = len(losses), 0, 0
     run = [1] * n  # length of the longest decreasing subsequence ending at i
-    prev = list(range(n))
     for i in range(1, n):
         for j in range(i):
-            if losses[i] < losses[j] and run[j] + 1 > run[i]: run[i], prev[i] = run[j] + 1, j
-    end = int(np.argmax(run))
-    start = end
-    while prev[start] != start: start = prev[start]
-    return lrs[start + (end - start) * 2 // 3]
+            if losses[i] < losses[j] and run[j] + 1 > run[i]: run[i] = run[j] + 1
+        if run[i] > run[end]: start, end = i - run[i], i  # fastai's start: one before the run's first point (maybe -1)
+    s = (end - start) / 3
+    return lrs[start + int(s) + int(s / 2)]  # fastai's index, exactly
 
 def slide(lrs, losses, lr_diff:int=15, thresh:float=0.005, adjust_value:float=1.):
     "Walk back from the end of the curve until the slope stops changing by more than `thresh`."
@@ -226,11 +224,11 @@ def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int
     with _without(self, 'progress', 'nan'): self.fit(n_epoch, cbs=finder)  # the finder handles NaN losses itself
     lrs, losses = finder.lrs, finder.losses
     if len(lrs) < 3: raise ValueError(f"lr_find stopped after {len(lrs)} batches: the loss diverged at once. Try a smaller start_lr.")
-    skip = len(lrs) // 10  # the first smoothed losses are noisy, the last ones are the explosion
+    skip = num_it // 10  # as fastai: the first smoothed losses are noisy, the last five are the explosion
     names = [getattr(f, '__name__', getattr(getattr(f, 'func', None), '__name__', '')) for f in suggest_funcs]  # a partial's too
     names = [n if n.isidentifier() and n[0] != '_' and names.count(n) == 1 else f'suggestion{i}' for i, n in enumerate(names)]
-    lrs_, losses_ = (lrs[skip:-5], losses[skip:-5]) if len(lrs) > 20 else (lrs, losses)
-    res = {n: float(f(lrs_, losses_)) for n, f in zip(names, suggest_funcs)}
+    lrs_, losses_ = (lrs[skip:-5], losses[skip:-5]) if len(lrs) >= skip + 8 else (lrs, losses)  # too short to trim: all
+    res = {n: _suggest(f, lrs_, losses_, num_it) for n, f in zip(names, suggest_funcs)}
     self.lr_finder = finder
     if show_plot:
         fig, ax = plt.subplots(figsize=(6, 4))
@@ -239,6 +237,14 @@ def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int
             ax.plot(v, np.interp(np.log(v), np.log(lrs), losses), 'o', color=c, label=f'{k}: {v:.1e}')
         ax.legend()
     return namedtuple('SuggestedLRs', list(res))(**res)
+
+def _suggest(f, lrs, losses, num_it) -> float:
+    "Call a rule ours, `f(lrs, losses)`, or fastai's, `f(lrs, losses, num_it)` on tensors returning `(lr, point)`."
+    try: fastai_style = 'num_it' in inspect.signature(f).parameters
+    except (TypeError, ValueError): fastai_style = False  # a builtin without a signature: ours
+    if not fastai_style: return float(f(lrs, losses))
+    r = f(torch.tensor(lrs, dtype=torch.float64), torch.tensor(losses, dtype=torch.float64), num_it)
+    return float(r[0] if isinstance(r, tuple) else r)
 
 class _without:
     "Take the callbacks registered as `names` out of the learner for a while."
