@@ -17,7 +17,7 @@ from torch import nn
 from .optim import get_hyper
 
 # %% auto #0
-__all__ = ['EVENTS', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
+__all__ = ['EVENTS', 'CancelValidException', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
            'CancelValidateException', 'CancelBatchException', 'CancelStepException', 'Callback', 'check_callback',
            'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback',
            'DeviceCallback', 'NanCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip',
@@ -33,6 +33,7 @@ class CancelFitException(Exception): "Stop training now, then run `after_fit`."
 class CancelEpochException(Exception): "Skip the rest of this epoch."
 class CancelTrainException(Exception): "Skip the rest of this epoch's training phase."
 class CancelValidateException(Exception): "Skip the rest of this epoch's validation."
+CancelValidException = CancelValidateException  # fastai's name for it: one class, so either name cancels
 class CancelBatchException(Exception): "Skip the rest of this batch."
 class CancelStepException(Exception): "Skip the optimiser step of this batch."
 
@@ -103,7 +104,7 @@ class AvgMetric(Metric):
                                                    f"instance like AvgMetric(accuracy), not the class itself.")
         if not callable(func): raise TypeError(f"A metric is a function f(preds, targs) or a `Metric`, like accuracy or error_rate "
                                                f"(no quotes), not {func!r}.")
-        self.func, self._name = func, name or getattr(func, '__name__', 'metric')
+        self.func, self._name = func, name or getattr(getattr(func, 'func', func), '__name__', 'metric')  # a partial: its function's
     @property
     def lower_is_better(self): return getattr(self.func, 'lower_is_better', None)  # what trackers read, when the function says
     def accumulate(self, learn):
@@ -180,16 +181,21 @@ class Recorder(Callback):
     def __init__(self, beta:float=0.98): self.beta = beta
     def before_fit(self):
         self.losses, self.smooth_losses, self.lrs, self.moms, self.values, self.iters = [], [], [], [], [], []
-        self._avg, self._n = 0., 0
+        self._avg, self._n, self._tot, self._cnt, self.log = 0., 0, 0., 0, None
         names = [m.name for m in self.learn.metrics]  # two of a name (F1Score twice, two lambdas) get _2, _3: one column each
         names = [n if i == names.index(n) else f'{n}_{names[:i + 1].count(n)}' for i, n in enumerate(names)]
         self.metric_names = ['epoch', 'train_loss', 'valid_loss', *names, 'time']
-    def before_epoch(self): self._t0, self._tot, self._cnt = time.time(), 0., 0
-    def after_train(self):
-        self._train_loss = self._tot / max(self._cnt, 1)
-        self._tot, self._cnt = 0., 0
+    def before_epoch(self): self._t0, self._res = time.time(), {}  # a phase cancelled, or never reached, records NaN
+    def before_train(self): self._tot, self._cnt = 0., 0
     def before_validate(self):
+        self._tot, self._cnt = 0., 0
         for m in self.learn.metrics: m.reset()
+    def after_cancel_train(self): self._res['train'] = None
+    def after_cancel_validate(self): self._res['valid'] = None
+    def after_train(self): self._res.setdefault('train', [self._tot / max(self._cnt, 1)])
+    def after_validate(self):
+        if 'valid' in self._res: return  # cancelled: its metrics may have seen no batch, or part of one
+        self._res['valid'] = [self._tot / self._cnt if self._cnt else math.nan, *[m.value for m in self.learn.metrics]]
     def after_batch(self):
         bs = self.yb[0].shape[0] if self.yb else 1
         loss = self.loss.detach().float().item()
@@ -203,18 +209,20 @@ class Recorder(Callback):
         self.losses.append(loss); self.smooth_losses.append(self.smooth_loss)
         self.lrs.append(get_hyper(self.opt, 'lr')); self.moms.append(get_hyper(self.opt, 'mom'))
     def after_epoch(self):
-        valid = self._tot / self._cnt if self._cnt else float('nan')
-        self.values.append([self.epoch, self._train_loss, valid, *[m.value for m in self.learn.metrics], time.time() - self._t0])
-        self.iters.append(len(self.losses))
+        nan = [math.nan] * (len(self.metric_names) - 2)
+        self.learn.final_record = row = (self._res.get('train') or nan[:1]) + (self._res.get('valid') or nan[1:])  # as fastai's
+        self.values.append(row); self.iters.append(len(self.losses))
+        self.log = [self.epoch, *row, time.time() - self._t0]  # the results table's row: with the epoch and its seconds
     def _check_recorded(self):
         if getattr(self, 'metric_names', None) is None: raise ValueError("Nothing is recorded yet: the recorder fills in during learn.fit.")
     def final(self, name:str):
-        "Last recorded value of `name` (e.g. 'valid_loss', 'error_rate')."
+        "Last recorded value of `name` (e.g. 'valid_loss', 'error_rate', or 'epoch' and 'time' from `log`)."
         self._check_recorded()
         names = self.metric_names
         if name not in names: raise ValueError(f"The recorder has no {name!r}; it records {names}.")
         if not self.values: raise ValueError("The last fit recorded no epoch: it ran for 0 epochs (fine_tune(0) ends with one).")
-        return self.values[-1][names.index(name)]
+        i = names.index(name)
+        return self.log[i] if name in ('epoch', 'time') else self.values[-1][i - 1]  # rows of `values` have no epoch or time
 
     def plot_loss(self, skip_start:int=5, with_valid:bool=True):
         "Plot the smoothed training loss per batch and the validation loss per epoch."
@@ -222,7 +230,7 @@ class Recorder(Callback):
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(range(skip_start, len(self.smooth_losses)), self.smooth_losses[skip_start:], label='train (smoothed)')
         if with_valid and self.values:
-            ax.plot(self.iters, [v[2] for v in self.values], 'o-', label='valid')
+            ax.plot(self.iters, [v[1] for v in self.values], 'o-', label='valid')
         ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax.legend()
         return fig
     def plot_sched(self):
@@ -249,7 +257,7 @@ class ProgressCallback(Callback):
     def after_epoch(self):
         rec = self.learn.recorder
         if not self._table: self.mbar.write(rec.metric_names, table=True); self._table = True
-        v = rec.values[-1]
+        v = rec.log
         self.mbar.write([str(v[0]), *[f'{x:.6f}' for x in v[1:-1]], time.strftime('%M:%S', time.gmtime(v[-1]))], table=True)
     def after_fit(self): self.mbar.on_iter_end()
 

@@ -1,4 +1,4 @@
-"""`mae`, `mse`, `rmse`, `Precision`, `Recall`, `F1Score`, `Dice`, `DiceMulti` and `JaccardCoeff`, computed from sums over every batch.
+"""Errors (`mae`, `rmse`, `msle`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `Dice`..., from sums over every batch; `top_k_accuracy`.
 
 Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
@@ -13,8 +13,8 @@ import torch
 from .callback import Metric
 
 # %% auto #0
-__all__ = ['mae', 'mse', 'rmse', 'SetMetric', 'ErrorMetric', 'ClassCounts', 'Precision', 'Recall', 'F1Score', 'MaskMetric',
-           'Dice', 'DiceMulti', 'JaccardCoeff']
+__all__ = ['mae', 'mse', 'rmse', 'msle', 'exp_rmspe', 'SetMetric', 'ErrorMetric', 'R2Score', 'ClassCounts', 'Precision', 'Recall',
+           'F1Score', 'top_k_accuracy', 'MaskMetric', 'Dice', 'DiceMulti', 'JaccardCoeff']
 
 # %% ../nbs/02h_metrics.ipynb #b051af9f
 class SetMetric(Metric):
@@ -44,10 +44,12 @@ class ErrorMetric(SetMetric):
     def __init__(self,
                  name:str, # its column in the results table, like 'rmse'
                  err, # applied to the errors pred - targ before the mean, like torch.abs
-                 root:bool=False): # report the square root of the mean
-        self._name, self.err, self.root = name, err, root
+                 root:bool=False, # report the square root of the mean
+                 tfm=None): # applied to predictions and targets before the errors, like torch.log1p
+        self._name, self.err, self.root, self.tfm = name, err, root, tfm
     def add(self, pred, targ):
         p, t = _pairs(pred, targ, self.name)
+        if self.tfm is not None: p, t = self.tfm(p), self.tfm(t)
         self.total += float(self.err(p - t).sum()); self.count += t.numel()
     @property
     def value(self) -> float:
@@ -57,6 +59,27 @@ class ErrorMetric(SetMetric):
 mae = ErrorMetric('mae', torch.abs)
 mse = ErrorMetric('mse', torch.square)
 rmse = ErrorMetric('rmse', torch.square, root=True)
+msle = ErrorMetric('msle', torch.square, tfm=torch.log1p)
+exp_rmspe = ErrorMetric('exp_rmspe', lambda d: torch.expm1(d).square(), root=True)  # (e^t - e^p) / e^t = -expm1(p - t)
+
+# %% ../nbs/02h_metrics.ipynb #8ba535e0
+class R2Score(SetMetric):
+    "Coefficient of determination 1 - SS_res / SS_tot over every target of the validation set, as scikit-learn's `r2_score`."
+    _name = 'r2_score'
+    def __init__(self): self.reset()  # `value` is NaN before any batch
+    def reset(self): self.count, self.mean, self.ss_tot, self.ss_res = 0, 0., 0., 0.
+    def add(self, pred, targ):
+        p, t = (x.double() for x in _pairs(pred, targ, self.name))
+        n = t.numel()
+        if not n: return
+        m, tot = float(t.mean()), self.count + n; d = m - self.mean
+        self.ss_tot += float((t - m).square().sum()) + d * d * self.count * n / tot  # two batches' spreads merged (Chan et al.)
+        self.mean, self.count, self.ss_res = self.mean + d * n / tot, tot, self.ss_res + float((p - t).square().sum())
+    @property
+    def value(self) -> float:
+        if self.count < 2: return float('nan')
+        if self.ss_tot == 0: return float(self.ss_res == 0)  # constant targets: 1 if all are hit, else 0, as scikit-learn
+        return 1 - self.ss_res / self.ss_tot
 
 # %% ../nbs/02h_metrics.ipynb #d971761b
 def _check_scores(pred, targ, axis:int, name:str) -> int:
@@ -147,6 +170,15 @@ class F1Score(ClassCounts):
     "Harmonic mean of precision and recall: 2·TP / (predicted + actual)."
     _name = 'f1_score'
     def score(self, tp, predicted, actual): return 2 * tp / (predicted + actual)
+
+# %% ../nbs/02h_metrics.ipynb #4359fab9
+def top_k_accuracy(inp, targ, k:int=5, axis:int=-1):
+    "Fraction of the targets that are among the `k` highest-scoring classes of their predictions (scores along `axis`)."
+    n = inp.shape[axis]
+    if not (isinstance(k, numbers.Integral) and 1 <= k <= n):
+        raise ValueError(f"top_k_accuracy looks for each target among the k best of its {n} class scores, so k is 1 to {n}, not {k!r}.")
+    return (inp.topk(k, dim=axis).indices == targ.unsqueeze(axis)).any(dim=axis).float().mean()
+top_k_accuracy.lower_is_better = False
 
 # %% ../nbs/02h_metrics.ipynb #65a2f86f
 class MaskMetric:

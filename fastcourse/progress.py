@@ -40,7 +40,7 @@ class ShowGraphCallback(Callback):
         rec, ax = self.recorder, self.ax
         ax.clear()
         ax.plot(range(len(rec.losses)), rec.losses, label='train')
-        ax.plot(rec.iters, [v[2] for v in rec.values], 'o-', label='valid')
+        ax.plot(rec.iters, [v[1] for v in rec.values], 'o-', label='valid')  # rows: [train_loss, valid_loss, *metrics]
         ax.set_xlim(0, self.n_epoch * len(self.dls.train))  # the whole fit, so the curve grows from left to right
         ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax.legend()
         if self.handle is not None: self.handle.update(self.fig)
@@ -72,7 +72,7 @@ class CSVLogger(Callback):
     def _write(self, row):
         self.writer.writerow(row); self.file.flush()  # one whole line at a time
     def after_epoch(self):
-        if self.active: self._write(self.recorder.values[-1])
+        if self.active: self._write(self.recorder.log)  # the table's row: epoch, the values, time
     def after_fit(self):
         if self.active: self.file.close()
     def read_log(self) -> pd.DataFrame:

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tracker.html.md"""
 
 # %% ../nbs/02g_tracker.ipynb #f8afe847
 from __future__ import annotations
-import math, warnings
+import math, numbers, warnings
 
 import numpy as np
 
@@ -25,10 +25,12 @@ class TrackerCallback(Callback):
     def __init__(self,
                  monitor:str='valid_loss', # a recorded name: 'valid_loss', 'train_loss' or a metric's, like 'error_rate'
                  comp=None, # np.less or np.greater; None: the metric's `lower_is_better`, else np.less for losses and errors
-                 min_delta:float=0.): # by how much a value must beat the best to count
+                 min_delta:float=0., # by how much a value must beat the best to count
+                 reset_on_fit:bool=True): # forget the best of earlier fits at the start of each fit
         if not isinstance(monitor, str): raise TypeError(f"monitor is the name of a recorded value, like 'valid_loss', not {monitor!r}.")
         if comp is not None and not callable(comp): raise TypeError(f"comp compares two values, like np.less or np.greater, not {comp!r}.")
         self.monitor, self.min_delta, self._given = monitor, check_number(min_delta, 'min_delta', '0.01'), comp
+        self.reset_on_fit, self.best_epoch = reset_on_fit, None
         self.comp = comp or (np.less if 'loss' in monitor or 'error' in monitor else np.greater)
     def before_fit(self):
         self.active = not finding_lr(self.learn)  # lr_find's sweep is not training
@@ -40,13 +42,14 @@ class TrackerCallback(Callback):
             warnings.warn(f"{self.name} takes a higher {self.monitor!r} as better, since the metric does not say and its name has no "
                           f"'loss' or 'error' in it. If lower is better, pass comp=np.less.")
         self._lower = bool(self.comp(0, 1))  # np.less, operator.lt or a function of one's own: does lower mean better?
-        self.best, self.best_epoch, self.new_best = (math.inf if self._lower else -math.inf), None, False
-        self.wait = 0  # each fit has its own count
+        if self.reset_on_fit or self.best_epoch is None: self.best, self.best_epoch = (math.inf if self._lower else -math.inf), None
+        self.new_best, self.wait = False, 0  # each fit has its own count
         if self.active and self.monitor not in names:
             raise ValueError(f"{self.name} watches {self.monitor!r}, which this learner does not record; it records {names}.")
     def after_epoch(self):
         if not self.active: return
-        val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor)]
+        val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor) - 1]  # rows have no 'epoch' column
+        if math.isnan(val): self.new_best = False; return  # not measured (its phase was cancelled): neither better nor worse
         self.new_best = bool(self.comp(val + (self.min_delta if self._lower else -self.min_delta), self.best))
         if self.new_best: self.best, self.best_epoch = val, self.epoch
         self.wait = 0 if self.new_best else self.wait + 1
@@ -55,8 +58,9 @@ class TrackerCallback(Callback):
 class EarlyStoppingCallback(TrackerCallback):
     "Stop training when `monitor` has not improved for `patience` epochs in a row."
     def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
-                 patience:int=1): # epochs in a row without a new best before training stops
-        super().__init__(monitor, comp, min_delta)
+                 patience:int=1, # epochs in a row without a new best before training stops
+                 reset_on_fit:bool=True): # forget the best of earlier fits at the start of each fit
+        super().__init__(monitor, comp, min_delta, reset_on_fit)
         check_sizes(patience=patience); self.patience = patience
     def after_epoch(self):
         super().after_epoch()
@@ -69,20 +73,28 @@ class SaveModelCallback(TrackerCallback):
     "Save the model each time `monitor` improves (`learn.save(fname)`), and load the best one back when training ends."
     def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
                  fname:str='model', # saved as `path/model_dir/fname.pth`
-                 every_epoch:bool=False, # save every epoch as `fname_<epoch>` instead, and load nothing at the end
-                 with_opt:bool=False): # save the optimiser's state too
-        super().__init__(monitor, comp, min_delta)
+                 every_epoch:bool|int=False, # True: save every epoch as `fname_<epoch>` instead, n: epochs 0, n, 2n...; load nothing
+                 at_end:bool=False, # save the model as it is when training ends as `fname` instead, and load nothing
+                 with_opt:bool=False, # save the optimiser's state too
+                 reset_on_fit:bool=True): # forget the best of earlier fits at the start of each fit
+        super().__init__(monitor, comp, min_delta, reset_on_fit)
         if not (isinstance(fname, str) and fname.strip()): raise ValueError(f"fname names the saved model, like 'best', not {fname!r}.")
-        self.fname, self.every_epoch, self.with_opt = fname, every_epoch, with_opt
+        if not isinstance(every_epoch, numbers.Integral) or every_epoch < 0:
+            raise ValueError(f"every_epoch is True (save every epoch), a number n (epochs 0, n, 2n...) or False, not {every_epoch!r}.")
+        if every_epoch and at_end: raise ValueError("every_epoch saves a file per epoch, at_end one file at the end: pick one of them.")
+        self.fname, self.every_epoch, self.at_end, self.with_opt = fname, every_epoch, at_end, with_opt
     def after_epoch(self):
         super().after_epoch()
         if not self.active: return
-        if self.every_epoch: self.learn.save(f'{self.fname}_{self.epoch}', with_opt=self.with_opt)
-        elif self.new_best:
+        if self.every_epoch:
+            if self.epoch % self.every_epoch == 0: self.learn.save(f'{self.fname}_{self.epoch}', with_opt=self.with_opt)
+        elif self.new_best and not self.at_end:
             print(f'Better model at epoch {self.epoch}: {self.monitor} {self.best:.4g}, saved as {self.fname}.')
             self.learn.save(self.fname, with_opt=self.with_opt)
     def after_fit(self):
-        if self.active and not self.every_epoch and self.best_epoch is not None: self.learn.load(self.fname, with_opt=self.with_opt)
+        if not self.active or self.every_epoch: return
+        if self.at_end: self.learn.save(self.fname, with_opt=self.with_opt)
+        elif self.best_epoch is not None: self.learn.load(self.fname, with_opt=self.with_opt)
 
 # %% ../nbs/02g_tracker.ipynb #36ae64db
 def _rates(lrs): return ', '.join(f'{lr:.3g}' for lr in lrs)
@@ -92,8 +104,9 @@ class ReduceLROnPlateau(TrackerCallback):
     def __init__(self, monitor:str='valid_loss', comp=None, min_delta:float=0.,
                  patience:int=1, # epochs in a row without a new best before each cut
                  factor:float=10., # each cut divides the learning rates by this; more than 1
-                 min_lr:float=0.): # a cut takes no rate below this
-        super().__init__(monitor, comp, min_delta)
+                 min_lr:float=0., # a cut takes no rate below this
+                 reset_on_fit:bool=True): # forget the best of earlier fits at the start of each fit
+        super().__init__(monitor, comp, min_delta, reset_on_fit)
         check_sizes(patience=patience)
         if check_number(factor, 'factor', '10') <= 1:
             raise ValueError(f"factor divides the learning rate at each cut, so it is more than 1 (like 10), not {factor!r}.")
