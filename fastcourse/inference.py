@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.basics import listify, patch
 from torch import nn
 
-from .callback import ChannelsLast, to_channels_last
+from .callback import MixedPrecision
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
 from .checks import check_fraction, check_sizes
 from .data_core import DataLoader, DatasetSplit, check_item_tfms
@@ -60,21 +60,27 @@ def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
     return in_order(dl)  # as fastai does: predictions line up with the items
 
 def _outputs(learn:InferenceMixin, dl):
-    "Yield (the model's raw output, the batch) for every batch of `dl`, the model in eval mode on the loader's device."
+    "Yield (the model's output, the batch) for every batch of `dl`, the model in eval mode on the loader's device, as in validation."
     device = getattr(dl, 'device', None) or 'cpu'
     learn.model.to(device).eval()
     if hasattr(learn.model, 'reset'): learn.model.reset()  # a recurrent model starts each pass afresh, as in validation
     n = getattr(dl, 'n_inp', 1)
-    cl = any(isinstance(cb, ChannelsLast) for cb in learn.cbs)
+    # MixedPrecision's autocast opens in before_batch and closes after the loss, which predictions may not have: it sits out
+    cbs, training = [cb for cb in learn.cbs if not isinstance(cb, MixedPrecision)], learn.training
     # like a fit, keep the memory freed after each batch for the next one (see CPUMemoryCache)
     held = torch.device(device).type == 'cpu' and any(isinstance(cb, CPUMemoryCache) for cb in learn.cbs) and hold_cpu_memory()
     if held: trim_cpu_memory()  # before `dl` forks workers, which would keep a copy of the memory held
     try:
+        learn.training, learn.dl = False, dl  # the callbacks' batch events run as in validation (run_valid=False ones sit out)
         with torch.no_grad():
-            for b in dl:
+            for learn.iter, b in enumerate(dl):
                 b = (b,) if isinstance(b, torch.Tensor) else b  # a bare tensor is a batch of inputs, not (inputs, targets)
-                yield learn.model(*(to_channels_last(b[:n]) if cl else b[:n])), b
+                learn.batch, learn.xb, learn.yb = b, tuple(b[:n]), tuple(b[n:])
+                learn('before_batch', cbs)  # inputs prepared by callbacks (ChannelsLast, your own), as in fit
+                learn.pred = learn.model(*learn.xb); learn('after_pred', cbs)  # e.g. the first of a tuple, as fastbook's DropOutput
+                yield learn.pred, (*learn.xb, *learn.yb)
     finally:
+        learn.training = training  # get_preds may be called from a callback in the middle of a fit
         if held: release_cpu_memory()
 
 @patch
@@ -121,8 +127,7 @@ def validate(self:InferenceMixin, ds_idx:int=1, dl=None) -> list:
     for p, b in _outputs(self, dl):
         if len(b) <= n: raise ValueError("validate compares predictions with targets, and this loader has inputs only (dls.test_dl of new "
                                          "items?): label them, or use learn.get_preds(dl=...) for the predictions alone.")
-        self.pred, self.yb = p, tuple(b[n:])
-        self.loss = self._loss()  # as during fit (Learner._loss), and what metrics like Perplexity read
+        self.loss = self._loss()  # as during fit (Learner._loss), on `self.pred` and `self.yb`, and what metrics like Perplexity read
         bs = self.yb[0].shape[0]
         tot, cnt = tot + float(self.loss) * bs, cnt + bs
         for m in self.metrics: m.accumulate(self)
@@ -171,10 +176,12 @@ def show_results(self:InferenceMixin,
 # %% ../nbs/02f_inference.ipynb #f3467bc9
 def _remade(dl, split_idx:int, item_tfms=None, batch_tfms=None) -> DataLoader:
     "`dl`'s items in order, as training (`split_idx=0`, random) or validation sees them, through new item or batch transforms if given."
-    ds = dl.dataset
+    ds = getattr(dl, 'dataset', None)  # a table's loader has none
     if not isinstance(ds, DatasetSplit):
-        raise TypeError(f"tta needs a loader over a fastcourse `Datasets` (ImageDataLoaders, a DataBlock, `dls.test_dl`), not over "
-                        f"{type(ds).__name__}, which has no training-time transforms to apply. Use get_preds instead.")
+        what = f'a loader over {type(ds).__name__}' if ds is not None else f'a {type(dl).__name__}'
+        raise TypeError(f"tta averages predictions on augmented images, made by the training-time transforms of a loader over a fastcourse "
+                        f"`Datasets` (ImageDataLoaders, a DataBlock, `dls.test_dl`); {what} has none to apply (tables are not augmented). "
+                        "Use get_preds instead.")
     dsets = ds.dsets
     if item_tfms is not None:  # they replace the item transforms, as in fastai: a Resize among them, usually
         dsets = copy.copy(dsets); dsets.item_tfms = sorted(check_item_tfms(item_tfms), key=lambda t: getattr(t, 'order', 0))

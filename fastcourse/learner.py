@@ -23,7 +23,7 @@ from .data_core import DataLoader, DataLoaders
 from .inference import InferenceMixin
 from .saving import SavingMixin
 from .layers import check_classes, default_loss, layer_summary
-from .optim import Adam, set_hyper
+from .optim import Adam, norm_bias_params, set_hyper
 from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
 
 # %% auto #0
@@ -56,6 +56,8 @@ def _check_parts(model, loss_func, path, model_dir):
     if path is not None and not isinstance(path, (str, os.PathLike)): raise TypeError(f"path is a folder (a str or a Path), not {path!r}.")
     if not isinstance(model_dir, (str, os.PathLike)): raise TypeError(f"model_dir is a subfolder's name, like 'models', not {model_dir!r}.")
 
+def _one(t:tuple): return None if not t else t[0] if len(t) == 1 else t  # fastai's detuplify
+
 class Learner(TrainingMixin, InferenceMixin, SavingMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
@@ -71,6 +73,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
                  model_dir:str='models', # subfolder of `path` for `save`/`load`
                  wd:float|None=None, # weight decay (None: the optimiser's default)
                  train_bn:bool=True, # keep batchnorm layers trainable in frozen groups
+                 wd_bn_bias:bool=False, # decay batchnorm and bias parameters too (fastai's default: no)
                  moms:tuple=(0.95, 0.85, 0.95), # momentum schedule of one-cycle training
                 ):
         check_dls(dls); _check_parts(model, loss_func, path, model_dir); check_wd(wd)
@@ -81,7 +84,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         self.dls, self.model, self.opt_func, self.lr, self.splitter = dls, model, opt_func, lr, splitter
         self.loss_func = loss_func if loss_func is not None else default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
-        self.model_dir, self.wd, self.train_bn, self.moms = model_dir, wd, train_bn, moms
+        self.model_dir, self.wd, self.train_bn, self.wd_bn_bias, self.moms = model_dir, wd, train_bn, wd_bn_bias, moms
         self.metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(metrics)]
         self.opt, self.cbs, self.training, self.epoch, self.n_epoch = None, [], False, 0, 0
         self.add_cbs([TrainEvalCallback(), DeviceCallback(), CPUMemoryCache(), NanCallback(), Recorder(), ProgressCallback(),
@@ -117,12 +120,17 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
                 else: delattr(self, attr)
             c.learn = None
         return self
-    def __call__(self, event:str):
+    remove_cbs = remove_cb  # fastai's name for removing several
+    def __call__(self, event:str, cbs=None):
+        "Run `event` for each of `cbs` (default: every callback); a batch's events skip those with `run_train`/`run_valid` False."
         started = self._started if event == 'before_fit' else None  # what an error's clean-up may call after_fit on
-        for cb in self.cbs:
+        inner = not event.endswith(('_fit', '_epoch', '_train', '_validate'))  # as in fastai, a callback sits out a phase's batches only
+        for cb in self.cbs if cbs is None else cbs:
             f = getattr(type(cb), event, None)
-            if f is not None: f(cb)
+            if f is not None and (not inner or getattr(cb, 'run_train' if self.training else 'run_valid', True)): f(cb)
             if started is not None: started.append(cb)
+    x = property(lambda self: _one(self.xb), doc="The batch's input (a tuple of them when several), as fastai's `learn.x`.")
+    y = property(lambda self: _one(self.yb), doc="The batch's target (None for new items), as fastai's `learn.y`.")
 
     def show_training_loop(self):
         "Print, for each event in order, the callbacks that run at it."
@@ -156,7 +164,12 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         f = getattr(self.opt_func, 'func', self.opt_func)  # the class inside a partial(torch.optim.SGD, momentum=0.9) too
         torch_opt = isinstance(f, type) and issubclass(f, torch.optim.Optimizer)  # PyTorch's calls it weight_decay
         kw, lrs = {} if self.wd is None else {'weight_decay' if torch_opt else 'wd': self.wd}, resolve_lr(self.lr, len(groups))
-        self.opt = self.opt_func(groups, lr=lrs[-1], **kw)
+        opt = self.opt_func(groups, lr=lrs[-1], **kw)
+        if not isinstance(opt, torch.optim.Optimizer):  # the learner sets rates through its param_groups and saves its state_dict
+            raise TypeError(f"opt_func builds a PyTorch optimiser (a torch.optim.Optimizer, like Adam, SGD or torch.optim.AdamW), and "
+                            f"{getattr(f, '__name__', f)} built a {type(opt).__name__}: subclass torch.optim.Optimizer for your own.")
+        self.opt = opt
+        if not self.wd_bn_bias and hasattr(opt, 'skip_wd'): opt.skip_wd = {id(p) for p in norm_bias_params(self.model)}  # ours only
         if len(set(lrs)) > 1: set_hyper(self.opt, 'lr', lrs)
         self._n_groups = len(groups)
     def freeze_to(self, n:int):
@@ -173,6 +186,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
             for m in self.model.modules():
                 if isinstance(m, norm_types):
                     for p in m.parameters(recurse=False): p.requires_grad_(True)
+        self.opt.state.clear()  # as fastai: the gradients' running averages start afresh for what now trains
     def freeze(self):
         "Train only the last parameter group, the head."
         self.freeze_to(-1)
@@ -258,7 +272,7 @@ class Learner(TrainingMixin, InferenceMixin, SavingMixin):
         cbs = [cb for cb in as_callbacks(cbs) if cb not in self.cbs]  # one already registered runs once, and stays
         if reset_opt or self.opt is None: self.create_opt()
         set_hyper(self.opt, 'lr', resolve_lr(self.lr if lr is None else lr, self._n_groups))
-        if wd is not None: set_hyper(self.opt, 'wd', wd)
+        if (wd := self.wd if wd is None else wd) is not None: set_hyper(self.opt, 'wd', wd)  # a fit's own wd holds for it alone
         self.n_epoch = n_epoch
         self.add_cbs(cbs)  # after the checks above, so that bad arguments leave no callback of this fit behind
         self._started = []

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/saving.html.md"""
 
 # %% ../nbs/02k_saving.ipynb #06a61e6a
 from __future__ import annotations
-import copy, os, tempfile
+import copy, os, tempfile, warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,9 @@ def load(self:SavingMixin, name:str, with_opt:bool=True):
         if opt is None: self.create_opt()
         try: _load_opt(self, state, name)
         except ValueError: self.opt = opt; raise  # as it was
+    elif with_opt: warnings.warn(f"{name}.pth holds no optimiser state (saved with with_opt=False, or before any fit): only the "
+                                 "weights were loaded, and the optimiser's state is left as it was. load(..., with_opt=False) "
+                                 "loads the weights alone, without this warning.")
     self.model.load_state_dict(state['model'])
     return self
 
