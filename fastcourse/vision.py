@@ -38,7 +38,7 @@ class AdaptiveConcatPool2d(nn.Module):
 
 def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
-    check_sizes(n_out=n_out)
+    check_sizes(nf=nf, n_out=n_out)
     check_fraction("ps (the dropout of the head's last layer)", ps)
     hidden = [512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')  # []: one linear layer, as in fastai
     ftrs = [nf * 2 if concat_pool else nf] + hidden + [n_out]
@@ -55,7 +55,10 @@ def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|Non
     "`nn.Sequential(body, head)`: the architecture cut before its pooling, and a new head for `n_out` outputs."
     spec = arch_spec(arch)
     body = spec.body(spec.create(pretrained))
-    with torch.no_grad(): nf = body.eval()(torch.zeros(1, 3, 64, 64)).shape[1]
+    with torch.no_grad(): feats = body.eval()(torch.zeros(1, 3, 64, 64))
+    if feats.ndim != 4: raise ValueError(f"The body of {spec.name} gives outputs of shape {tuple(feats.shape)}; a body gives feature "
+                                         "maps (bs, channels, h, w) for the head to pool: cut the architecture before its pooling.")
+    nf = feats.shape[1]
     head = create_head(nf, n_out, lin_ftrs, ps, concat_pool, y_range)
     for m in head.modules():
         if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)
@@ -113,6 +116,8 @@ def vision_learner(
     if not isinstance(pretrained, bool): raise TypeError(f"pretrained is True or False, not {pretrained!r}.")
     c = getattr(dls, 'c', None)
     if n_out is None:
+        if c is None and getattr(dls, 'kinds', ())[-1:] == ('regression',):
+            c = dls.train.dataset[0][-1].numel()  # numbers to predict: one output for each, as fastai
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
         n_out = c
     elif c is not None and n_out != c:
