@@ -35,6 +35,7 @@ SETTINGS = [{}, dict(epochs=16), dict(epochs=24), dict(epochs=4), dict(lr=3e-3),
             dict(pool='max'), dict(pool='avg', lin_ftrs=[]), dict(lr=3e-3, wd=0.5), dict(epochs=16, wd=0.5),
             dict(epochs=16, lr=3e-3), dict(epochs=16, lr=3e-3, wd=0.5), dict(epochs=12, wd=0.5), dict(epochs=16, wd=1.0),
             dict(epochs=24, wd=0.5), dict(epochs=16, lr=5e-3, wd=0.3), dict(epochs=16, wd=0.5, ps=0.8)]  # on seeds 0-19
+CHAPTER = [{}, dict(epochs=16, wd=0.5), dict(epochs=16, wd=0.5, wd_bn_bias=True)]  # --chapter-only: the chapter's settings
 CHECKS = [{}, dict(epochs=12, wd=0.5), dict(epochs=16, wd=0.5), dict(epochs=16, wd=1.0), dict(epochs=12, wd=1.0)]  # and on 100-119
 
 def cache_features(passes:int, bf16:bool=False) -> dict:
@@ -65,7 +66,7 @@ class _Batches:
     def __iter__(self): yield from self.pick()
 
 def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, lin_ftrs=None, wd=None, ls:float=0.,
-               pool:str='concat', bf16:bool=False) -> tuple:
+               pool:str='concat', bf16:bool=False, wd_bn_bias:bool=False) -> tuple:
     """Validation error and loss of a fresh head trained like the chapter's frozen stage, `fit_one_cycle(epochs, lr)`;
     with `bf16`, under bfloat16 autocast, as `to_bf16()` trains on a GPU."""
     nf = feats['nf']
@@ -77,7 +78,7 @@ def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, 
     for m in head.modules():
         if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)  # as create_vision_model does
     learn = Learner(DataLoaders(trn, _Batches(lambda: pick(feats['valid']), len(feats['valid']))), head, metrics=error_rate, wd=wd,
-                    loss_func=LabelSmoothingCrossEntropy(ls) if ls else nn.CrossEntropyLoss())
+                    wd_bn_bias=wd_bn_bias, loss_func=LabelSmoothingCrossEntropy(ls) if ls else nn.CrossEntropyLoss())
     learn.remove_cb(learn.progress)
     if bf16: learn.add_cb(MixedPrecision(torch.bfloat16))  # `to_bf16()` itself declines to run off CUDA
     learn.fit_one_cycle(epochs, lr)
@@ -87,19 +88,23 @@ def train_head(feats:dict, seed:int, epochs:int=8, lr:float=1e-2, ps:float=0.5, 
 def main(passes:int=12, # augmented passes over the training set to cache
          seeds:int=20, # seeds per block
          check_seed:int=100, # first seed of the block that checks `CHECKS`, the settings picked on seeds 0 onwards
-         out:str='bench/results/breeds_head_screen.json'): # where to write the results
+         out:str='bench/results/breeds_head_screen.json', # where to write the results
+         chapter_only:bool=False): # only the chapter's first and current head settings, on both blocks of seeds
     "Train heads with each setting of `SETTINGS` on seeds 0 onwards, and of `CHECKS` on `check_seed` onwards; write their errors."
     torch.set_num_threads(2)
     t = time.time(); feats = cache_features(passes); cached_s = time.time() - t
     res = []
-    for s, b in [(s, 0) for s in SETTINGS] + [(s, check_seed) for s in CHECKS]:
+    todo = [(s, b) for s in SETTINGS for b in [0]] + [(s, check_seed) for s in CHECKS]
+    if chapter_only: todo = [(s, b) for s in CHAPTER for b in (0, check_seed)]
+    for s, b in todo:
         runs = [train_head(feats, i, **s) for i in range(b, b + seeds)]
         errs = [round(e, 4) for e, _ in runs]
         res.append(dict(changes=s or 'none (the chapter recipe)', seeds=f'{b}-{b + seeds - 1}', mean_error=round(sum(errs) / seeds, 4),
                         worst_error=max(errs), runs_over_0_20=sum(e > 0.2 for e in errs),
                         mean_valid_loss=round(sum(l for _, l in runs) / seeds, 4), errors=errs))
         print({k: v for k, v in res[-1].items() if k != 'errors'}, flush=True)
-    Path(out).write_text(json.dumps(dict(what=__doc__.splitlines()[0], command='python bench/breeds_head_screen.py',
+    cmd = 'python bench/breeds_head_screen.py' + (' --chapter-only' if chapter_only else '')
+    Path(out).write_text(json.dumps(dict(what=__doc__.splitlines()[0], command=cmd,
         passes=passes, caching_seconds=round(cached_s), settings=res,
         summary={f"{r['changes']}, seeds {r['seeds']}": {k: r[k] for k in ('mean_error', 'worst_error', 'runs_over_0_20')} for r in res},
         source=harness.source(), machine=harness.machine(),

@@ -27,10 +27,11 @@ from fastcourse.transforms import Resize
 from fastcourse.tta import LabelSmoothingCrossEntropy
 from fastcourse.vision import vision_learner
 
-BASE = dict(frozen_epochs=8, lr=1e-2, epochs=3, lo_div=1000, hi_div=20, ls=0., ps=0.5, wd=None, bs=32, freeze_bn=0)
+BASE = dict(frozen_epochs=8, lr=1e-2, epochs=3, lo_div=1000, hi_div=20, ls=0., ps=0.5, wd=None, bs=32, freeze_bn=0,
+            wd_bn_bias=1)  # weight decay on batchnorm and biases too: every recorded run had it (the default until 2026-12-06)
 CHAPTER = dict(frozen_epochs=16, wd=0.5, freeze_bn=1)  # the changes to `BASE` that chapter 2 uses since 2026-12-05
 
-def train_breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn,
+def train_breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd, bs, freeze_bn, wd_bn_bias,
                  device=None, bf16:bool=False, lin_ftrs=None) -> tuple:
     "Train the breeds classifier with these settings from training seed `seed` (the validation split is always seed 42's): the learner and its errors and losses."
     torch.manual_seed(seed)
@@ -38,6 +39,7 @@ def train_breeds(seed:int, frozen_epochs, lr, epochs, lo_div, hi_div, ls, ps, wd
     dls = ImageDataLoaders.from_name_re(path, get_image_files(path), r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=42, device=device,
                                         item_tfms=Resize(460), batch_tfms=aug_transforms(size=224, min_scale=0.75), bs=bs)
     learn = vision_learner(dls, 'efficientnet_lite0', metrics=error_rate, train_bn=False, ps=ps, wd=wd, lin_ftrs=lin_ftrs,
+                           wd_bn_bias=bool(wd_bn_bias),
                            loss_func=LabelSmoothingCrossEntropy(ls) if ls else None)
     if bf16: learn.to_bf16()
     learn.remove_cb(learn.progress)  # the results go to the JSON file

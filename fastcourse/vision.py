@@ -197,7 +197,7 @@ def train_pets(
     res = {'n_images': len(files), 'cat_error_rate': learn.recorder.final('error_rate')}
     dls = ImageDataLoaders.from_name_re(path, files, r'^(.+)_\d+\.jpg$', valid_pct=0.2, seed=seed, item_tfms=Resize(size * 460 // 224),
                                         batch_tfms=aug_transforms(size=size, min_scale=0.75), bs=bs)
-    learn = vision_learner(dls, arch, metrics=error_rate, pretrained=pretrained, train_bn=False)
+    learn = vision_learner(dls, arch, metrics=error_rate, pretrained=pretrained, train_bn=False, wd_bn_bias=True)
     learn.freeze()
     learn.fit_one_cycle(frozen_epochs, lr, wd=wd)
     learn.unfreeze(freeze_bn=pretrained)  # a pretrained body's batchnorm keeps ImageNet's statistics
