@@ -15,13 +15,13 @@ from fastcore.meta import delegates
 from torch import nn
 
 from .data import RandomSplitter, RegressionBlock
-from .checks import check_sizes, near_miss
+from .checks import check_df, check_sizes, near_miss
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
-from .tabular_data import Categorify, TabularPandas, check_df
+from .tabular_data import Categorify, TabularPandas
 from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0

@@ -14,10 +14,10 @@ import torch
 from fastcore.meta import delegates
 
 from .data import RandomSplitter, read_table
-from .checks import check_sizes
+from .checks import check_df, check_sizes
 from .data_core import DataLoaders, default_device
 from .saving import register_loader
-from .tabular_data import TabularPandas, check_df
+from .tabular_data import TabularPandas
 
 # %% auto #0
 __all__ = ['TabDataLoader', 'TabularDataLoaders']

@@ -48,7 +48,7 @@ class TrackerCallback(Callback):
             raise ValueError(f"{self.name} watches {self.monitor!r}, which this learner does not record; it records {names}.")
     def after_epoch(self):
         if not self.active: return
-        val = self.recorder.values[-1][self.recorder.metric_names.index(self.monitor) - 1]  # rows have no 'epoch' column
+        val = self.recorder.final(self.monitor)  # the Recorder knows its own row layout
         if math.isnan(val): self.new_best = False; return  # not measured (its phase was cancelled): neither better nor worse
         self.new_best = bool(self.comp(val + (self.min_delta if self._lower else -self.min_delta), self.best))
         if self.new_best: self.best, self.best_epoch = val, self.epoch
