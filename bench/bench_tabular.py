@@ -15,7 +15,8 @@ epochs, one-cycle schedule, seeds and `torch.set_num_threads`:
 Contenders (each run in a fresh subprocess, one after the other, for each seed):
 
 - `fastai`: `fastai.tabular.all` / `fastai.collab` with the calls above.
-- `fastcourse`: `fastcourse.tabular_data` / `fastcourse.tabular_loaders` / `fastcourse.tabular` / `fastcourse.collab` with the same calls.
+- `fastcourse`: `fastcourse.tabular_procs` / `fastcourse.tabular_data` / `fastcourse.tabular_loaders` / `fastcourse.tabular` /
+  `fastcourse.collab` with the same calls.
 - `bare`: the rows preprocessed by fastcourse's `TabularPandas` (not timed in the epochs), batches sliced from
   tensors by hand, the same architecture written out in plain PyTorch, `AdamW` (betas 0.9/0.99, eps 1e-5) with
   `OneCycleLR` shaped like fastai's one-cycle, and an evaluation pass per epoch. `fine_tune` on a model with a
@@ -116,7 +117,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
     df, names = load_table(task, data)
     if task['kind'] == 'tabular':
         from fastcourse.tabular import tabular_learner
-        from fastcourse.tabular_data import Categorify, FillMissing, Normalize
+        from fastcourse.tabular_procs import Categorify, FillMissing, Normalize
         from fastcourse.tabular_loaders import TabularDataLoaders
         dls = TabularDataLoaders.from_df(df, data, procs=[Categorify, FillMissing, Normalize], valid_idx=valid_idx(len(df)),
                                          bs=task['bs'], **names)
@@ -183,7 +184,8 @@ def run_bare(task:dict, data:Path, a) -> dict:
     import torch
     import torch.nn.functional as F
     from fastcourse.data import RandomSplitter
-    from fastcourse.tabular_data import Categorify, FillMissing, NormalizeTab, TabularPandas
+    from fastcourse.tabular_data import TabularPandas
+    from fastcourse.tabular_procs import Categorify, FillMissing, NormalizeTab
     from fastcourse.data import RegressionBlock
     t0 = time.perf_counter()
     seed_everything(a.seed)

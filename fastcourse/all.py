@@ -30,6 +30,7 @@ from .text_data import *  # noqa: F403
 from .text_loaders import *  # noqa: F403
 from .awd_lstm import *  # noqa: F403
 from .text import *  # noqa: F403
+from .tabular_procs import *  # noqa: F403
 from .tabular_data import *  # noqa: F403
 from .tabular_loaders import *  # noqa: F403
 from .tabular import *  # noqa: F403

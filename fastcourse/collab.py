@@ -21,7 +21,8 @@ from .saving import register_builder
 from .learner import Learner, check_dls
 from .tabular import TabularModel, check_y_range, get_emb_sz
 from .data import read_table
-from .tabular_data import Categorify, TabularPandas
+from .tabular_data import TabularPandas
+from .tabular_procs import Categorify
 from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0

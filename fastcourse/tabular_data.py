@@ -1,4 +1,4 @@
-"""`cont_cat_split`, and Categorify, FillMissing and Normalize fitted on the training rows, held together by `TabularPandas`.
+"""`cont_cat_split`, and `TabularPandas`: column roles, procs fitted on the training rows, tensors out.
 
 Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
-import copy, difflib, math, numbers, warnings
+import difflib, warnings
 
 import numpy as np
 import pandas as pd
@@ -15,10 +15,10 @@ from fastcore.basics import listify
 
 from .checks import check_columns, check_df, check_finite, check_splits, near_miss
 from .data_core import warn_similar_labels
-from .transforms import Normalize
+from .tabular_procs import PROCS, Categorify, FillMissing, NormalizeTab, _proc, _vocab
 
 # %% auto #0
-__all__ = ['PROCS', 'cont_cat_split', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'TabularRows', 'TabularPandas']
+__all__ = ['cont_cat_split', 'TabularRows', 'TabularPandas']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def _names(o) -> list:  # fastcore's listify would wrap a pd.Index or an array of names whole, as one name
@@ -33,87 +33,6 @@ def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list
         numeric = pd.api.types.is_float_dtype(col) or (pd.api.types.is_integer_dtype(col) and col.nunique() > max_card)
         (cont if numeric else cat).append(c)
     return cont, cat
-
-# %% ../nbs/05a_tabular_data.ipynb #798330d1
-class TabularProc:
-    "A preprocessing step: `setup` learns from the training rows, `encode` changes any rows in place, `decode` undoes it."
-    order = 0
-    def setup(self, df:pd.DataFrame, to): pass
-    def encode(self, df:pd.DataFrame): pass
-    def decode(self, df:pd.DataFrame): pass
-    def state(self) -> dict: return dict(vars(self))
-    def __repr__(self): return type(self).__name__
-
-def _vocab(col:pd.Series, used:bool=False) -> list:
-    "`col`'s values, sorted; for pandas' 'category' dtype its categories in their order, as fastai (with `used`, only those it holds)."
-    if isinstance(col.dtype, pd.CategoricalDtype): return (col.cat.remove_unused_categories() if used else col).cat.categories.tolist()
-    try: return sorted(vals := col.dropna().unique().tolist())
-    except TypeError: return sorted(vals, key=str)  # mixed types in one column: any fixed order will do
-
-# %% ../nbs/05a_tabular_data.ipynb #16141288
-class Categorify(TabularProc):
-    "Replace each categorical column by codes into the vocabulary of its training values; code 0 ('#na#') means missing or unseen."
-    order = 1
-    def setup(self, df, to): self.classes = {c: ['#na#'] + _vocab(df[c]) for c in to.cat_names}
-    def codes(self, col:pd.Series) -> np.ndarray:
-        "Codes of the values of `col` (0 for missing values and values not in the training vocabulary)."
-        return pd.Index(self.classes[col.name][1:]).get_indexer(col).astype(np.int64) + 1  # not found: -1 + 1
-    def encode(self, df):
-        for c in self.classes: df[c] = self.codes(df[c])
-    def decode(self, df):
-        for c, voc in self.classes.items(): df[c] = np.array(voc, dtype=object)[df[c].to_numpy()]
-
-# %% ../nbs/05a_tabular_data.ipynb #df8ad4f3
-class FillMissing(TabularProc):
-    "Fill missing values of continuous columns with a statistic of the training rows, adding a `<col>_na` column that says where."
-    order = 0  # before Categorify, which then treats the `_na` columns as categories
-    def __init__(self,
-                 fill_strategy='median', # 'median', 'mean', 'mode', or a number
-                 add_col:bool=True): # add a `<col>_na` categorical column for each column with missing training values
-        s = fill_strategy
-        if not ((isinstance(s, str) and s in ('median', 'mean', 'mode')) or
-                (isinstance(s, numbers.Real) and not isinstance(s, bool) and math.isfinite(s))):
-            hint = f": did you mean {s.lower()!r}?" if isinstance(s, str) and s.lower() in ('median', 'mean', 'mode') else "."
-            raise ValueError(f"fill_strategy is 'median', 'mean', 'mode' or a number, not {s!r}{hint}")
-        self.fill_strategy, self.add_col = fill_strategy, add_col
-    def _fill(self, col):
-        s = self.fill_strategy
-        v = col.median() if s == 'median' else col.mean() if s == 'mean' else col.mode().iloc[0] if s == 'mode' else s
-        if pd.isna(v): raise ValueError(f"FillMissing: column {col.name!r} has no values in the training rows to fill with.")
-        return float(v)
-    def setup(self, df, to):
-        self.fill = {c: self._fill(df[c]) for c in to.cont_names}
-        self.na_cols = [c for c in to.cont_names if self.add_col and df[c].isna().any()]
-        to.cat_names += [f'{c}_na' for c in self.na_cols if f'{c}_na' not in to.cat_names]
-    def encode(self, df):
-        for c in self.na_cols: df[f'{c}_na'] = df[c].isna()
-        for c, v in self.fill.items(): df[c] = df[c].fillna(v)
-
-# %% ../nbs/05a_tabular_data.ipynb #0a635321
-class NormalizeTab(TabularProc):
-    "Scale continuous columns to mean 0 and standard deviation 1, with the statistics of the training rows."
-    order = 2
-    def setup(self, df, to):
-        self.means = {c: float(df[c].mean()) for c in to.cont_names}
-        self.stds = {c: float(df[c].std(ddof=0)) + 1e-7 for c in to.cont_names}
-    def encode(self, df):
-        for c, m in self.means.items(): df[c] = (df[c] - m) / self.stds[c]
-    def decode(self, df):
-        for c, m in self.means.items():  # keep the digits float32 codes can hold (about 6 significant), not the noise after them
-            df[c] = (df[c] * self.stds[c] + m).round(max(0, 5 - math.ceil(math.log10(self.stds[c])))) + 0.  # + 0.: no '-0.0'
-
-PROCS = {c.__name__: c for c in (Categorify, FillMissing, NormalizeTab)}
-
-def _proc(p) -> TabularProc:
-    "A proc instance from a class or an instance. `Normalize` (the image transform's name, as fastai spells it) means `NormalizeTab`."
-    if p is Normalize or isinstance(p, Normalize) and p.mean is None: return NormalizeTab()
-    if isinstance(p, Normalize): raise TypeError("Normalize(mean, std) is the image transform, with fixed statistics; a table's Normalize "
-                                                 "learns them from the training rows: pass Normalize or Normalize().")
-    p = p() if isinstance(p, type) else p
-    if not isinstance(p, TabularProc):
-        raise TypeError(f"{p!r} is not a tabular proc: pass the classes Categorify, FillMissing, Normalize "
-                        "(or instances, e.g. FillMissing('mean')).")
-    return copy.deepcopy(p)  # the table fits its own copy: the caller's instance stays a template that other tables can share
 
 # %% ../nbs/05a_tabular_data.ipynb #6cb950cb
 def _y_kind(y_block, ys:pd.DataFrame) -> str:
@@ -157,7 +76,7 @@ class TabularPandas:
                                   f"{next(iter(df[text[0]].dropna()), None)!r}: put them in cat_names, or convert them with pd.to_numeric.")
         check_finite(df, self.cont_names)
         if not self.y_names: raise ValueError("No target column: pass y_names.")
-        procs = [Categorify, FillMissing, Normalize] if procs is None else listify(procs)
+        procs = [Categorify, FillMissing, NormalizeTab] if procs is None else listify(procs)
         self.procs = sorted([_proc(p) for p in procs], key=lambda p: p.order)
         if self.cat_names and not any(isinstance(p, Categorify) for p in self.procs):
             raise ValueError(f"Categorical columns {self.cat_names} need Categorify in procs to become codes.")

