@@ -25,6 +25,7 @@ from .saving import SavingMixin
 from .layers import check_classes, default_loss, layer_summary
 from .optim import Adam, norm_bias_params, set_hyper
 from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
+from .lr_finder import LRFinderMixin
 
 # %% auto #0
 __all__ = ['trainable_params', 'check_dls', 'Learner', 'synthetic_dls']
@@ -58,7 +59,7 @@ def _check_parts(model, loss_func, path, model_dir):
 
 def _one(t:tuple): return None if not t else t[0] if len(t) == 1 else t  # fastai's detuplify
 
-class Learner(TrainingMixin, InferenceMixin, SavingMixin):
+class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
                  dls, # `DataLoaders` with `train` and `valid`

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .callback import Callback
 from .course import in_notebook
-from .training import finding_lr
+from .lr_finder import finding_lr
 
 # %% auto #0
 __all__ = ['ShowGraphCallback', 'CSVLogger']

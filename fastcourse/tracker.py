@@ -13,7 +13,8 @@ import numpy as np
 from .callback import Callback, CancelFitException
 from .checks import check_number, check_sizes
 from .optim import get_hyper, set_hyper
-from .training import ParamScheduler, finding_lr
+from .lr_finder import finding_lr
+from .training import ParamScheduler
 
 # %% auto #0
 __all__ = ['TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback', 'ReduceLROnPlateau']

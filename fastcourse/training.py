@@ -1,4 +1,4 @@
-"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, `lr_find`, `to_bf16`...
+"""The methods every chapter trains with, inherited by chapter 2a's `Learner`: `fit_one_cycle`, `fine_tune`, ...
 
 Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
@@ -6,25 +6,23 @@ Docs: https://fastcourse.github.io/fastcourse/training.html.md"""
 
 # %% ../nbs/02e_training.ipynb #af947a08
 from __future__ import annotations
-import copy, inspect, math, numbers, warnings
-from collections import namedtuple
+import math, numbers, warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from fastcore.basics import listify, patch
 
-from .callback import Callback, CancelBatchException, CancelFitException, CancelValidateException, MixedPrecision
+from .callback import Callback, CancelBatchException, MixedPrecision
 from .checks import check_fraction, check_number, check_sizes
 from .optim import set_hyper
 
 # %% auto #0
 __all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_cos', 'combine_scheds',
-           'ParamScheduler', 'LRFinder', 'finding_lr', 'minimum', 'steep', 'valley', 'slide', 'GradientAccumulation']
+           'ParamScheduler', 'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
-    "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune`, `lr_find` and mixed precision."
+    "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune` and mixed precision."
 
 # %% ../nbs/02e_training.ipynb #527401c9
 def check_lr(lr) -> float:
@@ -112,6 +110,42 @@ def fit_one_cycle(self:TrainingMixin, n_epoch:int, lr_max=None, div:float=25., d
     scheds = {'lr': [two(l / div, l, l / div_final) for l in lrs], 'mom': [two(*m)] * len(lrs)}
     return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler(scheds), *listify(cbs)])
 
+# %% ../nbs/02e_training.ipynb #7ea3b4ff
+@patch
+def fit_flat_cos(self:TrainingMixin,
+                 n_epoch:int, # epochs to train
+                 lr=None, # the flat learning rate, a float or a `slice` (None: the learner's `lr`)
+                 div_final:float=1e5, # the last learning rate is lr/div_final
+                 pct_start:float=0.75, # share of training at the flat rate, before the annealing
+                 wd:float|None=None, # weight decay (None: the learner's `wd`)
+                 cbs=None, # callbacks for this fit only
+                 reset_opt:bool=False): # a new optimiser first
+    "Train `n_epoch` epochs at a flat learning rate for `pct_start` of them, then anneal it along a cosine to `lr/div_final`."
+    check_sizes(0, n_epoch=n_epoch); check_wd(wd)
+    check_number(div_final, 'div_final (the last learning rate is lr/div_final)', '1e5', positive=True)
+    check_fraction('pct_start (the share of training at the flat rate)', pct_start)
+    if self.opt is None or reset_opt: self.create_opt()
+    lrs = resolve_lr(self.lr if lr is None else lr, self._n_groups)
+    scheds = [combine_scheds([pct_start, 1 - pct_start], [sched_cos(l, l), sched_cos(l, l / div_final)]) for l in lrs]
+    return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler({'lr': scheds}), *listify(cbs)])
+
+@patch
+def fit_sgdr(self:TrainingMixin,
+             n_cycles:int, # number of cosine annealings
+             cycle_len:int, # epochs of the first one
+             lr_max=None, # the rate each one starts from, a float or a `slice` (None: the learner's `lr`)
+             cycle_mult:int=2, # each annealing is this many times longer than the one before
+             wd:float|None=None, # weight decay (None: the learner's `wd`)
+             cbs=None, # callbacks for this fit only
+             reset_opt:bool=False): # a new optimiser first
+    "Train with warm restarts: `n_cycles` cosine annealings from `lr_max` to 0, of `cycle_len` epochs times 1, `cycle_mult`, ..."
+    check_sizes(n_cycles=n_cycles, cycle_len=cycle_len, cycle_mult=cycle_mult); check_wd(wd)
+    if self.opt is None or reset_opt: self.create_opt()
+    lrs = resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
+    lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]  # epochs of each annealing (fastai divides by cycle_mult - 1)
+    scheds = [combine_scheds([n / sum(lens) for n in lens], [sched_cos(l, 0.) for _ in lens]) for l in lrs]
+    return self.fit(sum(lens), lr=lrs, wd=wd, cbs=[ParamScheduler({'lr': scheds}), *listify(cbs)])
+
 # %% ../nbs/02e_training.ipynb #0f0b671a
 @patch
 def fine_tune(self:TrainingMixin,
@@ -141,119 +175,6 @@ def fine_tune(self:TrainingMixin,
     self.unfreeze()
     return self.fit_one_cycle(epochs, slice(base_lr / lr_mult, base_lr), pct_start=pct_start, div=div, **kw)
 
-# %% ../nbs/02e_training.ipynb #9f233457
-class LRFinder(Callback):
-    "Raise the learning rate exponentially each batch, record the loss, stop when it diverges; restore the weights after."
-    order = 55  # after the Recorder has computed `smooth_loss`
-    def __init__(self, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True):
-        self.start_lr, self.end_lr, self.num_it, self.stop_div = start_lr, end_lr, num_it, stop_div
-    def before_fit(self):
-        self._state = copy.deepcopy({'model': self.model.state_dict(), 'opt': self.opt.state_dict()})
-        self.best, self.lrs, self.losses = float('inf'), [], []
-    def before_validate(self): raise CancelValidateException
-    def before_batch(self):
-        if not self.training: return
-        lr = self.start_lr * (self.end_lr / self.start_lr) ** (self.train_iter / self.num_it)  # as fastai: the last is just below end_lr
-        set_hyper(self.opt, 'lr', lr)
-        self._lr = lr
-    def after_loss(self):
-        if self.training and not torch.isfinite(self.loss).all():
-            if not self.losses:
-                raise FloatingPointError(f"lr_find: the loss is {self.loss.item()} from the very first batch (lr={self._lr:.1e}), "
-                                         "before the learning rate could matter. Check the data and the model (NaN inputs? wrong loss?).")
-            raise CancelFitException
-    def after_batch(self):
-        if not self.training or not math.isfinite(self.smooth_loss): return
-        self.lrs.append(self._lr); self.losses.append(self.smooth_loss)
-        self.best = min(self.best, self.smooth_loss)
-        if (self.stop_div and self.smooth_loss > 4 * self.best) or self.train_iter >= self.num_it: raise CancelFitException
-    def after_fit(self):
-        self.model.load_state_dict(self._state['model']); self.opt.load_state_dict(self._state['opt'])
-
-def finding_lr(learn) -> bool:
-    "Whether `learn` is running `lr_find`'s sweep, which callbacks that act on real training (trackers, loggers) sit out."
-    return any(isinstance(c, LRFinder) for c in learn.cbs)
-
-# %% ../nbs/02e_training.ipynb #578e8ab5
-def minimum(lrs, losses):
-    "A tenth of the learning rate with the lowest loss."
-    return lrs[int(np.argmin(losses))] / 10
-
-def steep(lrs, losses):
-    "The learning rate where the loss falls fastest (per unit of log learning rate)."
-    g = np.diff(losses) / np.diff(np.log(lrs))
-    return lrs[int(np.argmin(g))]
-
-def valley(lrs, losses):
-    "fastai's rule: about half way along the longest run of decreasing loss."
-    n, start, end = len(losses), 0, 0
-    run = [1] * n  # length of the longest decreasing subsequence ending at i
-    for i in range(1, n):
-        for j in range(i):
-            if losses[i] < losses[j] and run[j] + 1 > run[i]: run[i] = run[j] + 1
-        if run[i] > run[end]: start, end = i - run[i], i  # fastai's start: one before the run's first point (maybe -1)
-    s = (end - start) / 3
-    return lrs[start + int(s) + int(s / 2)]  # fastai's index, exactly
-
-def slide(lrs, losses, lr_diff:int=15, thresh:float=0.005, adjust_value:float=1.):
-    "Walk back from the end of the curve until the slope stops changing by more than `thresh`."
-    g = np.gradient(np.asarray(losses))
-    r, l = len(losses) - 1, len(losses) - 1 - lr_diff
-    lr = lrs[max(l, 0)]
-    while l >= 0 and abs(g[r] - g[l]) > thresh: lr, r, l = lrs[l], r - 1, l - 1
-    return lr * adjust_value
-
-# %% ../nbs/02e_training.ipynb #38c337d5
-@patch
-def lr_find(self:TrainingMixin, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, stop_div:bool=True,
-            show_plot:bool=True, suggest_funcs=(valley,)):
-    "Sweep the learning rate exponentially, plot loss against it, return the suggestions of `suggest_funcs`."
-    check_number(start_lr, 'start_lr', '1e-7'); check_number(end_lr, 'end_lr', '10')
-    if not 0 < start_lr < end_lr: raise ValueError(f"lr_find sweeps up from start_lr to end_lr, so it needs 0 < start_lr < end_lr, "
-                                                   f"not start_lr={start_lr}, end_lr={end_lr}.")
-    if not (isinstance(num_it, numbers.Integral) and num_it >= 3):
-        raise ValueError(f"lr_find needs a whole number num_it of at least 3 batches (default 100) to draw a curve, not {num_it!r}.")
-    suggest_funcs = listify(suggest_funcs)
-    if not all(callable(f) for f in suggest_funcs):
-        raise TypeError(f"suggest_funcs holds rules like valley, minimum, steep and slide (from fastcourse.training), "
-                        f"not {suggest_funcs!r}.")
-    check_trainable(self)
-    n_epoch = num_it // len(self.dls.train) + 1
-    finder = LRFinder(start_lr, end_lr, num_it, stop_div)
-    if self.opt is None: self.create_opt()
-    with _without(self, 'progress', 'nan'): self.fit(n_epoch, cbs=finder)  # the finder handles NaN losses itself
-    lrs, losses = finder.lrs, finder.losses
-    if len(lrs) < 3: raise ValueError(f"lr_find stopped after {len(lrs)} batches: the loss diverged at once. Try a smaller start_lr.")
-    skip = num_it // 10  # as fastai: the first smoothed losses are noisy, the last five are the explosion
-    names = [getattr(f, '__name__', getattr(getattr(f, 'func', None), '__name__', '')) for f in suggest_funcs]  # a partial's too
-    names = [n if n.isidentifier() and n[0] != '_' and names.count(n) == 1 else f'suggestion{i}' for i, n in enumerate(names)]
-    lrs_, losses_ = (lrs[skip:-5], losses[skip:-5]) if len(lrs) >= skip + 8 else (lrs, losses)  # too short to trim: all
-    res = {n: _suggest(f, lrs_, losses_, num_it) for n, f in zip(names, suggest_funcs)}
-    self.lr_finder = finder
-    if show_plot:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(lrs[skip:], losses[skip:]); ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('loss (smoothed)')
-        for (k, v), c in zip(res.items(), ['C1', 'C2', 'C3', 'C4']):
-            ax.plot(v, np.interp(np.log(v), np.log(lrs), losses), 'o', color=c, label=f'{k}: {v:.1e}')
-        ax.legend()
-    return namedtuple('SuggestedLRs', list(res))(**res)
-
-def _suggest(f, lrs, losses, num_it) -> float:
-    "Call a rule ours, `f(lrs, losses)`, or fastai's, `f(lrs, losses, num_it)` on tensors returning `(lr, point)`."
-    try: fastai_style = 'num_it' in inspect.signature(f).parameters
-    except (TypeError, ValueError): fastai_style = False  # a builtin without a signature: ours
-    if not fastai_style: return float(f(lrs, losses))
-    r = f(torch.tensor(lrs, dtype=torch.float64), torch.tensor(losses, dtype=torch.float64), num_it)
-    return float(r[0] if isinstance(r, tuple) else r)
-
-class _without:
-    "Take the callbacks registered as `names` out of the learner for a while."
-    def __init__(self, learn, *names): self.learn, self.cbs = learn, [getattr(learn, n) for n in names if hasattr(learn, n)]
-    def __enter__(self):
-        for cb in self.cbs: self.learn.remove_cb(cb)
-    def __exit__(self, *exc):
-        for cb in self.cbs: self.learn.add_cb(cb)
-
 # %% ../nbs/02e_training.ipynb #88f5a32b
 class GradientAccumulation(Callback):
     "Step the optimiser once per `n_acc` training items, summing the gradients of the batches in between."
@@ -262,16 +183,14 @@ class GradientAccumulation(Callback):
                  n_acc:int=32): # the items per optimiser step: the batch size to imitate
         check_sizes(n_acc=n_acc); self.n_acc = n_acc
     def before_fit(self):
-        self.active, self.count = not finding_lr(self.learn), 0  # lr_find steps every batch
+        self.count = 0  # (`lr_find` takes this callback out: its sweep steps every batch)
         if self.opt is not None: self.opt.zero_grad(set_to_none=True)  # nothing left over from an unfinished count
     def before_backward(self):
-        if not self.active: return
         if (bs := self.yb[0].shape[0]) > self.n_acc:  # the weighting would multiply the gradient by bs/n_acc
             raise ValueError(f"GradientAccumulation(n_acc={self.n_acc}) counts items, not batches, and these batches hold {bs}: "
                              f"n_acc is the batch size to imitate, more than the real one (e.g. {bs * 4} for 4 batches per step).")
         self.learn.loss_grad = self.loss_grad * (bs / self.n_acc)  # this batch's share of the mean
     def after_backward(self):
-        if not self.active: return
         self.count += self.yb[0].shape[0]
         if self.count < self.n_acc: raise CancelBatchException()  # keep the gradients: no step and no zero_grad this batch
         self.count = 0
