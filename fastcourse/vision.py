@@ -36,22 +36,39 @@ class AdaptiveConcatPool2d(nn.Module):
     def __init__(self): super().__init__(); self.ap, self.mp = nn.AdaptiveAvgPool2d(1), nn.AdaptiveMaxPool2d(1)
     def forward(self, x): return torch.cat([self.mp(x), self.ap(x)], 1)
 
-def create_head(nf:int, n_out:int, lin_ftrs:list|None=None, ps:float=0.5, concat_pool:bool=True, y_range=None) -> nn.Sequential:
+def _head_drops(ps, n:int) -> list:
+    "Dropout of each of the head's `n` linear layers: `ps` for the last and half of it before, or a list of `n`, one each."
+    if isinstance(ps, (list, tuple)):
+        if len(ps) != n: raise ValueError(f"ps lists one dropout per linear layer of the head; this head has {n} (lin_ftrs + the output "
+                                          f"layer), and ps has {len(ps)}: {list(ps)}.")
+        return [check_fraction(f'ps[{i}]', p) for i, p in enumerate(ps)]
+    return [check_fraction("ps (the dropout of the head's last layer)", ps) / 2] * (n - 1) + [ps]
+
+def create_head(nf:int, # features of the body (channels of its last feature maps)
+                n_out:int, # outputs of the model
+                lin_ftrs:list|None=None, # hidden layer sizes (default [512]; [] for a single linear layer)
+                ps:float|list=0.5, # dropout of the last linear layer (earlier ones get half), or a list, one per linear layer
+                concat_pool:bool=True, # pool with both average and max
+                y_range=None, # (lo, hi) to squash regression outputs into
+                first_bn:bool=True, # batchnorm before the first linear layer
+                bn_final:bool=False # batchnorm on the outputs
+               ) -> nn.Sequential:
     "Pooling, then (batchnorm, dropout, linear, ReLU) blocks from `nf` body features to `n_out` outputs."
     check_sizes(nf=nf, n_out=n_out)
-    check_fraction("ps (the dropout of the head's last layer)", ps)
     hidden = [512] if lin_ftrs is None else layer_sizes(lin_ftrs, 'lin_ftrs')  # []: one linear layer, as in fastai
     ftrs = [nf * 2 if concat_pool else nf] + hidden + [n_out]
-    drops = [ps / 2] * (len(ftrs) - 2) + [ps]
+    drops = _head_drops(ps, len(ftrs) - 1)
     layers = [AdaptiveConcatPool2d() if concat_pool else nn.AdaptiveAvgPool2d(1), nn.Flatten()]
     for i, (ni, no, p) in enumerate(zip(ftrs[:-1], ftrs[1:], drops)):
-        layers += [nn.BatchNorm1d(ni), nn.Dropout(p), nn.Linear(ni, no, bias=i == len(drops) - 1)]
+        layers += [nn.BatchNorm1d(ni)] if i or first_bn else []
+        layers += [nn.Dropout(p), nn.Linear(ni, no, bias=i == len(drops) - 1)]
         if i < len(drops) - 1: layers.append(nn.ReLU(inplace=True))
+    if bn_final: layers.append(nn.BatchNorm1d(n_out, momentum=0.01))  # fastai's momentum for it
     if y_range is not None: layers.append(SigmoidRange(*check_range(y_range)))
     return nn.Sequential(*layers)
 
-def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|None=None, ps:float=0.5,
-                        concat_pool:bool=True, y_range=None) -> nn.Sequential:
+def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|None=None, ps:float|list=0.5,
+                        concat_pool:bool=True, y_range=None, first_bn:bool=True, bn_final:bool=False) -> nn.Sequential:
     "`nn.Sequential(body, head)`: the architecture cut before its pooling, and a new head for `n_out` outputs."
     spec = arch_spec(arch)
     body = spec.body(spec.create(pretrained))
@@ -59,7 +76,7 @@ def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|Non
     if feats.ndim != 4: raise ValueError(f"The body of {spec.name} gives outputs of shape {tuple(feats.shape)}; a body gives feature "
                                          "maps (bs, channels, h, w) for the head to pool: cut the architecture before its pooling.")
     nf = feats.shape[1]
-    head = create_head(nf, n_out, lin_ftrs, ps, concat_pool, y_range)
+    head = create_head(nf, n_out, lin_ftrs, ps, concat_pool, y_range, first_bn, bn_final)
     for m in head.modules():
         if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)
     return nn.Sequential(body, head)
@@ -103,8 +120,10 @@ def vision_learner(
     loss_func=None, # default: cross-entropy for categories
     y_range=None, # (lo, hi) to squash regression outputs into
     lin_ftrs:list|None=None, # hidden layer sizes of the head (default [512]; [] for a single linear layer)
-    ps:float=0.5, # dropout of the head's last layer (earlier layers get half)
+    ps:float|list=0.5, # dropout of the head's last layer (earlier layers get half), or a list, one per linear layer
     concat_pool:bool=True, # pool with both average and max
+    first_bn:bool=True, # batchnorm before the head's first linear layer
+    bn_final:bool=False, # batchnorm on the head's outputs
     normalize:bool=True, # add the pretrained model's normalisation to the batch transforms
     channels_last:bool=True, # keep model and images in channels-last memory format (faster convolutions)
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`
@@ -123,9 +142,9 @@ def vision_learner(
     elif c is not None and n_out != c:
         raise ValueError(f"n_out={n_out}, but the data has {c} classes {list(dls.vocab)[:5]}...: leave n_out out, or fix the labels.")
     spec = arch_spec(arch)
-    model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range)
-    rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=ps, concat_pool=concat_pool,
-                   y_range=None if y_range is None else list(y_range))
+    model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range, first_bn, bn_final)
+    rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=list(ps) if isinstance(ps, tuple) else ps,
+                   concat_pool=concat_pool, y_range=None if y_range is None else list(y_range), first_bn=first_bn, bn_final=bn_final)
     splitter = kwargs.pop('splitter', partial(vision_splitter, split=spec.split))  # one of your own replaces body/head
     return arch_learner(dls, model, spec, 'vision', rebuild, splitter, pretrained, normalize, channels_last, loss_func=loss_func,
                         metrics=metrics, **kwargs)
