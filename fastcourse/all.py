@@ -17,6 +17,7 @@ from .cpu_memory import *  # noqa: F403
 from .learner import *  # noqa: F403
 from .training import *  # noqa: F403
 from .lr_finder import *  # noqa: F403
+from .hooks import *  # noqa: F403
 from .tracker import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .progress import *  # noqa: F403
