@@ -208,9 +208,10 @@ class DataLoader:
     def __iter__(self):
         for b in self._dl: yield self._on_device(b)
     def _on_device(self, b:tuple) -> tuple:
+        if single := isinstance(b, torch.Tensor): b = (b,)  # items that are one tensor or number each: the batch is one tensor
         b = tuple(o.to(self.device, non_blocking=True) if isinstance(o, torch.Tensor) else o for o in b)
         for t in self.batch_tfms: b = t(b, self.kinds, self.split_idx)
-        return b
+        return b[0] if single else b
 
     def one_batch(self) -> tuple:
         "The first batch."
