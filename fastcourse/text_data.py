@@ -14,12 +14,13 @@ import pandas as pd
 import torch
 
 from .checks import check_sizes
+from .data import get_files
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
            'defaults_text_proc_rules', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces',
            'rm_useless_spaces', 'replace_all_caps', 'replace_maj', 'lowercase', 'word_tokenize', 'tokenize1',
-           'tokenize_texts', 'make_vocab', 'Numericalize']
+           'tokenize_texts', 'WordTokenizer', 'Tokenizer', 'get_text_files', 'make_vocab', 'Numericalize']
 
 # %% ../nbs/04a_text_data.ipynb #a140ef9c
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = 'xxunk xxpad xxbos xxeos xxfld xxrep xxwrep xxup xxmaj'.split()
@@ -100,6 +101,35 @@ def tokenize_texts(texts) -> list[list[str]]:
         res.append(tokenize1(t))
     return res
 
+# %% ../nbs/04a_text_data.ipynb #30831107
+class WordTokenizer:
+    "Cut each text of a list into words with `word_tokenize`, no rules applied: the role spaCy has in fastai."
+    def __call__(self, texts) -> list[list[str]]:
+        if isinstance(texts, str):  # else each character would be a text
+            raise TypeError(f"A WordTokenizer takes a list of texts, not one str ({texts!r:.40}): pass [text].")
+        return [word_tokenize(t) for t in texts]
+
+class Tokenizer:
+    "One text to its tokens: `rules` (default `defaults_text_proc_rules`), then the word tokenizer `tok`."
+    def __init__(self,
+                 tok=None, # called on a list of texts, like `WordTokenizer()` (the default)
+                 rules:list|None=None): # functions from text to text, applied in order
+        self.tok, self.rules = tok or WordTokenizer(), list(defaults_text_proc_rules if rules is None else rules)
+    def __call__(self, text:str) -> list[str]:
+        if not isinstance(text, str):
+            raise TypeError(f"A Tokenizer takes one text (a str), not a {type(text).__name__}: for a list, use tokenize_texts(texts) "
+                            "or [tkn(t) for t in texts].")
+        for f in self.rules: text = f(text)
+        return self.tok([text])[0]
+
+# %% ../nbs/04a_text_data.ipynb #c60973db
+def get_text_files(path, # folder to search
+                   recurse:bool=True, # search subfolders too
+                   folders=None, # only look inside these top-level subfolders, like ['train', 'test']
+                  ) -> list[Path]:
+    "Sorted list of the `.txt` files under `path`, as `get_files(path, ['.txt'], ...)` gives them."
+    return get_files(path, ['.txt'], recurse, folders)
+
 # %% ../nbs/04a_text_data.ipynb #dcd17a76
 def make_vocab(count:Counter, min_freq:int=3, max_vocab:int=60000, special_toks=None) -> list[str]:
     "The special tokens, then the tokens seen at least `min_freq` times, most frequent first, padded to a multiple of 8."
@@ -114,8 +144,14 @@ def make_vocab(count:Counter, min_freq:int=3, max_vocab:int=60000, special_toks=
 
 # %% ../nbs/04a_text_data.ipynb #c3a96f43
 class Numericalize:
-    "Tokens to their indices in `vocab` (unknown ones to `xxunk`'s), and back."
-    def __init__(self, vocab:list):
+    "Tokens to their indices in `vocab` (unknown ones to `xxunk`'s), and back; without a `vocab`, `setup` builds one from texts."
+    def __init__(self,
+                 vocab:list|None=None, # the tokens, `xxunk` and `xxpad` among them; None: call `setup` first
+                 min_freq:int=3, # for `setup`: fewest occurrences for a token to enter the vocabulary
+                 max_vocab:int=60000): # for `setup`: most tokens in the vocabulary
+        self.min_freq, self.max_vocab, self.vocab = min_freq, max_vocab, None
+        if vocab is not None: self._set_vocab(vocab)
+    def _set_vocab(self, vocab:list):
         if isinstance(vocab, (str, bytes, Path)):
             raise TypeError(f"A text vocabulary is the list of its tokens, like dls_lm.text_vocab, not the {type(vocab).__name__} "
                             f"{vocab!r:.80}.")
@@ -123,7 +159,17 @@ class Numericalize:
         if missing: raise ValueError(f"A text vocabulary needs the special tokens {missing}; build it with make_vocab.")
         self.vocab, self.o2i = list(vocab), {t: i for i, t in enumerate(vocab)}
         self.unk, self.pad = self.o2i[UNK], self.o2i[PAD]
+    def setup(self, toks:list) -> Numericalize:
+        "Build the vocabulary from `toks`, the token lists of the training texts, with `make_vocab`."
+        toks = [] if isinstance(toks, str) else list(toks)  # a generator of token lists works too
+        if not toks or isinstance(toks[0], str):
+            raise TypeError("setup takes a non-empty list of token lists, one per training text, like [tkn(t) for t in texts], "
+                            "not the tokens of one text.")
+        self._set_vocab(make_vocab(Counter(t for d in toks for t in d), self.min_freq, self.max_vocab))
+        return self
     def __call__(self, toks:list) -> torch.Tensor:
+        if self.vocab is None:
+            raise ValueError("This Numericalize has no vocabulary yet: call num.setup(token_lists) first, or pass Numericalize(vocab).")
         if isinstance(toks, str):  # a str is a list of characters: each would become a token, silently
             raise TypeError(f"Numericalize takes a list of tokens, like tokenize1(text), not a str ({toks!r:.40}).")
         return torch.tensor([self.o2i.get(t, self.unk) for t in toks], dtype=torch.long)

@@ -32,8 +32,15 @@ class TextItems:
 
 class LMDataLoader:
     "Batches (x, y) of a language model: the texts end to end in `bs` parallel streams, y being x shifted one token on."
-    def __init__(self, docs:list, num:Numericalize, bs:int=64, seq_len:int=72, shuffle:bool=False, device=None):
+    def __init__(self,
+                 docs:list, # the numericalised texts, one tensor of token indices each
+                 num:Numericalize|None=None, # their `Numericalize`, which `decode_batch` needs to show tokens
+                 bs:int=64, # number of parallel streams (rows of a batch)
+                 seq_len:int=72, # tokens per row of a batch
+                 shuffle:bool=False, # a new order of the texts every epoch
+                 device=None): # default: the GPU if there is one
         check_sizes(bs=bs, seq_len=seq_len)
+        docs = list(docs)
         self.docs, self.num, self.bs, self.seq_len, self.shuffle = docs, num, bs, seq_len, shuffle
         self.device = torch.device(device) if device is not None else default_device()
         self.n_tok = sum(len(d) for d in docs)
@@ -57,6 +64,8 @@ class LMDataLoader:
     def one_batch(self) -> tuple: return next(iter(self))
     def decode_batch(self, b:tuple, max_n:int=9) -> pd.DataFrame:
         "Each stream of batch `b` as text, and the text it should predict."
+        if self.num is None: raise ValueError("This LMDataLoader has no Numericalize to turn indices back into tokens: pass it, "
+                                              "LMDataLoader(docs, num).")
         return pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]], 'text_': [self.num.decode(y) for y in b[1][:max_n]]})
 
 # %% ../nbs/04c_text_loaders.ipynb #cc74f347
