@@ -53,7 +53,7 @@ class MixUp(Callback):
         if each is None:
             raise TypeError(f"MixUp blends per-item losses, so the loss needs a `reduction` setting (like nn.CrossEntropyLoss, or "
                             f"F.cross_entropy's argument); {getattr(lf, '__name__', type(lf).__name__)} has none.")
-        self._old, self._each = lf, each
+        self._old, self._each, self._red = lf, each, getattr(lf, 'reduction', 'mean')  # reduce the blend as `lf` would
         self.learn.loss_func = self._mixed_loss
     def after_train(self): self._restore()
     def after_fit(self): self._restore()  # also when an error stopped training
@@ -74,9 +74,11 @@ class MixUp(Callback):
         self._yb2 = tuple(y[self.perm] for y in self.yb)
 
     def _mixed_loss(self, pred, *yb):
-        item = lambda l: l.reshape(len(pred), -1).mean(1)  # (bs,), whatever shape the loss gives per item
+        per_item = torch.sum if self._red == 'sum' else torch.mean  # a summed loss sums the values of each item too (pixels)
+        item = lambda l: per_item(l.reshape(len(pred), -1), 1)  # (bs,), whatever shape the loss gives per item
         l2, l1 = item(self._each(pred, *self._yb2)), item(self._each(pred, *yb))
-        return torch.lerp(l2, l1, self.lam.to(l1.dtype)).mean()
+        l = torch.lerp(l2, l1, self.lam.to(l1.dtype))  # (bs,)
+        return l.sum() if self._red == 'sum' else l if self._red == 'none' else l.mean()
 
 # %% ../nbs/08_tta.ipynb #43032bfa
 class LabelSmoothingCrossEntropy(nn.CrossEntropyLoss):
