@@ -50,14 +50,23 @@ class Hook:
 def _output(m, i, o): return o
 def _grad_output(m, gi, go): return go[0] if isinstance(go, tuple) and len(go) == 1 else go
 
-def hook_output(m:nn.Module, detach:bool=True, cpu:bool=False, grad:bool=False) -> Hook:
+def hook_output(m:nn.Module, # the module whose output to keep
+                detach:bool=True, # cut it from the graph
+                cpu:bool=False, # move it to the CPU
+                grad:bool=False # keep the gradient of the output instead, in the backward pass
+               ) -> Hook:
     "A `Hook` keeping the output of `m` (or, with `grad`, the gradient of its output) in `hook.stored`."
     return Hook(m, _grad_output if grad else _output, is_forward=not grad, detach=detach, cpu=cpu)
 
 # %% ../nbs/02n_hooks.ipynb #c2b7000a
 class Hooks:
     "One `Hook` per module of `ms`, with the same function; `stored` lists what each kept, in order."
-    def __init__(self, ms, hook_func, is_forward:bool=True, detach:bool=True, cpu:bool=False):
+    def __init__(self,
+                 ms, # the modules to watch: a list, or a model (its direct children)
+                 hook_func, # f(module, input, output) -> what to store
+                 is_forward:bool=True, # False: call it in the backward pass, with the gradients
+                 detach:bool=True, # detach what it receives from the graph
+                 cpu:bool=False): # move what it receives to the CPU
         ms = list(ms.children()) if isinstance(ms, nn.Module) else list(ms)
         if not ms: raise ValueError("Hooks needs at least one module to watch, like Hooks(list(model.children()), f).")
         self.hooks = [Hook(m, hook_func, is_forward, detach, cpu) for m in ms]
@@ -72,7 +81,11 @@ class Hooks:
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
 
-def hook_outputs(modules, detach:bool=True, cpu:bool=False, grad:bool=False) -> Hooks:
+def hook_outputs(modules, # a list of modules, or a model (its direct children)
+                 detach:bool=True, # cut the outputs from the graph
+                 cpu:bool=False, # move them to the CPU
+                 grad:bool=False # keep the gradients of the outputs instead, in the backward pass
+                ) -> Hooks:
     "`Hooks` keeping the output of each of `modules` (or, with `grad`, the gradient of each output)."
     return Hooks(modules, _grad_output if grad else _output, is_forward=not grad, detach=detach, cpu=cpu)
 
