@@ -90,11 +90,9 @@ def hook_outputs(modules, # a list of modules, or a model (its direct children)
     return Hooks(modules, _grad_output if grad else _output, is_forward=not grad, detach=detach, cpu=cpu)
 
 # %% ../nbs/02n_hooks.ipynb #c2b7000d
-def _has_params(m:nn.Module) -> bool: return any(True for _ in m.parameters(recurse=False))
-
-def _leaves_with_params(model:nn.Module) -> list:
+def _modules_with_weights(model:nn.Module) -> list:
     "The modules of `model` that hold weights themselves (convolutions, linear and batchnorm layers), in order."
-    return [m for m in model.modules() if _has_params(m)]
+    return [m for m in model.modules() if next(m.parameters(recurse=False), None) is not None]
 
 class ActivationStats(Callback):
     "Record the mean, standard deviation and share near zero of each weighted layer's activations at every training batch."
@@ -114,7 +112,7 @@ class ActivationStats(Callback):
         if self.with_hist: res['hist'] = o.histc(40, 0, 10).cpu()
         return res
     def before_fit(self):
-        ms = _leaves_with_params(self.model) if self.modules is None else list(self.modules)
+        ms = _modules_with_weights(self.model) if self.modules is None else list(self.modules)
         if not ms: raise ValueError("ActivationStats has no layer to watch: pass modules=[...], layers of this model.")
         self.names = [type(m).__name__ for m in ms]
         self.hooks, self.stats = Hooks(ms, self._stats), []
