@@ -30,6 +30,7 @@ from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
 from .text_data import *  # noqa: F403
 from .text_loaders import *  # noqa: F403
+from .text_block import *  # noqa: F403
 from .awd_lstm import *  # noqa: F403
 from .text import *  # noqa: F403
 from .tabular_procs import *  # noqa: F403

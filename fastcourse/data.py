@@ -230,6 +230,7 @@ class DataBlock:
                  item_tfms=None, # transforms of single samples on the CPU, e.g. `Resize(460)`
                  batch_tfms=None, # transforms of batches on the device, e.g. `aug_transforms()`
                 ):
+        if isinstance(blocks, type) or hasattr(blocks, 'tfms'): blocks = (blocks,)  # one block alone, as fastai allows
         if not isinstance(blocks, (list, tuple)):
             raise TypeError(f"blocks is a tuple with one block per output, like (ImageBlock, CategoryBlock), not "
                             f"{getattr(blocks, '__name__', None) or repr(blocks)}.")
@@ -245,13 +246,19 @@ class DataBlock:
             if f is not None and not callable(f): raise TypeError(f"{name} is a function, like {like}, not {f!r}.")
             if any(f is k for k in _needs_settings):
                 raise TypeError(f"{name}={f.__name__} needs its settings: call it, like {name}={_needs_settings[f]}.")
+        if len(self.blocks) == 1 and get_y is not None:
+            raise ValueError(f"get_y gives a target, but the only block is {type(self.blocks[0]).__name__}: add the target's block, "
+                             f"like blocks=({type(self.blocks[0]).__name__}, CategoryBlock).")
+        for b in self.blocks[1:]:
+            if hasattr(b, 'dataloaders'): raise TypeError(f"{type(b).__name__} is an input block: put it first in blocks.")
         self.get_items, self.getters = get_items, [get_x, get_y]
         self.splitter = splitter or RandomSplitter(0.2)
         self.item_tfms, self.batch_tfms = check_item_tfms(item_tfms), listify(batch_tfms)
 
     def items(self, source) -> list:
         if self.get_items is None and isinstance(source, (str, Path)):
-            raise TypeError(f"DataBlock got the folder {source} but no `get_items`; pass e.g. get_items=get_image_files.")
+            raise TypeError(f"DataBlock got the folder {source} but no `get_items`; pass e.g. get_items=get_image_files "
+                            "(or get_text_files for texts).")
         items = self.get_items(source) if self.get_items is not None else source
         if isinstance(items, pd.DataFrame): items = items.to_dict('records')
         items = list(items)
@@ -260,6 +267,9 @@ class DataBlock:
 
     def datasets(self, source) -> Datasets:
         "Build the `Datasets` for `source` (a folder, a DataFrame, a list of files...)."
+        if hasattr(self.blocks[0], 'dataloaders'):
+            raise TypeError(f"{type(self.blocks[0]).__name__} makes its loaders itself: call dataloaders(source). datasets and "
+                            "summary are for image, mask, category and regression blocks.")
         items = self.items(source)
         if len(self.blocks) > 1 and self.getters == [None, None]:
             raise ValueError(f"This DataBlock has no get_x and no get_y, so the input and the target would both be the item itself "
@@ -267,9 +277,14 @@ class DataBlock:
         tfms = [[g] + b.tfms if g is not None else b.tfms for g, b in zip(self.getters, self.blocks)]
         return Datasets(items, tfms, self.splitter(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms)
 
-    def dataloaders(self, source, bs:int=64, path='.', num_workers:int|None=None, device=None, shuffle:bool=True) -> DataLoaders:
-        "`DataLoaders` for `source` with batch size `bs`."
+    def dataloaders(self, source, bs:int=64, path='.', num_workers:int|None=None, device=None, shuffle:bool=True,
+                    **kwargs) -> DataLoaders:
+        "`DataLoaders` for `source` with batch size `bs`; `kwargs` (like `seq_len=`) go to a block that makes its own, `TextBlock`."
         path = source if path == '.' and isinstance(source, (str, Path)) else path
+        if hasattr(self.blocks[0], 'dataloaders'):  # TextBlock
+            return self.blocks[0].dataloaders(self, source, bs=bs, path=path, device=device, **kwargs)
+        if kwargs: raise TypeError(f"dataloaders() got unexpected argument(s) {', '.join(kwargs)}; it takes bs, path, num_workers, "
+                                   "device and shuffle.")
         return DataLoaders.from_dsets(self.datasets(source), bs, path, num_workers, device, self.batch_tfms, shuffle)
 
     def new(self, item_tfms=None, batch_tfms=None) -> DataBlock:
