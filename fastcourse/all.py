@@ -40,7 +40,7 @@ from .tabular import *  # noqa: F403
 from .collab import *  # noqa: F403
 
 # What fastai's `all` modules also give, so that code written for fastai and its book runs as it is: the usual
-# libraries under their usual names, and the fastcore helpers the book calls (`L`, `first`, `coll_repr`).
+# libraries under their usual names, and the fastcore helpers the book calls (`L`, `first`, `coll_repr`, `save_pickle`).
 from pathlib import Path  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402, F401
 import numpy as np  # noqa: E402, F401
@@ -51,3 +51,4 @@ from torch import nn  # noqa: E402, F401
 from PIL import Image  # noqa: E402, F401
 from fastcore.basics import first  # noqa: E402, F401
 from fastcore.foundation import L, coll_repr  # noqa: E402, F401
+from fastcore.xtras import load_pickle, save_pickle  # noqa: E402, F401

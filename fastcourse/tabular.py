@@ -25,7 +25,9 @@ def emb_sz_rule(n_cat:int) -> int:
     "fastai's rule of thumb for the size of the embedding of a column with `n_cat` categories."
     return min(600, round(1.6 * n_cat ** 0.56))
 
-def get_emb_sz(dls:TabularDataLoaders, sz_dict:dict|None=None) -> list[tuple[int, int]]:
+def get_emb_sz(dls:TabularDataLoaders, # the loaders, or their `TabularPandas` (fastai's `get_emb_sz(to)`)
+               sz_dict:dict|None=None # embedding size by column name, to override `emb_sz_rule`
+              ) -> list[tuple[int, int]]:
     "(number of categories, embedding size) for each categorical column of `dls`; `sz_dict` sets sizes by column name."
     sz_dict = sz_dict or {}
     unknown = set(sz_dict) - set(dls.cat_names)

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/tabular_data.html.md"""
 
 # %% ../nbs/05a_tabular_data.ipynb #ca99bb77
 from __future__ import annotations
-import difflib, warnings
+import difflib, re, warnings
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from .data_core import warn_similar_labels
 from .tabular_procs import PROCS, Categorify, FillMissing, NormalizeTab, _proc, _vocab
 
 # %% auto #0
-__all__ = ['cont_cat_split', 'TabularRows', 'TabularPandas']
+__all__ = ['cont_cat_split', 'add_datepart', 'TabularRows', 'TabularPandas']
 
 # %% ../nbs/05a_tabular_data.ipynb #4e6ffd5e
 def _names(o) -> list:  # fastcore's listify would wrap a pd.Index or an array of names whole, as one name
@@ -34,12 +34,64 @@ def cont_cat_split(df:pd.DataFrame, max_card:int=20, dep_var=None) -> tuple[list
         (cont if numeric else cat).append(c)
     return cont, cat
 
+# %% ../nbs/05a_tabular_data.ipynb #5a243309
+_date_parts = ['Year', 'Month', 'Week', 'Day', 'Dayofweek', 'Dayofyear', 'Is_month_end', 'Is_month_start', 'Is_quarter_end',
+               'Is_quarter_start', 'Is_year_end', 'Is_year_start']
+
+def add_datepart(df:pd.DataFrame, # the table: changed in place, as in fastai, and returned
+                 field_name:str, # the date column, e.g. 'saledate'
+                 prefix:str|None=None, # of the new columns; default `field_name` without a final 'date' or 'Date'
+                 drop:bool=True, # remove the date column, which a model can't read
+                 time:bool=False) -> pd.DataFrame: # add Hour, Minute and Second too
+    "Replace a date column by its parts (year, month, day, weekday, month/quarter/year ends...) and `Elapsed`, seconds since 1970."
+    check_df(df); check_columns(df, [field_name])
+    d, col = df[field_name], f"df[{field_name!r}]"
+    if pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d):
+        raise TypeError(f"Column {field_name!r} holds numbers ({d.dtype}), not dates. Convert it first: {col} = pd.to_datetime("
+                        f"{col}.astype(str), format='%Y%m%d') for numbers like 20110923, or pd.to_datetime({col}, unit='s') for seconds "
+                        "since 1970.")
+    if not pd.api.types.is_datetime64_any_dtype(d):
+        try: d = pd.to_datetime(d)
+        except (ValueError, TypeError) as e:
+            why = str(e).splitlines()[0].split(' You might want')[0].rstrip('.')  # pandas' advice is about its own arguments
+            raise ValueError(f"Column {field_name!r} does not read as dates ({why}). Convert it first: {col} = pd.to_datetime({col}, "
+                             "format=...), with the format of your dates (say '%m/%d/%Y %H:%M'), or format='mixed' if they vary.") from None
+    prefix = re.sub('[Dd]ate$', '', field_name) if prefix is None else prefix
+    for n in _date_parts + (['Hour', 'Minute', 'Second'] if time else []):  # day_of_week, not the deprecated dayofweek
+        df[prefix + n] = (d.dt.isocalendar().week.astype(d.dt.day.dtype) if n == 'Week'
+                          else getattr(d.dt, {'Dayofweek': 'day_of_week', 'Dayofyear': 'day_of_year'}.get(n, n.lower())))
+    df[prefix + 'Elapsed'] = (d - pd.Timestamp(0, tz=d.dt.tz)) // pd.Timedelta(seconds=1)  # whole seconds, any resolution; NaN: no date
+    if drop: df.drop(columns=field_name, inplace=True)
+    return df
+
 # %% ../nbs/05a_tabular_data.ipynb #6cb950cb
 def _y_kind(y_block, ys:pd.DataFrame) -> str:
     if y_block is None: return 'regression' if all(pd.api.types.is_float_dtype(ys[c]) for c in ys) else 'category'
     kind = getattr(y_block, 'kind', None)
     if kind not in ('category', 'regression'): raise ValueError(f"y_block must be CategoryBlock or RegressionBlock, not {y_block!r}.")
     return kind
+
+def _warn_unflagged(fm:FillMissing, xs:pd.DataFrame, what:str):
+    "Warn of missing values in continuous columns that had none in the training rows: filled, but with no `_na` column to flag them."
+    cols = [c for c in fm.fill if fm.add_col and c not in fm.na_cols and xs[c].isna().any()]
+    if cols: warnings.warn(f"Continuous column(s) {cols} have missing values in the {what} but none in the training rows: they are filled "
+                           f"as training gaps would be ({cols[0]!r} with {fm.fill[cols[0]]:g}), and there is no {cols[0] + '_na'!r} "
+                           "column to tell the model so, since training never needed one. Those rows' predictions rest on a guessed value.",
+                           stacklevel=3)
+
+def _check_inputs(df:pd.DataFrame, names:list):
+    "A clear error for input columns that new rows lack, naming a column of theirs that looks like each (another case, spaces)."
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        low = {str(o).strip().lower(): o for o in df.columns if o not in names}  # 'Age', ' age' and 'agee' all look like 'age'
+        alike = {low[m[0]]: c for c in missing if (m := difflib.get_close_matches(str(c).strip().lower(), list(low), n=1, cutoff=0.8))}
+        rest = [c for c in missing if c not in alike.values()]
+        fix = [f"rename them as in training, df = df.rename(columns={alike})"] if alike else []
+        if rest: fix.append(f"add {'the others' if alike else 'them'}, with np.nan where a value is unknown (filled or coded '#na#' "
+                            f"as training gaps are): df[{rest[0]!r}] = np.nan")
+        raise KeyError(f"Column(s) {missing} not in the rows, and the model was trained on them: {'; '.join(fix)}. "
+                       f"The rows' columns are {list(df.columns)}.")
+    check_columns(df, names, 'rows')  # names held twice
 
 class TabularRows:
     "Some rows of a `TabularPandas` as pandas objects, for models outside this library (a random forest): inputs `xs`, target `y`."
@@ -95,7 +147,10 @@ class TabularPandas:
         self._check_y(df.iloc[self.splits[0] + self.splits[1]])
         self._setup_y(df.iloc[self.splits[0]], getattr(y_block, 'vocab', None))
         xs = df[self.input_names].astype({c: float for c in self.cont_names})  # a nullable Int64 column's median may be 3.5
-        for p in self.procs: p.setup(xs.iloc[self.splits[0]], self); p.encode(xs)
+        for p in self.procs:
+            p.setup(xs.iloc[self.splits[0]], self)
+            if isinstance(p, FillMissing): _warn_unflagged(p, xs.iloc[self.splits[1]], 'validation rows')
+            p.encode(xs)
         self.cats, self.conts = self._x_tensors(xs)
         self.ys = self._y_tensor(df)
 
@@ -159,7 +214,7 @@ class TabularPandas:
                 with_labels:bool|None=None): # targets too: True requires them; None takes them when every row has a usable one
         "(cats, conts, ys or None) tensors of new rows, preprocessed as the training rows were."
         if not len(df): raise ValueError("No rows to process.")
-        check_columns(df, self.input_names, 'rows')
+        _check_inputs(df, self.input_names)
         xs = df[self.input_names].reset_index(drop=True).copy()
         for c in self.cont_names:
             try: xs[c] = pd.to_numeric(xs[c]).astype(float)
@@ -168,6 +223,7 @@ class TabularPandas:
         ys = self._labels(df.reset_index(drop=True), with_labels)
         for p in self.procs:  # rows to score code unseen categories '#na#', as validation rows do; unknown='error' is for predictions
             if isinstance(p, Categorify): self._check_known(xs, p, self.unknown == 'error' and ys is None)
+            if isinstance(p, FillMissing): _warn_unflagged(p, xs, 'rows')
             p.encode(xs)
         return (*self._x_tensors(xs), ys)
 

@@ -9,3 +9,14 @@ def test_all_gives_what_fastai_code_expects():
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
     assert ns['F'].relu(ns['torch'].tensor([-1., 2.])).tolist() == [0., 2.]
+
+
+def test_all_pickles_like_fastbook(tmp_path):
+    "fastbook's chapter 9 keeps its `TabularPandas` with `save_pickle` and `load_pickle`: both come with `fastcourse.all`."
+    ns = {}
+    exec('from fastcourse.all import *', ns)
+    df = ns['pd'].DataFrame({'job': ['a', 'b', 'a', None], 'hours': [1., 2., None, 4.], 'y': [0., 1., 0., 1.]})
+    to = ns['TabularPandas'](df, cat_names='job', cont_names='hours', y_names='y', splits=([0, 1, 2], [3]))
+    ns['save_pickle'](tmp_path/'to.pkl', to)
+    again = ns['load_pickle'](tmp_path/'to.pkl')
+    assert again.train.xs.equals(to.train.xs) and again.classes == to.classes
