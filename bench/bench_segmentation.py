@@ -187,7 +187,8 @@ def run_fastai(data:Path, a) -> dict:
 
 def run_fastcourse(data:Path, a) -> dict:
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback
-    from fastcourse.data import DataBlock, FuncSplitter, ImageBlock, MaskBlock
+    from fastcourse.data import DataBlock, ImageBlock, MaskBlock
+    from fastcourse.splitters import FuncSplitter
     from fastcourse.metrics import DiceMulti
     from fastcourse.segmentation import unet_learner
     from fastcourse.augment import aug_transforms

@@ -71,7 +71,7 @@ def load_table(task:dict, data:Path):
     return ratings.merge(movies)[['user', 'title', 'rating']], dict(user_name='user', item_name='title', rating_name='rating')
 
 def valid_idx(n:int) -> list:
-    from fastcourse.data import RandomSplitter
+    from fastcourse.splitters import RandomSplitter
     return RandomSplitter(SPLIT['valid_pct'], SPLIT['seed'])(range(n))[1]
 
 def train(learn, task:dict):
@@ -183,7 +183,7 @@ def bare_model(task:dict, to):
 def run_bare(task:dict, data:Path, a) -> dict:
     import torch
     import torch.nn.functional as F
-    from fastcourse.data import RandomSplitter
+    from fastcourse.splitters import RandomSplitter
     from fastcourse.tabular_data import TabularPandas
     from fastcourse.tabular_procs import Categorify, FillMissing, NormalizeTab
     from fastcourse.data import RegressionBlock

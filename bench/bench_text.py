@@ -196,7 +196,7 @@ def run_fastcourse(data:Path, a, cache:bool=True) -> dict:
     import pandas as pd
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, ProgressCallback, accuracy
     from fastcourse.cpu_memory import CPUMemoryCache
-    from fastcourse.data import RandomSplitter
+    from fastcourse.splitters import RandomSplitter
     from fastcourse.text import AWD_LSTM, language_model_learner, text_classifier_learner
     from fastcourse.text_loaders import TextDataLoaders
     t0 = time.perf_counter()

@@ -8,6 +8,7 @@ from .transforms import *  # noqa: F403
 from .augment import *  # noqa: F403
 from .data_core import *  # noqa: F403
 from .show import *  # noqa: F403
+from .splitters import *  # noqa: F403
 from .data import *  # noqa: F403
 from .image_data import *  # noqa: F403
 from .optim import *  # noqa: F403

@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_loading.html.md"""
 
 # %% ../nbs/01_data_loading.ipynb #2cf3b78f
 from __future__ import annotations
-import copy, numbers, operator, os, re
+import copy, os, re
 from pathlib import Path
 
 import pandas as pd
@@ -15,15 +15,15 @@ from fastcore.basics import listify
 from fastcore.foundation import L
 from PIL import Image
 
-from .checks import func_name, short_repr
+from .checks import func_name
+from .splitters import ColSplitter, FuncSplitter, GrandparentSplitter, RandomSplitter
 from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms
 from .transforms import load_image, load_mask
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'verify_image', 'verify_images', 'RegexLabeller', 'parent_label',
-           'using_attr', 'ColReader', 'read_table', 'RandomSplitter', 'GrandparentSplitter', 'FuncSplitter',
-           'IndexSplitter', 'ColSplitter', 'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock', 'RegressionBlock',
-           'DataBlock']
+           'using_attr', 'ColReader', 'read_table', 'ImageBlock', 'MaskCodes', 'MaskBlock', 'CategoryBlock',
+           'RegressionBlock', 'DataBlock']
 
 # %% ../nbs/01_data_loading.ipynb #391e9038
 def get_files(
@@ -110,68 +110,6 @@ def read_table(csv, **kwargs) -> tuple:
     csv = Path(csv)
     if not csv.is_file(): raise FileNotFoundError(f"No CSV file at {csv}.")
     return pd.read_csv(csv, **kwargs), csv.parent
-
-# %% ../nbs/01_data_loading.ipynb #6d1d354a
-def _check_pct(valid_pct):
-    if not (isinstance(valid_pct, numbers.Real) and 0 < valid_pct < 1):
-        raise ValueError(f"valid_pct must be between 0 and 1 (the fraction of items kept for validation, e.g. 0.2), not {valid_pct!r}.")
-
-def _need_both(t, v, what):
-    if not len(t) or not len(v): raise ValueError(f"{what} gave {len(t)} training and {len(v)} validation items; both need at least one.")
-    return list(t), list(v)
-
-def RandomSplitter(valid_pct:float=0.2, seed:int|None=None):
-    "Split items at random, `valid_pct` of them for validation; the same split every time for the same `seed`."
-    _check_pct(valid_pct)
-    if not (seed is None or isinstance(seed, numbers.Integral)):
-        raise TypeError(f"seed is a whole number (the same seed gives the same split every time), or None for a new split, not {seed!r}.")
-    def _inner(items):
-        g = torch.Generator()
-        if seed is None: g.seed()
-        else: g.manual_seed(seed)
-        idx = torch.randperm(len(items), generator=g).tolist()
-        cut = int(valid_pct * len(items))
-        return _need_both(idx[cut:], idx[:cut], f'RandomSplitter(valid_pct={valid_pct}) on {len(items)} items')
-    return _inner
-
-def GrandparentSplitter(train_name:str='train', valid_name:str='valid'):
-    "Split items by the name of their grandparent folder (`train/3/x.png`)."
-    def _inner(items):
-        gp = [Path(o).parent.parent.name for o in items]
-        return _need_both([i for i, g in enumerate(gp) if g == train_name], [i for i, g in enumerate(gp) if g == valid_name],
-                          f"GrandparentSplitter('{train_name}', '{valid_name}') (grandparent folders found: {sorted(set(gp))[:8]})")
-    return _inner
-
-def FuncSplitter(func):
-    "Put items for which `func(item)` is true in the validation set."
-    def _inner(items):
-        v = [bool(func(o)) for o in items]
-        return _need_both([i for i, b in enumerate(v) if not b], [i for i, b in enumerate(v) if b], 'FuncSplitter')
-    return _inner
-
-def IndexSplitter(valid_idx):
-    "Put the items at positions `valid_idx` (a list of indices) in the validation set, and the others in the training set."
-    try: valid = [operator.index(i) for i in valid_idx]
-    except TypeError: raise TypeError(f"IndexSplitter takes a list of the validation items' positions, like [0, 5, 9], "
-                                      f"not {short_repr(valid_idx)}.") from None
-    def _inner(items):
-        v = set(valid)  # positions past the end are named by the Datasets' check of the split
-        return _need_both([i for i in range(len(items)) if i not in v], valid, f'IndexSplitter on {len(items)} items')
-    return _inner
-
-def ColSplitter(col:str='is_valid'):
-    "Put table rows (of a DataFrame, or the rows as dicts) whose column `col` is true in the validation set."
-    def _inner(items):
-        if isinstance(items, pd.DataFrame): items = items.to_dict('records')
-        row = items[0] if len(items) else {}
-        if not hasattr(row, 'keys'): raise TypeError(f"ColSplitter splits the rows of a table (a DataFrame), not items like {row!r:.80}.")
-        if col not in row: raise KeyError(f"ColSplitter({col!r}): the rows have no column {col!r}; their columns are {list(row)}.")
-        bad = {repr(v): v for r in items if isinstance(v := r[col], str) or v not in (0, 1)}  # True/False, 0/1 (or 1.0) only
-        if bad: raise ValueError(f"ColSplitter({col!r}): column {col!r} must be boolean (True for validation rows) or 0/1, but it holds "
-                                 f"{list(bad)[:5]}. Convert it first, e.g. df[{col!r}] = df[{col!r}] == " +
-                                 ("'True'." if any(isinstance(v, str) for v in bad.values()) else "1 (empty cells become False)."))
-        return FuncSplitter(lambda r: r[col])(items)
-    return _inner
 
 # %% ../nbs/01_data_loading.ipynb #239eaf14
 class ImageBlock:

@@ -15,8 +15,9 @@ import torch
 from fastcore.meta import delegates
 
 from .augment import tfm_from_dict, tfm_to_dict
-from .data import (CategoryBlock, ColReader, ColSplitter, DataBlock, GrandparentSplitter, ImageBlock, RandomSplitter,
-                             RegexLabeller, get_image_files, parent_label, read_table, using_attr)
+from .data import (CategoryBlock, ColReader, DataBlock, ImageBlock, RegexLabeller, get_image_files, parent_label, read_table,
+                             using_attr)
+from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
 from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
 from .transforms import load_image

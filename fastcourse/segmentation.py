@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from fastcore.basics import listify
 from torch import nn
 
-from .data import DataBlock, ImageBlock, MaskBlock, RandomSplitter
+from .data import DataBlock, ImageBlock, MaskBlock
+from .splitters import RandomSplitter
 from .checks import check_kwargs, check_sizes
 from .data_core import DataLoaders
 from .image_data import check_fnames

@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 from fastcore.meta import delegates
 
-from .data import RandomSplitter, read_table
+from .data import read_table
+from .splitters import RandomSplitter
 from .checks import check_df, check_sizes
 from .data_core import DataLoaders, default_device
 from .saving import register_loader

@@ -14,7 +14,8 @@ import pandas as pd
 import torch
 from fastcore.meta import delegates
 
-from .data import RandomSplitter, read_table
+from .data import read_table
+from .splitters import RandomSplitter
 from .checks import check_sizes
 from .data_core import DataLoaders, _sorted_labels, default_device, warn_similar_labels
 from .saving import register_loader
