@@ -8,10 +8,29 @@ Docs: https://fastcourse.github.io/fastcourse/sgd_from_scratch.html.md"""
 from __future__ import annotations
 import numbers
 
+import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper']
+__all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper']
+
+# %% ../nbs/07_sgd_from_scratch.ipynb #73b501d3
+def tensor(x, # a number, a list, a NumPy array, a PIL image, a pandas Series or DataFrame, or a tensor
+           *rest, # more numbers: tensor(1, 2, 3) is tensor([1, 2, 3])
+           **kwargs) -> torch.Tensor: # for `torch.tensor`, like dtype=torch.float16
+    "`torch.tensor` that also takes images, arrays, tables and several numbers; `float64` becomes `float32`, as in fastai."
+    if rest: x = (x, *rest)
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"tensor holds numbers, not the text {x!r:.40}: open a file first, like tensor(Image.open(fname)).")
+    if isinstance(x, torch.Tensor): res = x
+    elif isinstance(x, (list, tuple, numbers.Number)): res = torch.tensor(x, **kwargs)
+    else:
+        a = x.to_numpy() if hasattr(x, 'to_numpy') else x if isinstance(x, np.ndarray) else np.array(x)  # an image: a copy, writable
+        if a.dtype.kind not in 'biufc':
+            raise TypeError(f"tensor holds numbers, but this {type(x).__name__} holds {a.dtype}: turn text or categories into numbers "
+                            "first (for a table column, df[col].cat.codes or a mapping).")
+        res = torch.as_tensor(a.astype(np.float32) if a.dtype == np.uint16 else a, **kwargs)  # PyTorch's uint16 does little
+    return res.float() if res.dtype == torch.float64 else res
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #0944d0bc
 def _check(params, lr, **moms):
