@@ -6,6 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_block.html.md"""
 
 # %% ../nbs/04d_text_block.ipynb #d4b70003
 from __future__ import annotations
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from fastcore.meta import delegates
 
 from .checks import check_splits
 from .data import CategoryBlock
-from .text_loaders import TextDataLoaders, _read
+from .text_loaders import TextDataLoaders, _few, _read
 
 # %% auto #0
 __all__ = ['TextBlock']
@@ -57,7 +58,8 @@ class TextBlock:
 
 # %% ../nbs/04d_text_block.ipynb #d4b70009
 def _text(blk:TextBlock, o) -> str:
-    "The text of one item (after `get_x`): a file's contents, a table row's `blk.text_col`, or the string itself."
+    "One item's text (after `get_x`): a file's contents, a table row's `blk.text_col`, or the string itself (unless it names a .txt file)."
+    if isinstance(o, str) and o.endswith('.txt') and '\n' not in o and Path(o).is_file(): o = Path(o)  # a file name, as a str
     if isinstance(o, Path): return _read(o, blk.encoding)
     if isinstance(o, str): return o
     if isinstance(o, dict):
@@ -85,15 +87,32 @@ def _check_targets(blk:TextBlock, dblock):
     if tgt.vocab is not None:
         raise ValueError("A text classifier takes its classes from the training labels, sorted: leave CategoryBlock's vocab out.")
 
+def _check_tfms(dblock):
+    "Refuse image-style transforms, which texts never meet: the block tokenises and batches them itself."
+    if dblock.item_tfms or dblock.batch_tfms:
+        raise ValueError("item_tfms and batch_tfms are for images: a TextBlock tokenises, numericalises and batches its texts itself. "
+                         "Leave them out (seq_len and bs go to dataloaders).")
+
 @patch
-def dataloaders(self:TextBlock, dblock, source, bs:int=64, path='.', device=None, seq_len:int|None=None) -> TextDataLoaders:
+def dataloaders(self:TextBlock,
+                dblock, # the `DataBlock` whose first block this is
+                source, # what the recipe's `get_items` reads: a folder, a DataFrame...
+                bs:int=64, # batch size
+                path='.', # folder for saving models
+                device=None, # default: the GPU if there is one
+                seq_len:int|None=None, # tokens per row of a language-model batch (default: the block's)
+               ) -> TextDataLoaders:
     "The loaders of `dblock.dataloaders(source)`: the recipe's texts, labels and split, made into `TextDataLoaders`."
-    _check_targets(self, dblock)
+    _check_targets(self, dblock); _check_tfms(dblock)
     items = dblock.items(source)
     trn, val = check_splits(dblock.splitter(items), len(items))
     get_x, get_y = dblock.getters
     rows = [items[i] for i in trn + val]  # items in neither set (IMDB's `unsup` for a classifier split by folder) are left out
     df = pd.DataFrame({'text': [_text(self, get_x(o) if get_x else o) for o in rows], 'is_valid': [False] * len(trn) + [True] * len(val)})
     if not self.is_lm: df['label'] = [get_y(o) for o in rows]
+    empty = [str(o) for o, t in zip(rows, df.text) if isinstance(o, Path) and isinstance(t, str) and not t.strip()]
+    if empty:  # as TextDataLoaders.from_folder does; blank texts from a table are refused by from_df, with the fix
+        warnings.warn(f"Skipped {len(empty)} empty file(s), which hold no text: {_few(empty, w=200)}.")
+        df = df[[not (isinstance(o, Path) and isinstance(t, str) and not t.strip()) for o, t in zip(rows, df.text)]]
     return TextDataLoaders.from_df(df, path=path, is_lm=self.is_lm, text_vocab=self.vocab, min_freq=self.min_freq,
                                    max_vocab=self.max_vocab, bs=bs, seq_len=self.seq_len if seq_len is None else seq_len, device=device)
