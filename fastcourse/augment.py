@@ -98,7 +98,7 @@ class Lighting(BatchTransform):
 
 # %% ../nbs/01f_augment.ipynb #933362e8
 def aug_transforms(
-    mult:float=1., # scale every magnitude below
+    mult:float=1., # scale max_rotate, max_lighting and max_warp (not the zoom, as in fastai)
     do_flip:bool=True, # random horizontal flips (False: no flip at all)
     flip_vert:bool=False, # with do_flip: vertical flips and transposes too, the 8 symmetries of a square
     max_rotate:float=10., # largest rotation, in degrees
@@ -116,7 +116,7 @@ def aug_transforms(
     if all(isinstance(v, numbers.Real) for v in (mult, max_lighting)) and 0 <= max_lighting < 1 and not 0 <= max_lighting * mult < 1:
         raise ValueError(f"aug_transforms scales max_lighting={max_lighting} by mult={mult}, to {max_lighting * mult:g}, and max_lighting "
                          "is a fraction from 0 up to (not including) 1: lower mult (or max_lighting) so that their product stays below 1.")
-    return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, 1 + (max_zoom - 1) * mult, max_warp * mult, p_affine, pad_mode),
+    return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, max_zoom, max_warp * mult, p_affine, pad_mode),
             Lighting(max_lighting * mult, p_lighting)]
 
 # %% ../nbs/01f_augment.ipynb #8a17f4aa

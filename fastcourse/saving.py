@@ -174,6 +174,10 @@ def load_learner(fname, cpu:bool=True) -> Learner:
     if isinstance(fname, (str, os.PathLike)) and Path(fname).is_dir():  # a file, as export wrote it: no guessing which one
         raise IsADirectoryError(f"load_learner takes the exported file, and {fname} is a folder" +
                                 (f": load_learner('{Path(fname)/'export.pkl'}')?" if (Path(fname)/'export.pkl').is_file() else "."))
+    if isinstance(fname, (str, os.PathLike)) and not Path(fname).exists():  # the book looks in the working folder: say where it went
+        raise FileNotFoundError(f"No exported learner at {fname}. learn.export() writes into learn.path, the folder the data came from "
+                                "(fastai's DataBlock uses the working folder instead), and returns the file it wrote: "
+                                "load_learner(learn.path/'export.pkl').")
     obj = safe_load(fname, 'exported learner')
     cfg = obj.get('config') if isinstance(obj, dict) else None
     if not isinstance(cfg, dict) or cfg.get('format') != 'fastcourse-export-1' or 'state_dict' not in obj:

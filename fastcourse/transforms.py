@@ -19,7 +19,7 @@ from .checks import check_fraction
 
 # %% auto #0
 __all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'PILImage', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name',
-           'Resize', 'ResizeMethod', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
+           'Resize', 'ResizeMethod', 'PadMode', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -47,17 +47,39 @@ def load_image(fn) -> Tensor:
         with Image.open(fn) as im: return _from_pil(im)  # an animated GIF opens at its first frame
     except Exception as e: raise _bad_image(fn, e) from None
 
-class PILImage:
-    "fastai's name for opening a picture to predict on: `PILImage.create(x)`."
-    @staticmethod
-    def create(fn) -> Image.Image:
-        "An RGB PIL image of an image file, its bytes (an upload, say), a PIL image or an `(h, w, 3)` `uint8` array."
-        if isinstance(fn, np.ndarray): return Image.fromarray(fn).convert('RGB')
-        if isinstance(fn, (bytes, bytearray)):
-            try:
-                with Image.open(io.BytesIO(fn)) as im: fn = im.convert('RGB') if not im.mode.startswith('I') else im.copy()
-            except Exception as e: raise _bad_image('given as bytes', e) from None
-        return Image.fromarray(load_image(fn).permute(1, 2, 0).numpy())  # as load_image reads it: 16-bit scaled, first GIF frame
+class PILImage(Image.Image):
+    "fastai's name for a picture to predict on, `PILImage.create(x)`: a PIL image with fastai's `shape` and `to_thumb` too."
+    @classmethod
+    def create(cls, fn) -> PILImage:
+        "An RGB image of an image file, its bytes, an upload widget's file (`btn.value[-1]`), a PIL image or an `(h, w, 3)` `uint8` array."
+        if isinstance(fn, dict) and 'content' in fn: fn = fn['content']  # ipywidgets 8's FileUpload: {'name': ..., 'content': ...}
+        if isinstance(fn, memoryview): fn = fn.tobytes()  # what that 'content' holds
+        if isinstance(fn, (tuple, list)):
+            raise TypeError(f"PILImage.create opens one image, and got a {type(fn).__name__} of {len(fn)}: for an upload button's last "
+                            "file, PILImage.create(btn.value[-1]).")
+        if isinstance(fn, np.ndarray): im = Image.fromarray(fn).convert('RGB')
+        else:
+            if isinstance(fn, (bytes, bytearray)):
+                try:
+                    with Image.open(io.BytesIO(fn)) as im: fn = im.convert('RGB') if not im.mode.startswith('I') else im.copy()
+                except Exception as e: raise _bad_image('given as bytes', e) from None
+            if not isinstance(fn, (str, os.PathLike, Image.Image)):
+                raise TypeError(f"PILImage.create takes an image file, its bytes, an upload widget's file, a PIL image or an (h, w, 3) "
+                                f"uint8 array, not a {type(fn).__name__} (a (3, h, w) tensor: t.permute(1, 2, 0).numpy()).")
+            im = Image.fromarray(load_image(fn).permute(1, 2, 0).numpy())  # as load_image reads it: 16-bit scaled, first GIF frame
+        res = cls(); res.__dict__.update(im.__dict__)  # the same picture, as this class: PIL has no other way to make a subclass's
+        return res
+    @property
+    def shape(self) -> tuple[int, int]: return self.size[::-1]  # (height, width), as fastai's; PIL's `size` is (width, height)
+    def to_thumb(self,
+                 h:int, # largest height, in pixels
+                 w:int|None=None, # largest width (default: `h`)
+                ) -> Image.Image:
+        "A copy shrunk (never enlarged) to fit in `h`×`w` pixels, its proportions kept, for showing: `img.to_thumb(128)`."
+        w = h if w is None else w
+        if not all(isinstance(v, numbers.Integral) and v >= 1 for v in (h, w)):
+            raise ValueError(f"to_thumb takes the largest height and width, whole numbers of pixels, like to_thumb(128), not {(h, w)}.")
+        im = self.copy(); im.thumbnail((w, h)); return im
 
 def load_mask(fn) -> Tensor:
     "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
@@ -150,16 +172,23 @@ class ResizeMethod:
     "`Resize`'s methods under fastai's names: `Resize(128, ResizeMethod.Squish)`."
     Crop, Pad, Squish = 'crop', 'pad', 'squish'
 
+class PadMode:
+    "Padding modes under fastai's names: `Resize(128, ResizeMethod.Pad, pad_mode=PadMode.Zeros)`."
+    Zeros, Border, Reflection = 'zeros', 'border', 'reflection'
+
 # %% ../nbs/01b_transforms.ipynb #64b8c827
 class RandomResizedCrop(ItemTransform):
-    "Crop a random area (`min_scale` to all of it) with a random aspect ratio, resized to `size`; on valid, fastai's squish and centre."
+    "A random part (`min_scale` to `max_scale` of the area, aspect changed up to `ratio`) resized to `size`; valid: fastai's centre."
     def __init__(self,
                  size, # output size, an int or `(h, w)`
                  min_scale:float=0.08, # smallest fraction of the image area to keep
                  ratio:tuple=(3/4, 4/3), # range of aspect-ratio changes
-                 val_xtra:float=0.14): # validation: squish to `size` plus this share (rounded up to 8 pixels), keep the centre `size`
+                 val_xtra:float=0.14, # validation: squish to `size` plus this share (rounded up to 8 pixels), keep the centre `size`
+                 max_scale:float=1.): # largest fraction of the image area to keep
         self.size, self.min_scale, self.ratio = size_hw(size), check_fraction('min_scale', min_scale, lo_open=True), ratio
-        self.val_xtra = check_fraction('val_xtra', val_xtra)
+        self.val_xtra, self.max_scale = check_fraction('val_xtra', val_xtra), check_fraction('max_scale', max_scale, lo_open=True)
+        if min_scale > max_scale: raise ValueError(f"Crops keep min_scale to max_scale of the image's area, so min_scale={min_scale} "
+                                                   f"must not be above max_scale={max_scale}.")
         if not (isinstance(ratio, (tuple, list)) and len(ratio) == 2 and all(isinstance(r, numbers.Real) and r > 0 for r in ratio)
                 and ratio[0] <= ratio[1]):
             raise ValueError(f"ratio is the range (smallest, largest) of aspect-ratio changes, both above 0, like (3/4, 4/3), not {ratio}.")
@@ -168,7 +197,7 @@ class RandomResizedCrop(ItemTransform):
         H, W = x.shape[-2:]
         if split_idx == 0:
             for _ in range(10):
-                area = H * W * float(torch.empty(()).uniform_(self.min_scale, 1))
+                area = H * W * float(torch.empty(()).uniform_(self.min_scale, self.max_scale))
                 r = math.exp(float(torch.empty(()).uniform_(math.log(self.ratio[0]), math.log(self.ratio[1]))))
                 cw, ch = round(math.sqrt(area * r)), round(math.sqrt(area / r))
                 if 0 < cw <= W and 0 < ch <= H:
