@@ -48,16 +48,19 @@ def to_plot(imgs) -> list:
 
 def _nums(t) -> str: return ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())  # several numbers (points): up to four
 
-def show_batch(dl:DataLoader, max_n:int=9, ncols:int=3, figsize=None, b:tuple|None=None,
-               nrows:int|None=None, # at most this many rows of `ncols` samples, as in fastai
+def show_batch(dl:DataLoader, max_n:int=9,
+               ncols:int|None=None, # samples per row; default 3, or, with `nrows` alone, as many as fill `nrows` rows (fastai's way)
+               figsize=None, b:tuple|None=None,
+               nrows:int|None=None, # rows of the grid; with `ncols` too, at most `nrows * ncols` samples, as in fastai
                unique:bool=False): # one random item `max_n` times, to see what the random transforms do to it
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
-    if nrows is not None: check_sizes(nrows=nrows); max_n = min(max_n, nrows * ncols)
-    check_sizes(max_n=max_n, ncols=ncols)
+    check_sizes(max_n=max_n, **({} if nrows is None else {'nrows': nrows}), **({} if ncols is None else {'ncols': ncols}))
+    if nrows is not None and ncols is not None: max_n = min(max_n, nrows * ncols)
     if unique and b is not None: raise ValueError("unique=True draws a batch of one item repeated: pass it, or b, not both.")
     b = dl.decode_batch(b if b is not None else dl.repeat_batch(max_n) if unique else dl.one_batch())
     n = min(max_n, len(b[0]))
     imgs = {j: to_plot(o[:n]) for j, (o, k) in enumerate(zip(b, dl.kinds)) if k == 'image'}
+    if ncols is None: ncols = 3 if nrows is None else -(-n // nrows)
     nrows = -(-n // ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
     for i, ax in enumerate(axs.flat):
