@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/inference.html.md"""
 
 # %% ../nbs/02f_inference.ipynb #5f0b4959
 from __future__ import annotations
-import copy, functools, inspect
+import copy, functools, inspect, types
 
 import torch
 import torch.nn.functional as F
@@ -49,14 +49,20 @@ def in_order(dl):
     "`dl` if it yields every item once, in order; else a copy that does (`dl.new()`): predictions must line up with the items."
     return dl.new() if (getattr(dl, 'shuffle', False) or getattr(dl, 'drop_last', False)) and hasattr(dl, 'new') else dl
 
+def _is_batch(b) -> bool: return isinstance(b, (list, tuple)) and len(b) > 0 and all(isinstance(t, torch.Tensor) for t in b)
+
 def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
-    "`dl` (a loader, not a list of items) or `learn.dls[ds_idx]`, read in order and whole: a training loader shuffles and drops."
+    "`dl` (a loader or a list of batches, not of items) or `learn.dls[ds_idx]`, read in order and whole: a training loader shuffles."
     if dl is None and getattr(learn.dls, 'for_prediction', False): raise ValueError(  # load_learner's dls: test_dl, and no data
         "This learner was loaded for prediction (load_learner) and has no training or validation data: pass dl=learn.dls.test_dl(items) "
         "(labelled items for validate), or learn.predict(item); to train on, build DataLoaders and set learn.dls.")
     if dl is None: return in_order(learn.dls[ds_idx])
+    if isinstance(dl, (list, tuple)) and dl and all(_is_batch(b) for b in dl):  # fastbook's get_preds(dl=[(x, y)]): batches themselves
+        n_inp = getattr(getattr(learn.dls, 'train', None), 'n_inp', 1)
+        return _Batches(types.SimpleNamespace(device=dl[0][0].device, n_inp=n_inp), list(dl))
     if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
-        raise TypeError(f"dl= takes a data loader, not a {type(dl).__name__}: for new items, pass dl=learn.dls.test_dl(items).")
+        raise TypeError(f"dl= takes a data loader or a list of batches (like [(x, y)]), not a {type(dl).__name__} of items: for new "
+                        "items, pass dl=learn.dls.test_dl(items).")
     return in_order(dl)  # as fastai does: predictions line up with the items
 
 def _outputs(learn:InferenceMixin, dl):
