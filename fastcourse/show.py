@@ -1,4 +1,4 @@
-"""`show_batch`, `show_results` and `show_mask`: a batch drawn with its labels, or with a model's predictions.
+"""`show_batch`, `show_results`, `show_mask`, `show_image`: batches with labels or predictions, and one image.
 
 Docs: https://fastcourse.github.io/fastcourse/show.html.md"""
 
@@ -10,13 +10,14 @@ import warnings
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
+import numpy as np
 import torch
 
 from .checks import check_sizes
 from .data_core import Categorize, DataLoader
 
 # %% auto #0
-__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results']
+__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image']
 
 # %% ../nbs/01d_show.ipynb #20695cef
 _mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
@@ -116,3 +117,29 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
         ax.set_title(title, fontsize=10, color='green' if right else 'red')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/01d_show.ipynb #c7e4789a
+def show_image(im, # a tensor (c, h, w) or (h, w), a PIL image, or an array (h, w) or (h, w, c)
+               ax=None, # the axes to draw on; default: a new figure
+               figsize=None, # of the new figure; default about 3 inches wide
+               title:str|None=None, # drawn above the image
+               ctx=None, # fastai's other name for `ax`
+               cmap=None, # the colour map of a 2-D image; default 'Greys', largest values darkest
+               **kwargs): # passed on to `ax.imshow`, like vmin= and vmax=
+    "Draw one image without axes and return the axes, as fastai's `show_image`; a 2-D tensor is drawn through `cmap`."
+    ax = ax if ax is not None else ctx
+    if isinstance(im, torch.Tensor):
+        im = im.detach().cpu()
+        if im.ndim == 3 and im.shape[0] == 1: im = im[0]  # one channel: a grid of numbers
+        if im.ndim == 3: im = to_plot([im])[0]  # (c, h, w) bytes or 0..1 floats, as a batch is drawn
+        else: im = im.float().numpy()
+    else: im = np.asarray(im)
+    if im.ndim == 3 and im.shape[-1] == 1: im = im[..., 0]
+    if im.ndim not in (2, 3) or (im.ndim == 3 and im.shape[-1] not in (3, 4)):
+        raise ValueError(f"show_image draws one image: (height, width), (channels, height, width) or (height, width, channels), "
+                         f"with 1, 3 or 4 channels, not the shape {tuple(im.shape)}. For a batch, show_image(x[0]) or show_batch.")
+    if ax is None: _, ax = plt.subplots(figsize=figsize or (3, 3))
+    ax.imshow(im, cmap=(cmap or 'Greys') if im.ndim == 2 else None, **kwargs)
+    if title is not None: ax.set_title(title)
+    ax.axis('off')
+    return ax
