@@ -14,7 +14,8 @@ import torch
 from fastcore.meta import delegates
 from torch import nn
 
-from .data import RandomSplitter, RegressionBlock
+from .data import RegressionBlock
+from .splitters import RandomSplitter
 from .checks import check_df, check_sizes, near_miss
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .saving import register_builder
@@ -78,22 +79,66 @@ class CollabDataLoaders(TabularDataLoaders):
         return cls.from_df(ratings, **{'path': folder, **kwargs})
 
 # %% ../nbs/06_collab.ipynb #89ecf872
+def _codes(name:str, voc:list, names) -> torch.Tensor:
+    "Codes of `names` in `voc`, the vocabulary of column `name`, with a clear error naming any unknown one."
+    o2i = {v: i for i, v in enumerate(voc)}
+    for it in names:
+        if it not in o2i or o2i[it] == 0:
+            miss = near_miss(name, [it], voc[1:])  # another type ('1097' for 1097), spaces or case
+            close = difflib.get_close_matches(str(it), [str(v) for v in voc[1:]], n=3)
+            raise ValueError(f"{name} {it!r} is not in the training data" +
+                             (f"; {miss[1]}" if miss else f" (close: {'; '.join(close)})." if close else "."))
+    return torch.tensor([o2i[it] for it in names], dtype=torch.long)
+
 class EmbeddingDotBias(nn.Module):
     "A rating is the dot product of a user's and an item's latent factors, plus a bias for each, squashed into `y_range`."
     def __init__(self,
                  n_users:int, # number of users (rows of the user tables)
                  n_items:int, # number of items
                  n_factors:int=50, # latent factors per user and per item
-                 y_range=None): # (lo, hi) of the predicted ratings
+                 y_range=None, # (lo, hi) of the predicted ratings
+                 classes:dict|None=None): # {user column: users, item column: items}, so that `bias` and `weight` take names
         super().__init__()
         check_sizes(n_factors=n_factors)
+        if classes is not None and [len(v) for v in classes.values()] != [n_users, n_items]:
+            raise ValueError(f"classes holds {[len(v) for v in classes.values()]} names for {[n_users, n_items]} users and items: pass "
+                             "the loaders' vocabularies, EmbeddingDotBias.from_classes(n_factors, dls.classes).")
         self.u_weight, self.i_weight = Embedding(n_users, n_factors), Embedding(n_items, n_factors)
         self.u_bias, self.i_bias = Embedding(n_users, 1), Embedding(n_items, 1)
         self.y_range = None if y_range is None else check_range(y_range)
+        self.classes = classes
+    @classmethod
+    def from_classes(cls,
+                     n_factors:int, # latent factors per user and per item
+                     classes:dict, # the loaders' vocabularies, `dls.classes`
+                     user:str|None=None, # column of users (default: the first of `classes`)
+                     item:str|None=None, # column of items (default: the second)
+                     y_range=None): # (lo, hi) of the predicted ratings
+        "The model for the vocabularies `classes`, with fastai's order of arguments: `from_classes(50, dls.classes)`."
+        user, item = user or list(classes)[0], item or list(classes)[1]
+        return cls(len(classes[user]), len(classes[item]), n_factors, y_range, {user: list(classes[user]), item: list(classes[item])})
     def forward(self, x):  # x: (bs, 2) user and item codes
         u, i = x[:, 0], x[:, 1]
         res = (self.u_weight(u) * self.i_weight(i)).sum(1) + self.u_bias(u)[:, 0] + self.i_bias(i)[:, 0]  # (bs,)
         return res if self.y_range is None else sigmoid_range(res, *self.y_range)
+    def _rows(self, table:nn.Embedding, names, is_item:bool) -> torch.Tensor:
+        "Rows of `table` for the items (or users) `names`, a copy on the CPU: the model stays where it is, in its mode."
+        if self.classes is None:
+            raise ValueError("This model does not know the names of its users and items: build it with collab_learner, or with "
+                             "EmbeddingDotBias.from_classes(n_factors, dls.classes); or index by code, model.i_bias.weight[codes].")
+        name, voc = list(self.classes.items())[int(is_item)]
+        if isinstance(names, str) or not hasattr(names, '__iter__'): names = [names]  # one name
+        return table.weight.detach()[_codes(name, voc, names).to(table.weight.device)].cpu()
+    def bias(self,
+             names, # items (or users) as they are named in the table: a list, or one
+             is_item:bool=True): # False: `names` are users
+        "The learnt biases of `names`, a tensor of shape (len(names),), as fastai's `model.bias(titles, is_item=True)`."
+        return self._rows(self.i_bias if is_item else self.u_bias, names, is_item)[:, 0]
+    def weight(self,
+               names, # items (or users) as they are named in the table: a list, or one
+               is_item:bool=True): # False: `names` are users
+        "The latent factors of `names`, a tensor of shape (len(names), n_factors), as fastai's `model.weight(titles, is_item=True)`."
+        return self._rows(self.i_weight if is_item else self.u_weight, names, is_item)
 
 # %% ../nbs/06_collab.ipynb #4fe14c7e
 class EmbeddingNN(TabularModel):
@@ -127,7 +172,7 @@ def collab_learner(
     if use_nn: cfg = dict(use_nn=True, emb_szs=[list(e) for e in get_emb_sz(dls, emb_szs)],
                           layers=[100, 50] if layers is None else layer_sizes(layers), y_range=yr)
     else: cfg = dict(use_nn=False, n_users=len(dls.classes[dls.cat_names[0]]), n_items=len(dls.classes[dls.cat_names[1]]),
-                     n_factors=n_factors, y_range=yr)
+                     n_factors=n_factors, y_range=yr, classes={c: list(dls.classes[c]) for c in dls.cat_names})
     learn = Learner(dls, _collab_model(**cfg), loss_func=loss_func, **kwargs)
     learn.model_spec = {'builder': 'collab', 'kwargs': cfg}
     return learn
@@ -136,15 +181,7 @@ def collab_learner(
 def _item_codes(learn:Learner, items) -> torch.Tensor:
     "Codes of `items` (names of the item column), with a clear error naming any unknown one."
     name = learn.dls.cat_names[1]
-    voc = learn.dls.classes[name]
-    o2i = {v: i for i, v in enumerate(voc)}
-    for it in items:
-        if it not in o2i or o2i[it] == 0:
-            miss = near_miss(name, [it], voc[1:])  # another type ('1097' for 1097), spaces or case
-            close = difflib.get_close_matches(str(it), [str(v) for v in voc[1:]], n=3)
-            raise ValueError(f"{name} {it!r} is not in the training data" +
-                             (f"; {miss[1]}" if miss else f" (close: {'; '.join(close)})." if close else "."))
-    return torch.tensor([o2i[it] for it in items])
+    return _codes(name, learn.dls.classes[name], items)
 
 def _check_learner(learn):
     if not (hasattr(learn, 'model') and hasattr(learn, 'dls')):
