@@ -18,16 +18,23 @@ from .checks import check_sizes, check_splits, func_name, short_repr
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['Categorize', 'warn_similar_labels', 'ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device',
-           'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
+__all__ = ['CategoryMap', 'Categorize', 'warn_similar_labels', 'ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit',
+           'default_device', 'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #f64aa387
+class CategoryMap(list):
+    "A vocabulary: the classes in order, and `o2i` from each class to its index, as fastai's (`dls.vocab.o2i['Bengal']`)."
+    @property
+    def o2i(self) -> dict:
+        if getattr(self, '_n', None) != len(self): self._o2i, self._n = {v: i for i, v in enumerate(self)}, len(self)  # made again if grown
+        return self._o2i
+
 class Categorize:
     "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
-    def __init__(self, vocab=None): self.vocab, self._given = None if vocab is None else list(vocab), vocab is not None
+    def __init__(self, vocab=None): self.vocab, self._given = None if vocab is None else CategoryMap(vocab), vocab is not None
     def setup(self, labels):
-        if self.vocab is None: self.vocab = _sorted_labels(labels); warn_similar_labels(self.vocab)
-        self.o2i = {v: i for i, v in enumerate(self.vocab)}
+        if self.vocab is None: self.vocab = CategoryMap(_sorted_labels(labels)); warn_similar_labels(self.vocab)
+        self.o2i = self.vocab.o2i
     def __call__(self, o) -> int:
         if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
         try: return self.o2i[o]

@@ -19,7 +19,7 @@ from .data import (CategoryBlock, ColReader, DataBlock, ImageBlock, RegexLabelle
                              using_attr)
 from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
-from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
+from .data_core import CategoryMap, DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
 from .transforms import load_image
 
 # %% auto #0
@@ -157,7 +157,8 @@ def inference_config(dls:DataLoaders) -> dict:
 class InferenceDataLoaders:
     "Prepares new inputs like validation inputs, from an `inference_config`; what a loaded learner predicts with."
     def __init__(self, cfg:dict, device=None, path='.'):
-        self.kinds, self.vocab, self.path = tuple(cfg['kinds']), cfg['vocab'], Path(path)
+        self.kinds, self.path = tuple(cfg['kinds']), Path(path)
+        self.vocab = None if cfg['vocab'] is None else CategoryMap(cfg['vocab'])  # with o2i, as before export
         self.device = torch.device(device) if device is not None else default_device()
         self.item_tfms = [tfm_from_dict(d) for d in cfg['item_tfms']]
         self.batch_tfms = [tfm_from_dict(d) for d in cfg['batch_tfms']]

@@ -14,7 +14,7 @@ import torch
 from fastcore.basics import listify
 
 from .checks import check_columns, check_df, check_finite, check_splits, near_miss
-from .data_core import warn_similar_labels
+from .data_core import CategoryMap, warn_similar_labels
 from .tabular_procs import PROCS, Categorify, FillMissing, NormalizeTab, _proc, _vocab
 
 # %% auto #0
@@ -168,7 +168,7 @@ class TabularPandas:
         if self.y_kind == 'category':
             if len(self.y_names) != 1: raise ValueError(f"A categorical target is one column, not {self.y_names}.")
             if vocab is None: warn_similar_labels(vocab := _vocab(trn[self.y_names[0]], used=True))
-            self.vocab = list(vocab)
+            self.vocab = CategoryMap(vocab)
 
     def _x_tensors(self, xs:pd.DataFrame) -> tuple:
         bad = [c for c in self.cont_names if xs[c].isna().any()]
@@ -285,8 +285,9 @@ class TabularPandas:
         if missing: raise ValueError(f"The table description in the export file lacks {missing}: it was not written by fastcourse.")
         to = cls.__new__(cls)
         for k in cls._state_keys: setattr(to, k, state[k])
+        if to.vocab is not None: to.vocab = CategoryMap(to.vocab)
         to.procs = []
         for d in state['procs']:
             if d.get('cls') not in PROCS: raise ValueError(f"Unknown tabular proc {d.get('cls')!r} in the export file.")
-            p = PROCS[d['cls']].__new__(PROCS[d['cls']]); vars(p).update(d['state']); to.procs.append(p)
+            p = PROCS[d['cls']].__new__(PROCS[d['cls']]); p.load_state(d['state']); to.procs.append(p)
         return to

@@ -11,6 +11,7 @@ import copy, math, numbers
 import numpy as np
 import pandas as pd
 
+from .data_core import CategoryMap
 from .transforms import Normalize
 
 # %% auto #0
@@ -24,6 +25,7 @@ class TabularProc:
     def encode(self, df:pd.DataFrame): pass
     def decode(self, df:pd.DataFrame): pass
     def state(self) -> dict: return dict(vars(self))
+    def load_state(self, state:dict): vars(self).update(state)  # what `state` gave, back from an export file
     def __repr__(self): return type(self).__name__
 
 def _vocab(col:pd.Series, used:bool=False) -> list:
@@ -36,7 +38,8 @@ def _vocab(col:pd.Series, used:bool=False) -> list:
 class Categorify(TabularProc):
     "Replace each categorical column by codes into the vocabulary of its training values; code 0 ('#na#') means missing or unseen."
     order = 1
-    def setup(self, df, to): self.classes = {c: ['#na#'] + _vocab(df[c]) for c in to.cat_names}
+    def setup(self, df, to): self.classes = {c: CategoryMap(['#na#'] + _vocab(df[c])) for c in to.cat_names}  # with fastai's o2i
+    def load_state(self, state:dict): super().load_state(state); self.classes = {c: CategoryMap(v) for c, v in self.classes.items()}
     def codes(self, col:pd.Series) -> np.ndarray:
         "Codes of the values of `col` (0 for missing values and values not in the training vocabulary)."
         return pd.Index(self.classes[col.name][1:]).get_indexer(col).astype(np.int64) + 1  # not found: -1 + 1

@@ -17,7 +17,7 @@ from fastcore.meta import delegates
 from .data import read_table
 from .splitters import RandomSplitter
 from .checks import check_sizes
-from .data_core import DataLoaders, _sorted_labels, default_device, warn_similar_labels
+from .data_core import CategoryMap, DataLoaders, _sorted_labels, default_device, warn_similar_labels
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
@@ -155,7 +155,7 @@ def _read(f:Path, encoding:str) -> str:
 class TextDataLoaders(DataLoaders):
     "Training and validation loaders of texts: for a language model (`is_lm=True`) or a classifier."
     def __init__(self, *loaders, num:Numericalize, vocab:list|None=None, path='.'):
-        super().__init__(*loaders, path=path); self.num, self._vocab = num, vocab
+        super().__init__(*loaders, path=path); self.num, self._vocab = num, None if vocab is None else CategoryMap(vocab)
     is_lm = property(lambda self: self._vocab is None)
     text_vocab = property(lambda self: self.num.vocab)
     @property
