@@ -16,7 +16,7 @@ from .checks import check_sizes
 
 # %% auto #0
 __all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat', 'default_loss',
-           'check_classes', 'layer_summary']
+           'check_classes', 'layer_summary', 'Module']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -122,3 +122,16 @@ def layer_summary(model:nn.Module, *xb) -> pd.DataFrame:
     rows.append({'layer': 'total', 'type': '', 'output shape': '', 'params': sum(r['params'] for r in rows),
                  'trainable': sum(r['trainable'] for r in rows)})
     return pd.DataFrame(rows)
+
+# %% ../nbs/02c_layers.ipynb #2501b2e5
+class _PreInit(type(nn.Module)):
+    "Metaclass that sets up `nn.Module` before the class's own `__init__` runs."
+    def __call__(cls, *args, **kwargs):
+        res = cls.__new__(cls)
+        nn.Module.__init__(res)
+        res.__init__(*args, **kwargs)
+        return res
+
+class Module(nn.Module, metaclass=_PreInit):
+    "fastai's `Module`: an `nn.Module` whose subclasses need not call `super().__init__()`."
+    def __init__(self): pass  # `nn.Module.__init__` already ran; a subclass's super().__init__() lands here and does nothing
