@@ -6,10 +6,12 @@ Docs: https://fastcourse.github.io/fastcourse/interpret.html.md"""
 
 # %% ../nbs/02l_interpret.ipynb #b1c2d3e2
 from __future__ import annotations
-import numbers, warnings
+import io, numbers, os, warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
+from PIL import Image
 from torch import nn
 
 from .checks import check_sizes
@@ -18,7 +20,7 @@ from .learner import Learner
 from .show import to_plot
 
 # %% auto #0
-__all__ = ['ClassificationInterpretation', 'grad_cam', 'show_cam']
+__all__ = ['ClassificationInterpretation', 'grad_cam', 'show_cam', 'ImageClassifierCleaner']
 
 # %% ../nbs/02l_interpret.ipynb #037fba07
 class ClassificationInterpretation:
@@ -185,3 +187,67 @@ def show_cam(learn:Learner, item, cls:int|str|None=None, ax=None, alpha:float=0.
     ax.imshow(cam.cpu().numpy(), alpha=alpha, cmap='magma', extent=(0, img.shape[1], img.shape[0], 0), interpolation='bilinear')
     ax.set_title(str(learn.dls.vocab[cls])); ax.axis('off')
     return ax
+
+# %% ../nbs/02l_interpret.ipynb #94faa981
+_KEEP, _DELETE = '<Keep>', '<Delete>'
+
+def _thumb(fn, px:int) -> bytes:
+    "The image file `fn` shrunk to fit `px` × `px` pixels, as PNG bytes for an ipywidgets `Image`."
+    with Image.open(fn) as im:
+        im = im.convert('RGB'); im.thumbnail((px, px))
+        buf = io.BytesIO(); im.save(buf, format='png'); return buf.getvalue()
+
+class ImageClassifierCleaner:
+    "fastai's widget for cleaning labels by hand: per class and set, the highest-loss images first, each kept, deleted or moved."
+    def __init__(self,
+                 learn:Learner, # a trained image classifier whose items are image files
+                 max_n:int=8, # how many images to show at a time
+                 thumb:int=128): # their size on screen, in pixels
+        import ipywidgets as W
+        if not isinstance(learn, Learner):
+            raise TypeError(f"ImageClassifierCleaner takes a trained Learner, not {type(learn).__name__}.")
+        if getattr(learn.dls, 'vocab', None) is None:
+            raise ValueError("ImageClassifierCleaner needs a classifier, whose data has a vocabulary of classes (learn.dls.vocab).")
+        check_sizes(max_n=max_n, thumb=thumb)
+        self.learn, self.max_n, self.thumb, self._cache = learn, max_n, thumb, {}
+        self.classes = [str(o) for o in learn.dls.vocab]
+        self.cat = W.Dropdown(options=self.classes, description='Class')
+        self.split = W.Dropdown(options=['Train', 'Valid'], description='Set')
+        self.grid = W.HBox(layout=W.Layout(flex_flow='row wrap'))
+        self.widget = W.VBox([W.HBox([self.cat, self.split]), self.grid])
+        self._W = W
+        self._refresh()
+        for w in (self.cat, self.split): w.observe(lambda _: self._refresh(), names='value')
+
+    def _losses(self, split:int) -> tuple:
+        "The items, targets and per-item losses of set `split` (0: training, 1: validation), computed once."
+        if split not in self._cache:
+            dl = in_order(self.learn.dls[split])
+            items = list(getattr(dl.dataset, 'items', None) or [])
+            if not items or not all(isinstance(o, (str, os.PathLike)) for o in items):
+                raise TypeError("ImageClassifierCleaner shows image files, and this learner's items are not files "
+                                f"(like {items[0]!r:.60})." if items else "ImageClassifierCleaner found no items in this set.")
+            _, targs, losses = self.learn.get_preds(dl=dl, with_loss=True)
+            self._cache[split] = items, targs, losses
+        return self._cache[split]
+
+    def _refresh(self):
+        "Show the chosen class and set: its `max_n` highest-loss images, each with a fresh menu set to keep."
+        items, targs, losses = self._losses(['Train', 'Valid'].index(self.split.value))
+        c = self.classes.index(self.cat.value)
+        idx = [i for i in losses.argsort(descending=True).tolist() if int(targs[i]) == c][:self.max_n]
+        self.fns = [Path(items[i]) for i in idx]
+        W = self._W
+        self.menus = [W.Dropdown(options=[_KEEP, _DELETE, *self.classes], value=_KEEP, layout=W.Layout(width=f'{self.thumb}px'))
+                      for _ in idx]
+        self.grid.children = [W.VBox([W.Image(value=_thumb(f, self.thumb), format='png'), m]) for f, m in zip(self.fns, self.menus)]
+
+    def delete(self) -> list:
+        "The positions in `fns` of the images marked for deletion."
+        return [i for i, m in enumerate(self.menus) if m.value == _DELETE]
+
+    def change(self) -> list:
+        "`(position in fns, new class)` for the images moved to another class."
+        return [(i, m.value) for i, m in enumerate(self.menus) if m.value not in (_KEEP, _DELETE, self.cat.value)]
+
+    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
