@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from fastcore.basics import listify
@@ -19,14 +20,16 @@ from .splitters import RandomSplitter
 from .checks import check_kwargs, check_sizes
 from .data_core import DataLoaders
 from .image_data import check_fnames
+from .inference import in_order
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
+from .show import show_mask, to_plot
 from .vision import arch_learner, check_target
 
 # %% auto #0
 __all__ = ['SegmentationDataLoaders', 'foreground_acc', 'conv_bn_relu', 'encoder_stages', 'UnetBlock', 'UNet',
-           'create_unet_model', 'unet_splitter', 'unet_learner']
+           'create_unet_model', 'unet_splitter', 'unet_learner', 'SegmentationInterpretation']
 
 # %% ../nbs/03_segmentation.ipynb #957fabf0
 class SegmentationDataLoaders(DataLoaders):
@@ -65,9 +68,9 @@ def foreground_acc(inp, targ, bkg_idx:int=0, axis:int=1):
 foreground_acc.lower_is_better = False  # for trackers (chapter 2g)
 
 # %% ../nbs/03_segmentation.ipynb #21c0f85f
-def conv_bn_relu(ni:int, nf:int, ks:int=3) -> nn.Sequential:
-    "Convolution keeping the size, then batchnorm and ReLU."
-    return nn.Sequential(nn.Conv2d(ni, nf, ks, padding=ks // 2, bias=False), nn.BatchNorm2d(nf), nn.ReLU(inplace=True))
+def conv_bn_relu(ni:int, nf:int, ks:int=3, act_cls=nn.ReLU) -> nn.Sequential:
+    "Convolution keeping the size, then batchnorm and the activation (ReLU by default)."
+    return nn.Sequential(nn.Conv2d(ni, nf, ks, padding=ks // 2, bias=False), nn.BatchNorm2d(nf), act_cls())
 
 def encoder_stages(body:nn.Sequential, size:int=64) -> tuple[list, list]:
     "Cut `body` after the last layer at each resolution: (the stages, the number of channels each one outputs)."
@@ -85,9 +88,10 @@ def encoder_stages(body:nn.Sequential, size:int=64) -> tuple[list, list]:
 # %% ../nbs/03_segmentation.ipynb #82461949
 class UnetBlock(nn.Module):
     "Upsample to the size of a skip connection, join the skip (batchnormed), then two convolutions."
-    def __init__(self, up_c:int, skip_c:int, nf:int):
+    def __init__(self, up_c:int, skip_c:int, nf:int, act_cls=nn.ReLU):
         super().__init__()
-        self.bn, self.convs = nn.BatchNorm2d(skip_c), nn.Sequential(conv_bn_relu(up_c + skip_c, nf), conv_bn_relu(nf, nf))
+        self.bn = nn.BatchNorm2d(skip_c)
+        self.convs = nn.Sequential(conv_bn_relu(up_c + skip_c, nf, act_cls=act_cls), conv_bn_relu(nf, nf, act_cls=act_cls))
     def forward(self, x, skip):
         x = F.interpolate(x, size=skip.shape[-2:], mode='nearest')  # (bs, up_c, h, w): the skip's h and w
         return self.convs(torch.cat([x, self.bn(skip)], 1))  # (bs, nf, h, w)
@@ -97,17 +101,18 @@ class UNet(nn.Module):
     def __init__(self,
                  body:nn.Sequential, # the encoder, e.g. a pretrained body
                  n_out:int, # classes
-                 nf:int=256): # channels of the deepest decoder block (halved at each level up, at least 32)
+                 nf:int=256, # channels of the deepest decoder block (halved at each level up, at least 32)
+                 act_cls=nn.ReLU): # the decoder's activation, a class like nn.Mish (the encoder keeps its own)
         super().__init__()
         stages, chans = encoder_stages(body)
         self.encoder = nn.Sequential(*stages)
         mid = min(chans[-1], 2 * nf)
-        self.middle = nn.Sequential(conv_bn_relu(chans[-1], mid), conv_bn_relu(mid, mid))
+        self.middle = nn.Sequential(conv_bn_relu(chans[-1], mid, act_cls=act_cls), conv_bn_relu(mid, mid, act_cls=act_cls))
         blocks, up = [], mid
         for i, skip_c in enumerate(reversed(chans[:-1])):  # the deepest skip connection first
-            blocks.append(UnetBlock(up, skip_c, max(nf >> i, 32))); up = max(nf >> i, 32)
+            blocks.append(UnetBlock(up, skip_c, max(nf >> i, 32), act_cls)); up = max(nf >> i, 32)
         self.decoder = nn.ModuleList(blocks)
-        self.head = nn.Sequential(conv_bn_relu(up + 3, 32), nn.Conv2d(32, n_out, 1))
+        self.head = nn.Sequential(conv_bn_relu(up + 3, 32, act_cls=act_cls), nn.Conv2d(32, n_out, 1))
     def forward(self, x):
         feats, h = [], x
         for stage in self.encoder: h = stage(h); feats.append(h)
@@ -117,17 +122,33 @@ class UNet(nn.Module):
         return self.head(torch.cat([h, x], 1))  # (bs, n_out, H, W): a score for every class at every pixel
 
 # %% ../nbs/03_segmentation.ipynb #046059f2
-def create_unet_model(arch, n_out:int, pretrained:bool=True, nf:int=256) -> UNet:
+def create_unet_model(arch, # the encoder's architecture: a registered name or its function
+                      n_out:int, # classes
+                      pretrained:bool=True, # start the encoder from ImageNet weights
+                      nf:int=256, # channels of the deepest decoder block
+                      act_cls=nn.ReLU) -> UNet: # the decoder's activation: a class, or the name of one in torch.nn
     "A `UNet` on the body of `arch` (a registered name or function), with `n_out` classes."
     check_sizes(n_out=n_out, nf=nf)
+    if isinstance(act_cls, str) and isinstance(getattr(nn, act_cls, None), type): act_cls = getattr(nn, act_cls)  # 'Mish', from an export
+    if not (isinstance(act_cls, type) and issubclass(act_cls, nn.Module)):
+        raise TypeError(f"act_cls is an activation's class, like nn.Mish (not called: each layer makes its own), not {act_cls!r}.")
     spec = arch_spec(arch)
-    return UNet(spec.body(spec.create(pretrained)), n_out, nf)
+    return UNet(spec.body(spec.create(pretrained)), n_out, nf, act_cls)
 
 def unet_splitter(m:UNet) -> list:
     "Two parameter groups: the encoder, then everything after it."
     return [list(m.encoder.parameters()), [p for mod in (m.middle, m.decoder, m.head) for p in mod.parameters()]]
 
 register_builder('segmentation', create_unet_model)
+
+_fastai_only = {  # fastai's DynamicUnet options that our smaller U-Net does without, and why
+    **dict.fromkeys(('blur', 'blur_final'), 'our U-Net upsamples by resizing, not pixel shuffle: no checkerboard artifacts to blur'),
+    'self_attention': 'our U-Net has no attention layer', 'norm_type': 'every convolution of our U-Net is followed by batchnorm',
+    'y_range': 'our U-Net gives class scores for cross-entropy, not numbers to squash into a range',
+    'img_size': 'our U-Net takes any input size', 'weights': 'pretrained=True loads the ImageNet weights',
+    'config': 'pass the options themselves', 'n_in': 'the pretrained encoders take 3 channels',
+    **dict.fromkeys(('last_cross', 'bottle', 'init'), "our U-Net's layout is fixed (see UNet)"),
+}
 
 def unet_learner(
     dls, # `DataLoaders` of images and masks
@@ -137,12 +158,15 @@ def unet_learner(
     n_out:int|None=None, # number of classes (default: the number of codes of `dls`)
     loss_func=None, # default: cross-entropy over pixels
     nf:int=256, # channels of the deepest decoder block
+    act_cls=nn.ReLU, # the decoder's activation, a class like nn.Mish
     normalize:bool=True, # add the pretrained model's normalisation to the batch transforms
     channels_last:bool=True, # keep model and images in channels-last memory format
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`, `wd`
 ) -> Learner:
     "A `Learner` with a U-Net on a pretrained encoder (frozen), splitter encoder/decoder, inputs normalised like the pretraining data."
     check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)'); check_target(dls, 'segmentation')
+    bad = next((k for k in kwargs if k in _fastai_only), None)
+    if bad: raise TypeError(f"unet_learner() has no {bad!r}, a fastai option: {_fastai_only[bad]}.")
     check_kwargs('unet_learner', kwargs, unet_learner, Learner.__init__)
     c = getattr(dls, 'c', None)
     if n_out is None:
@@ -151,7 +175,45 @@ def unet_learner(
     elif c is not None and n_out != c:
         raise ValueError(f"n_out={n_out}, but the masks have {c} codes: leave n_out out, or fix the codes.")
     spec = arch_spec(arch)
-    model = create_unet_model(spec.name, n_out, pretrained, nf)
-    return arch_learner(dls, model, spec, 'segmentation', dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf),
-                        kwargs.pop('splitter', unet_splitter), pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics,
-                        **kwargs)
+    model = create_unet_model(spec.name, n_out, pretrained, nf, act_cls)
+    act = act_cls.__name__ if getattr(nn, getattr(act_cls, '__name__', ''), None) is act_cls else act_cls  # exported by name
+    splitter = kwargs.pop('splitter', None) or unet_splitter  # None: the default, as in fastai
+    return arch_learner(dls, model, spec, 'segmentation', dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf, act_cls=act),
+                        splitter, pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
+
+# %% ../nbs/03_segmentation.ipynb #940a483e
+class SegmentationInterpretation:
+    "The loss of each photo of a loader (averaged over its pixels), to find and draw the ones a segmentation model gets most wrong."
+    def __init__(self, learn:Learner, dl, preds, targs, losses):
+        self.learn, self.dl, self.preds, self.targs, self.losses = learn, dl, preds, targs, losses
+
+    @classmethod
+    def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
+        "Predictions, masks and losses of `learn` on `dl` (default: the validation set)."
+        if not hasattr(learn, 'get_preds'): raise TypeError(
+            f"from_learner takes a Learner, as in SegmentationInterpretation.from_learner(learn), not a {type(learn).__name__}.")
+        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
+            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
+        dl = in_order(dl if dl is not None else learn.dls[ds_idx])  # its items must line up with the losses
+        n = getattr(dl, 'n_inp', 1)
+        if tuple(getattr(dl, 'kinds', ()))[n:n + 1] != ('mask',): raise ValueError(
+            f"SegmentationInterpretation compares predicted masks with actual ones, and this loader yields {tuple(dl.kinds)}: pass a "
+            "loader of photos with their masks, like learn.dls.valid (for one label per image, use ClassificationInterpretation).")
+        return cls(learn, dl, *learn.get_preds(dl=dl, with_loss=True))
+
+    def top_losses(self, k:int|None=None, largest:bool=True) -> tuple:
+        "The `k` largest (or smallest) losses, all of them sorted for `k=None`, and their photos' indices in the loader's dataset."
+        if k is not None: check_sizes(k=k)
+        return self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
+
+    def plot_top_losses(self, k:int=4, largest:bool=True, figsize=None):
+        "A row for each of the `k` worst photos (`largest=False`: the best): the photo with its loss, the actual and the predicted mask."
+        losses, idxs = self.top_losses(k, largest)
+        fig, axs = plt.subplots(len(idxs), 3, figsize=figsize or (9, 2.4 * len(idxs)), squeeze=False)
+        for row, l, i in zip(axs, losses, idxs.tolist()):
+            img = to_plot(self.dl.decode_batch(self.dl.repeat_batch(1, i))[:1][0])[0]  # as the model saw it, at the masks' size
+            for ax, m, title in zip(row, (None, self.targs[i], self.preds[i].argmax(0)), (f'loss {l:.2f}', 'actual', 'predicted')):
+                ax.imshow(img); ax.axis('off'); ax.set_title(title, fontsize=10)
+                if m is not None: show_mask(m, ax, alpha=0.5)
+        fig.tight_layout()
+        return fig
