@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy, os, re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import listify
@@ -116,9 +117,13 @@ class ImageBlock:
     "Input or target that is an image file, read as a `uint8` RGB tensor."
     kind, tfms = 'image', [load_image]
 
+def _codes_list(codes) -> list:
+    "`codes` as a list of Python values: NumPy's (from np.loadtxt(path/'codes.txt', dtype=str)) print as np.str_('Animal')."
+    return [c.item() if isinstance(c, np.generic) else c for c in codes]
+
 class MaskCodes:
     "Check that a mask's class indices all name one of `codes`; `codes` is the data's vocabulary (`dls.vocab`, `dls.c`)."
-    def __init__(self, codes): self.vocab = list(codes)
+    def __init__(self, codes): self.vocab = _codes_list(codes)
     def __call__(self, m):
         hi = int(m.max()) if m.numel() else 0
         if hi >= len(self.vocab):
@@ -136,7 +141,7 @@ class MaskBlock:
         if isinstance(codes, (str, bytes, os.PathLike)):
             raise TypeError(f"codes is the list of class names, like (path/'codes.txt').read_text().split(), not the "
                             f"{type(codes).__name__} {str(codes)!r}.")
-        self.codes = None if codes is None else list(codes)
+        self.codes = None if codes is None else _codes_list(codes)
         self.tfms = [load_mask] + ([] if codes is None else [MaskCodes(codes)])
 
 class CategoryBlock:

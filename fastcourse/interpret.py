@@ -48,7 +48,7 @@ class ClassificationInterpretation:
         if preds.ndim != 2 or targs.ndim != 1:  # e.g. a class per pixel
             raise ValueError(f"ClassificationInterpretation reads one class per item, and these predictions are {tuple(preds.shape)} "
                              f"against targets {tuple(targs.shape)}: for segmentation masks, DiceMulti().per_class(*learn.get_preds()) "
-                             "scores each class (chapter 3).")
+                             "scores each class, and SegmentationInterpretation.from_learner(learn) finds the worst photos (chapter 3).")
         return cls(learn, dl, preds, targs, losses)
 
     def confusion_matrix(self) -> torch.Tensor:

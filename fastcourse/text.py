@@ -68,10 +68,13 @@ lm_accuracy.lower_is_better = False  # for trackers (chapter 2g)
 
 # %% ../nbs/04_imdb.ipynb #f47da0f0
 class CrossEntropyLossFlat(nn.CrossEntropyLoss):
-    "Cross-entropy for scores whose class axis comes last, (..., n_class), against targets (...): a language model's (bs, seq, vocab)."
-    def forward(self, pred, targ): return super().forward(pred.reshape(-1, pred.size(-1)), targ.reshape(-1))
-    def activation(self, x): return torch.softmax(x, dim=-1)
-    def decodes(self, x): return x.argmax(dim=-1)
+    "Cross-entropy over scores with the classes on `axis` (last by default: a language model's (bs, seq, vocab)), targets without it."
+    def __init__(self, *args, axis:int=-1, **kwargs): super().__init__(*args, **kwargs); self.axis = axis  # axis=1: masks (bs, c, h, w)
+    def forward(self, pred, targ):
+        pred = pred.movedim(self.axis, -1)  # the class axis last, the others in their order, as the targets have them
+        return super().forward(pred.reshape(-1, pred.size(-1)), targ.reshape(-1))
+    def activation(self, x): return torch.softmax(x, dim=self.axis)
+    def decodes(self, x): return x.argmax(dim=self.axis)
 
 # %% ../nbs/04_imdb.ipynb #fdd3cbc7
 def awd_lstm_lm_split(model:SequentialRNN) -> list:
