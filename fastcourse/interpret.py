@@ -20,27 +20,47 @@ from .learner import Learner
 from .show import to_plot
 
 # %% auto #0
-__all__ = ['ClassificationInterpretation', 'grad_cam', 'show_cam', 'ImageClassifierCleaner']
+__all__ = ['Interpretation', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'ImageClassifierCleaner']
 
 # %% ../nbs/02l_interpret.ipynb #037fba07
-class ClassificationInterpretation:
-    "What a classifier gets wrong on a data loader: confusion matrix, most confused pairs, top losses."
+class Interpretation:
+    "Predictions, targets and per-item losses of a learner on a loader read in order, and the items with the top losses."
     def __init__(self, learn:Learner, dl, preds, targs, losses):
         self.learn, self.dl, self.preds, self.targs, self.losses = learn, dl, preds, targs, losses
-        self.vocab = list(learn.dls.vocab)
+
+    @classmethod
+    def _loader(cls, learn:Learner, ds_idx:int, dl):
+        "`dl` or `learn.dls[ds_idx]`, in order so that its items line up with the losses; clear errors for what has no data."
+        if not hasattr(learn, 'get_preds'): raise TypeError(
+            f"from_learner takes a Learner (the model with its data), as in {cls.__name__}.from_learner(learn), "
+            f"not a {type(learn).__name__}.")
+        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
+            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
+        return in_order(dl if dl is not None else learn.dls[ds_idx])
+
+    def top_losses(self, k:int|None=None, largest:bool=True,
+                   items:bool=False) -> tuple: # also return the items themselves (the files), as fastai does
+        "The `k` largest (or smallest) losses, all of them sorted for `k=None`, and their indices in the data loader's dataset."
+        if k is not None: check_sizes(k=k)
+        res = self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
+        if not items: return res
+        its = getattr(getattr(self.dl, 'dataset', None), 'items', None)
+        if its is None: raise TypeError("items=True reads the items from the loader's dataset (dl.dataset.items), and this loader has "
+                                        "none: use the indices, e.g. df.iloc[idxs] for a table's rows.")
+        return (*res, [its[int(i)] for i in res[1]])
+
+class ClassificationInterpretation(Interpretation):
+    "What a classifier gets wrong on a data loader: confusion matrix, most confused pairs, top losses."
+    def __init__(self, learn:Learner, dl, preds, targs, losses):
+        super().__init__(learn, dl, preds, targs, losses); self.vocab = list(learn.dls.vocab)
 
     @classmethod
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, targets and losses of `learn` on `dl` (default: the validation set)."
-        if not hasattr(learn, 'get_preds'): raise TypeError(
-            f"from_learner takes a Learner (the model with its data), as in ClassificationInterpretation.from_learner(learn), "
-            f"not a {type(learn).__name__}.")
+        dl = cls._loader(learn, ds_idx, dl)
         if getattr(learn.dls, 'vocab', None) is None: raise TypeError(  # a regression learner: no classes to confuse
             "ClassificationInterpretation needs a classifier, whose data has a vocabulary of classes (learn.dls.vocab), and this "
             "learner's has none: it predicts numbers. Compare them with their targets through preds, targs = learn.get_preds().")
-        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
-            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
-        dl = in_order(dl if dl is not None else learn.dls[ds_idx])  # its items must line up with the predictions (plot_top_losses)
         if len(getattr(dl, 'kinds', (None, None))) <= getattr(dl, 'n_inp', 1):  # what the loader says it yields, without a batch
             raise ValueError("ClassificationInterpretation compares predictions with labels, and this loader has inputs only (a test_dl "
                              "of new items?): pass a labelled one, like learn.dls.valid.")
@@ -101,17 +121,6 @@ class ClassificationInterpretation:
         cm = self.confusion_matrix()
         res = [(self.vocab[i], self.vocab[j], int(cm[i, j])) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] >= min_val]
         return sorted(res, key=lambda o: -o[2])
-
-    def top_losses(self, k:int|None=None, largest:bool=True,
-                   items:bool=False) -> tuple: # also return the items themselves (the files), as fastai does
-        "The `k` largest (or smallest) losses, all of them sorted for `k=None`, and their indices in the data loader's dataset."
-        if k is not None: check_sizes(k=k)
-        res = self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
-        if not items: return res
-        its = getattr(getattr(self.dl, 'dataset', None), 'items', None)
-        if its is None: raise TypeError("items=True reads the items from the loader's dataset (dl.dataset.items), and this loader has "
-                                        "none: use the indices, e.g. df.iloc[idxs] for a table's rows.")
-        return (*res, [its[int(i)] for i in res[1]])
 
     def plot_top_losses(self, k:int=9,
                         ncols:int|None=None, # images per row: 3, or with `nrows` as many as `k` needs (fastai's way)
@@ -222,13 +231,12 @@ class ImageClassifierCleaner:
     def _losses(self, split:int) -> tuple:
         "The items, targets and per-item losses of set `split` (0: training, 1: validation), computed once."
         if split not in self._cache:
-            dl = in_order(self.learn.dls[split])
-            items = list(getattr(dl.dataset, 'items', None) or [])
+            interp = ClassificationInterpretation.from_learner(self.learn, ds_idx=split)
+            items = list(getattr(interp.dl.dataset, 'items', None) or [])
             if not items or not all(isinstance(o, (str, os.PathLike)) for o in items):
                 raise TypeError("ImageClassifierCleaner shows image files, and this learner's items are not files "
                                 f"(like {items[0]!r:.60})." if items else "ImageClassifierCleaner found no items in this set.")
-            _, targs, losses = self.learn.get_preds(dl=dl, with_loss=True)
-            self._cache[split] = items, targs, losses
+            self._cache[split] = items, interp.targs, interp.losses
         return self._cache[split]
 
     def _refresh(self):

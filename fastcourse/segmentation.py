@@ -20,7 +20,7 @@ from .splitters import RandomSplitter
 from .checks import check_kwargs, check_sizes
 from .data_core import DataLoaders
 from .image_data import check_fnames
-from .inference import in_order
+from .interpret import Interpretation
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
@@ -182,29 +182,17 @@ def unet_learner(
                         splitter, pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
 
 # %% ../nbs/03_segmentation.ipynb #940a483e
-class SegmentationInterpretation:
+class SegmentationInterpretation(Interpretation):
     "The loss of each photo of a loader (averaged over its pixels), to find and draw the ones a segmentation model gets most wrong."
-    def __init__(self, learn:Learner, dl, preds, targs, losses):
-        self.learn, self.dl, self.preds, self.targs, self.losses = learn, dl, preds, targs, losses
-
     @classmethod
     def from_learner(cls, learn:Learner, ds_idx:int=1, dl=None):
         "Predictions, masks and losses of `learn` on `dl` (default: the validation set)."
-        if not hasattr(learn, 'get_preds'): raise TypeError(
-            f"from_learner takes a Learner, as in SegmentationInterpretation.from_learner(learn), not a {type(learn).__name__}.")
-        if dl is None and (getattr(learn.dls, 'for_prediction', False) or not hasattr(learn.dls, 'valid')):  # from load_learner
-            raise ValueError("This learner was loaded for prediction and holds no labelled data: pass a labelled loader as dl=.")
-        dl = in_order(dl if dl is not None else learn.dls[ds_idx])  # its items must line up with the losses
+        dl = cls._loader(learn, ds_idx, dl)
         n = getattr(dl, 'n_inp', 1)
         if tuple(getattr(dl, 'kinds', ()))[n:n + 1] != ('mask',): raise ValueError(
             f"SegmentationInterpretation compares predicted masks with actual ones, and this loader yields {tuple(dl.kinds)}: pass a "
             "loader of photos with their masks, like learn.dls.valid (for one label per image, use ClassificationInterpretation).")
         return cls(learn, dl, *learn.get_preds(dl=dl, with_loss=True))
-
-    def top_losses(self, k:int|None=None, largest:bool=True) -> tuple:
-        "The `k` largest (or smallest) losses, all of them sorted for `k=None`, and their photos' indices in the loader's dataset."
-        if k is not None: check_sizes(k=k)
-        return self.losses.topk(len(self.losses) if k is None else min(k, len(self.losses)), largest=largest)
 
     def plot_top_losses(self, k:int=4, largest:bool=True, figsize=None):
         "A row for each of the `k` worst photos (`largest=False`: the best): the photo with its loss, the actual and the predicted mask."

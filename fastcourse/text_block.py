@@ -110,9 +110,9 @@ def dataloaders(self:TextBlock,
     rows = [items[i] for i in trn + val]  # items in neither set (IMDB's `unsup` for a classifier split by folder) are left out
     df = pd.DataFrame({'text': [_text(self, get_x(o) if get_x else o) for o in rows], 'is_valid': [False] * len(trn) + [True] * len(val)})
     if not self.is_lm: df['label'] = [get_y(o) for o in rows]
-    empty = [str(o) for o, t in zip(rows, df.text) if isinstance(o, Path) and isinstance(t, str) and not t.strip()]
-    if empty:  # as TextDataLoaders.from_folder does; blank texts from a table are refused by from_df, with the fix
-        warnings.warn(f"Skipped {len(empty)} empty file(s), which hold no text: {_few(empty, w=200)}.")
-        df = df[[not (isinstance(o, Path) and isinstance(t, str) and not t.strip()) for o, t in zip(rows, df.text)]]
+    blank = [isinstance(o, Path) and isinstance(t, str) and not t.strip() for o, t in zip(rows, df.text)]
+    if any(blank):  # as TextDataLoaders.from_folder does; blank texts from a table are refused by from_df, with the fix
+        warnings.warn(f"Skipped {sum(blank)} empty file(s), which hold no text: {_few([str(o) for o, b in zip(rows, blank) if b], w=200)}.")
+        df = df[[not b for b in blank]]
     return TextDataLoaders.from_df(df, path=path, is_lm=self.is_lm, text_vocab=self.vocab, min_freq=self.min_freq,
                                    max_vocab=self.max_vocab, bs=bs, seq_len=self.seq_len if seq_len is None else seq_len, device=device)

@@ -67,8 +67,8 @@ class PILImage(Image.Image):
                 raise TypeError(f"PILImage.create takes an image file, its bytes, an upload widget's file, a PIL image or an (h, w, 3) "
                                 f"uint8 array, not a {type(fn).__name__} (a (3, h, w) tensor: t.permute(1, 2, 0).numpy()).")
             im = Image.fromarray(load_image(fn).permute(1, 2, 0).numpy())  # as load_image reads it: 16-bit scaled, first GIF frame
-        res = cls(); res.__dict__.update(im.__dict__)  # the same picture, as this class: PIL has no other way to make a subclass's
-        return res
+        im.__class__ = cls  # a fresh image of ours (a copy, or read anew), now with `shape` and `to_thumb`
+        return im
     @property
     def shape(self) -> tuple[int, int]: return self.size[::-1]  # (height, width), as fastai's; PIL's `size` is (width, height)
     def to_thumb(self,
