@@ -223,7 +223,6 @@ class DataBlock:
     def dataloaders(self, source, bs:int=64, path='.', num_workers:int|None=None, device=None, shuffle:bool=True,
                     **kwargs) -> DataLoaders:
         "`DataLoaders` for `source` with batch size `bs`; `kwargs` (like `seq_len=`) go to a block that makes its own, `TextBlock`."
-        path = source if path == '.' and isinstance(source, (str, Path)) else path
         if hasattr(self.blocks[0], 'dataloaders'):  # TextBlock
             return self.blocks[0].dataloaders(self, source, bs=bs, path=path, device=device, **kwargs)
         if kwargs: raise TypeError(f"dataloaders() got unexpected argument(s) {', '.join(kwargs)}; it takes bs, path, num_workers, "

@@ -175,8 +175,8 @@ def load_learner(fname, cpu:bool=True) -> Learner:
         raise IsADirectoryError(f"load_learner takes the exported file, and {fname} is a folder" +
                                 (f": load_learner('{Path(fname)/'export.pkl'}')?" if (Path(fname)/'export.pkl').is_file() else "."))
     if isinstance(fname, (str, os.PathLike)) and not Path(fname).exists():  # the book looks in the working folder: say where it went
-        raise FileNotFoundError(f"No exported learner at {fname}. learn.export() writes into learn.path, the folder the data came from "
-                                "(fastai's DataBlock uses the working folder instead), and returns the file it wrote: "
+        raise FileNotFoundError(f"No exported learner at {fname}. learn.export() writes into learn.path (the working folder "
+                                "for a DataBlock, the data folder for the ImageDataLoaders factories) and returns the file it wrote: "
                                 "load_learner(learn.path/'export.pkl').")
     obj = safe_load(fname, 'exported learner')
     cfg = obj.get('config') if isinstance(obj, dict) else None

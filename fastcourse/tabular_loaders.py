@@ -11,14 +11,15 @@ import copy
 import numpy as np
 import pandas as pd
 import torch
+from torch.utils.data import TensorDataset
 from fastcore.meta import delegates
 
 from .data import read_table
 from .splitters import RandomSplitter
-from .checks import check_df, check_sizes
+from .checks import check_columns, check_df, check_sizes
 from .data_core import DataLoaders, default_device
 from .saving import register_loader
-from .tabular_data import TabularPandas
+from .tabular_data import TabularPandas, _names
 
 # %% auto #0
 __all__ = ['TabDataLoader', 'TabularDataLoaders']
@@ -35,6 +36,10 @@ class TabDataLoader:
         self.tensors = [t.to(self.device) for t in xs + ([ys] if ys is not None else [])]
         self.kinds = ('cat', 'cont', to.y_kind) if to.with_cont else ('cat', to.y_kind)
     def __len__(self): return self.n // self.bs if self.drop_last else -(-self.n // self.bs)
+    @property
+    def dataset(self) -> TensorDataset:
+        "The loader's rows one by one, each (cats, conts, y) as in a batch: `len(dls.train_ds)` counts them, as in fastai."
+        return TensorDataset(*self.tensors)
     def __iter__(self):
         idx = torch.randperm(self.n, device=self.device) if self.shuffle else None
         for i in range(len(self)):
@@ -71,6 +76,17 @@ def _rows(items) -> pd.DataFrame:
         raise TypeError("A list of rows holds Series or dicts, not DataFrames. predict takes one row; for a DataFrame of rows, use "
                         "learn.get_preds(dl=learn.dls.test_dl(df)).")
     return pd.DataFrame([dict(r) for r in items])
+
+def _other_columns(df:pd.DataFrame, cat_names, y_names) -> list:
+    "The default `cont_names`, fastai's: every column that is neither categorical nor a target, refused if any holds text."
+    named = _names(cat_names) + _names(y_names)
+    check_columns(df, named)
+    res = [c for c in df.columns if c not in named]
+    text = [c for c in res if not pd.api.types.is_numeric_dtype(df[c])]
+    if text: raise ValueError(f"Without cont_names, every column not in cat_names or y_names is continuous, and {text} hold text "
+                              "(such as {!r}): add them to cat_names, or pass cont_names; cont_cat_split(df, dep_var=...) picks "
+                              "both.".format(next(iter(df[text[0]].dropna()), None)))
+    return res
 
 def _positions(idx) -> list:
     "`valid_idx` as a list of whole row positions: a boolean mask, fractions or no rows at all are refused."
@@ -109,7 +125,7 @@ class TabularDataLoaders(DataLoaders):
                 path='.', # folder for saving models
                 procs=None, # preprocessing, default `[Categorify, FillMissing, Normalize]`
                 cat_names=None, # categorical input columns
-                cont_names=None, # continuous input columns
+                cont_names=None, # continuous input columns; default, as in fastai: every column not in `cat_names` or `y_names`
                 y_names=None, # target column(s)
                 y_block=None, # `CategoryBlock()` or `RegressionBlock()`; default: floats are regression, anything else categories
                 valid_idx=None, # row positions of the validation set; default: a random `valid_pct` of the rows
@@ -120,6 +136,7 @@ class TabularDataLoaders(DataLoaders):
                 **kwargs): # passed to `TabularPandas`
         "Preprocess `df` and split it into training and validation loaders."
         check_df(df)
+        if cont_names is None and y_names is not None: cont_names = _other_columns(df, cat_names, y_names)
         if valid_idx is None: splits = RandomSplitter(valid_pct, seed)(range(len(df)))
         else:
             v = set(_positions(valid_idx))
