@@ -18,7 +18,8 @@ from PIL import Image
 
 from .checks import func_name
 from .splitters import ColSplitter, FuncSplitter, GrandparentSplitter, RandomSplitter
-from .data_core import Categorize, DataLoaders, Datasets, check_item_tfms
+from .categories import Categorize
+from .data_core import DataLoaders, Datasets, check_item_tfms
 from .transforms import load_image, load_mask
 
 # %% auto #0

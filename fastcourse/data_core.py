@@ -1,4 +1,4 @@
-"""`Categorize`, `Datasets`, `DataLoader`, `DataLoaders` and the inference config: what chapter 1's recipes build.
+"""`Datasets`, `DataLoader`, `DataLoaders` and the inference config: what chapter 1's recipes build.
 
 Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
-import math, numbers, os, random, sys, warnings
+import numbers, os, random, sys
 from pathlib import Path
 
 import numpy as np
@@ -14,70 +14,18 @@ import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
+from .categories import Categorize, _no_label, _one_class
 from .checks import check_sizes, check_splits, func_name, short_repr
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['CategoryMap', 'Categorize', 'warn_similar_labels', 'ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit',
-           'default_device', 'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
+__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader',
+           'set_seed', 'DataLoaders']
 
-# %% ../nbs/01c_data_core.ipynb #f64aa387
-class CategoryMap(list):
-    "A vocabulary: the classes in order, and `o2i` from each class to its index, as fastai's (`dls.vocab.o2i['Bengal']`)."
-    @property
-    def o2i(self) -> dict:
-        if getattr(self, '_n', None) != len(self): self._o2i, self._n = {v: i for i, v in enumerate(self)}, len(self)  # made again if grown
-        return self._o2i
-
-class Categorize:
-    "Map category names to indices with a vocabulary (sorted training labels unless `vocab` is given)."
-    def __init__(self, vocab=None): self.vocab, self._given = None if vocab is None else CategoryMap(vocab), vocab is not None
-    def setup(self, labels):
-        if self.vocab is None: self.vocab = CategoryMap(_sorted_labels(labels)); warn_similar_labels(self.vocab)
-        self.o2i = self.vocab.o2i
-    def __call__(self, o) -> int:
-        if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
-        try: return self.o2i[o]
-        except KeyError:
-            same = [v for v in self.vocab if str(v) == str(o)]  # 3 in the vocabulary, '3' the label: another type
-            why = (f"the vocabulary holds {same[0]!r} ({type(same[0]).__name__}) and the label is {type(o).__name__}: make them one "
-                   "type" if same else "the vocab passed lacks it: add it, or leave vocab out to take the training labels' classes"
-                   if self._given else "it never appears in the training set. Fix the labels or pass `vocab`")
-            raise ValueError(f"Label {o!r} is not in the vocabulary of {len(self.vocab)} classes {self.vocab[:6]}...: {why}.") from None
-    def decode(self, i) -> str: return self.vocab[int(i)]
-
-def _sorted_labels(labels) -> list:
-    "The sorted set of `labels`; an error showing each type of label found when they cannot be hashed (lists) or sorted (mixed types)."
-    try: return sorted(set(labels))
-    except TypeError: ex = dict(reversed([(type(o).__name__, o) for o in labels]))  # one example of each type
-    multi = any(isinstance(o, (list, set, dict)) for o in ex.values())
-    raise TypeError("Labels must be single hashable values of one type (all str, or all int, ...), but these are "
-                    + ', '.join(f"{t} (like {short_repr(o, 40)})" for t, o in ex.items())
-                    + ("; a list of labels per item is multi-label data, which is not supported: give each item one label." if multi
-                       else "; make them one type, e.g. str(label) in the labelling function."))
-
-def _one_class(vocab, labeller) -> str:
-    "The error for training labels of fewer than two classes, which a classifier would fit trivially (loss 0)."
-    parent = bool(vocab) and labeller is not None and func_name(labeller) == 'parent_label'
-    hint = f" (parent_label gives the folder name of every file: here they are all in {vocab[0]!r}.)" if parent else ''
-    return (f"Only {len(vocab)} class ({vocab}) in the training labels: a classifier needs at least two.{hint} "
-            "Check get_y / the labeller and the split.")
-
-def warn_similar_labels(vocab:list):
-    "Warn when classes of `vocab` differ only in case or surrounding spaces: usually one class, written two ways."
-    keys = {}
-    for v in vocab:
-        if isinstance(v, str): keys.setdefault(v.strip().casefold(), []).append(v)
-    same = next((vs for vs in keys.values() if len(vs) > 1), None)
-    if same: warnings.warn(f"The classes {same} differ only in case or spaces, so they are learnt as different classes; if they are one, "
-                           "make the labels agree (e.g. label.strip().lower() in the labelling function, or on the column).", stacklevel=3)
-
-def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isnan(o))  # NaN: an empty cell of a table
-
+# %% ../nbs/01c_data_core.ipynb #bbfc0431
 class ItemError(ValueError):
     "A function in a data pipeline failed on one item."
 
-# %% ../nbs/01c_data_core.ipynb #bbfc0431
 class Datasets:
     "Items, one pipeline of functions per output (`x`, `y`, ...), a train/valid split and item transforms."
     def __init__(self,

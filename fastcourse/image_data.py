@@ -19,7 +19,8 @@ from .data import (CategoryBlock, ColReader, DataBlock, ImageBlock, RegexLabelle
                              using_attr)
 from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
-from .data_core import CategoryMap, DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
+from .categories import CategoryMap
+from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
 from .transforms import load_image
 
 # %% auto #0

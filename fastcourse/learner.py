@@ -1,4 +1,4 @@
-"""A small loop with named events: `Learner`, `fit`, callbacks, parameter groups and freezing, interrupting, NaN losses.
+"""A small loop with named events: `Learner`, `fit`, callbacks, parameter groups, weight decay, Ctrl-C, NaN losses.
 
 Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 
@@ -13,10 +13,10 @@ import torch
 from fastcore.basics import listify
 from torch import nn
 
-from .callback import (
+from fastcourse.callback import (
     AvgMetric, Callback, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException, CancelTrainException,
     CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, as_callbacks,
-    callback_attr, norm_types)
+    callback_attr)
 from .cpu_memory import CPUMemoryCache
 from .checks import check_sizes
 from .data_core import DataLoader, DataLoaders
@@ -152,7 +152,7 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
         b = self.dls.valid.one_batch()
         return layer_summary(self.model.to(self.dls.device), *b[:getattr(self.dls.valid, 'n_inp', 1)])
 
-    # -- optimiser and freezing
+    # -- the optimiser
     def create_opt(self):
         "Build the optimiser over the splitter's parameter groups."
         groups = self.splitter(self.model)
@@ -173,35 +173,6 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
         if not self.wd_bn_bias and hasattr(opt, 'skip_wd'): opt.skip_wd = {id(p) for p in norm_bias_params(self.model)}  # ours only
         if len(set(lrs)) > 1: set_hyper(self.opt, 'lr', lrs)
         self._n_groups = len(groups)
-    def freeze_to(self, n:int):
-        "Train only parameter groups `n` onwards (batchnorm stays trainable when `train_bn`)."
-        if self.opt is None: self.create_opt()
-        g = self._n_groups
-        if not (isinstance(n, numbers.Integral) and -g <= n < g):
-            raise ValueError(f"freeze_to(n) trains the parameter groups from n on. This model has {g}, so n is a whole number from {-g} "
-                             f"to {g - 1}, not {n!r}.")
-        n = int(n)  # a NumPy integer would make NumPy booleans, which requires_grad_ refuses
-        for i, ps in enumerate(self.splitter(self.model)):
-            for p in ps: p.requires_grad_(i >= n % self._n_groups if n < 0 else i >= n)
-        if self.train_bn:
-            for m in self.model.modules():
-                if isinstance(m, norm_types):
-                    for p in m.parameters(recurse=False): p.requires_grad_(True)
-        self.opt.state.clear()  # as fastai: the gradients' running averages start afresh for what now trains
-    def freeze(self):
-        "Train only the last parameter group, the head."
-        self.freeze_to(-1)
-        if self._n_groups == 1: warnings.warn("freeze() froze nothing: this model has one parameter group, so all of it still trains. "
-                                              "Give the Learner a splitter returning [body, head] groups, as vision_learner does.")
-    def unfreeze(self,
-                 freeze_bn:bool=False, # keep the body's norm layers (every group but the last) frozen, statistics included
-                ):
-        "Train every parameter group; with `freeze_bn`, the body's norm layers stay frozen, in eval mode."
-        self.freeze_to(0)
-        if not freeze_bn: return
-        head = {id(p) for p in self.splitter(self.model)[-1]}
-        for m in self.model.modules():
-            if isinstance(m, norm_types) and not any(id(p) in head for p in m.parameters(recurse=False)): m.requires_grad_(False)
 
     # -- the loop
     def _with_events(self, f, name, cancel_exc):

@@ -146,9 +146,12 @@ def _plain(o, at:str=''):
         vals = [_plain(v, f'{at}[{i}]') for i, v in enumerate(o)]
         return vals if isinstance(o, list) else tuple(vals)
     if type(o) in (str, int, float, bool, type(None)) or isinstance(o, torch.Tensor): return o
+    fix = ("A class or function of your own can only be rebuilt from code: use one of torch.nn's (nn.Mish, nn.SiLU, ...) to "
+           "export, or keep the weights with learn.save(name) and, in new code, build the learner again and learn.load(name)."
+           if callable(o) else "Dates or intervals as a table's categories: make the column text first, "
+           "df[col] = df[col].astype(str), and train again.")
     raise TypeError(f"An export holds plain values only (numbers, text, lists, tensors), and the learner's recipe has "
-                    f"{short_repr(o, 60)}, a {type(o).__name__}, at {at}. Nothing was written. Dates or intervals as a table's "
-                    "categories: make the column text first, df[col] = df[col].astype(str), and train again.")
+                    f"{short_repr(o, 60)}, a {type(o).__name__}, at {at}. Nothing was written. {fix}")
 
 @patch
 def export(self:SavingMixin, fname='export.pkl') -> Path:

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from .checks import check_sizes
-from .data_core import Categorize, DataLoader
+from .categories import Categorize
+from .data_core import DataLoader
 
 # %% auto #0
 __all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image']

@@ -14,7 +14,7 @@ import torch
 from fastcore.basics import listify
 
 from .checks import check_columns, check_df, check_finite, check_splits, near_miss
-from .data_core import CategoryMap, warn_similar_labels
+from .categories import CategoryMap, warn_similar_labels
 from .tabular_procs import PROCS, Categorify, FillMissing, NormalizeTab, _proc, _vocab
 
 # %% auto #0

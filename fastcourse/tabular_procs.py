@@ -11,7 +11,7 @@ import copy, math, numbers
 import numpy as np
 import pandas as pd
 
-from .data_core import CategoryMap
+from .categories import CategoryMap
 from .transforms import Normalize
 
 # %% auto #0

@@ -17,7 +17,8 @@ from fastcore.meta import delegates
 from .data import read_table
 from .splitters import RandomSplitter
 from .checks import check_sizes
-from .data_core import CategoryMap, DataLoaders, _sorted_labels, default_device, warn_similar_labels
+from .categories import CategoryMap, _sorted_labels, warn_similar_labels
+from .data_core import DataLoaders, default_device
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from fastcore.basics import listify, patch
 
-from .callback import Callback, CancelBatchException, MixedPrecision
+from .callback import Callback, CancelBatchException, MixedPrecision, norm_types
 from .checks import check_fraction, check_number, check_sizes
 from .optim import set_hyper
 
@@ -22,7 +22,7 @@ __all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'check_trainable', 'resolve_
 
 # %% ../nbs/02e_training.ipynb #39bd2027
 class TrainingMixin:
-    "The training recipes of `Learner`, which inherits them: `fit_one_cycle`, `fine_tune` and mixed precision."
+    "The training recipes of `Learner`, which inherits them: freezing, `fit_one_cycle`, `fine_tune` and mixed precision."
 
 # %% ../nbs/02e_training.ipynb #527401c9
 def check_lr(lr) -> float:
@@ -145,6 +145,43 @@ def fit_sgdr(self:TrainingMixin,
     lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]  # epochs of each annealing (fastai divides by cycle_mult - 1)
     scheds = [combine_scheds([n / sum(lens) for n in lens], [sched_cos(l, 0.) for _ in lens]) for l in lrs]
     return self.fit(sum(lens), lr=lrs, wd=wd, cbs=[ParamScheduler({'lr': scheds}), *listify(cbs)])
+
+# %% ../nbs/02e_training.ipynb #b7478266
+@patch
+def freeze_to(self:TrainingMixin, n:int):
+    "Train only parameter groups `n` onwards (batchnorm stays trainable when `train_bn`)."
+    if self.opt is None: self.create_opt()
+    g = self._n_groups
+    if not (isinstance(n, numbers.Integral) and -g <= n < g):
+        raise ValueError(f"freeze_to(n) trains the parameter groups from n on. This model has {g}, so n is a whole number from {-g} "
+                         f"to {g - 1}, not {n!r}.")
+    n = int(n)  # a NumPy integer would make NumPy booleans, which requires_grad_ refuses
+    for i, ps in enumerate(self.splitter(self.model)):
+        for p in ps: p.requires_grad_(i >= n % self._n_groups if n < 0 else i >= n)
+    if self.train_bn:
+        for m in self.model.modules():
+            if isinstance(m, norm_types):
+                for p in m.parameters(recurse=False): p.requires_grad_(True)
+    self.opt.state.clear()  # as fastai: the gradients' running averages start afresh for what now trains
+
+@patch
+def freeze(self:TrainingMixin):
+    "Train only the last parameter group, the head."
+    self.freeze_to(-1)
+    if self._n_groups == 1: warnings.warn("freeze() froze nothing: this model has one parameter group, so all of it still trains. "
+                                          "Give the Learner a splitter returning [body, head] groups, as vision_learner does.")
+
+@patch
+def unfreeze(self:TrainingMixin,
+             freeze_bn:bool=False, # keep the body's norm layers (every group but the last) frozen, statistics included
+            ):
+    "Train every parameter group; with `freeze_bn`, the body's norm layers stay frozen, in eval mode."
+    self.freeze_to(0)
+    if not freeze_bn: return
+    head = {id(p) for p in self.splitter(self.model)[-1]}
+    for m in self.model.modules():
+        if isinstance(m, norm_types) and not any(id(p) in head for p in m.parameters(recurse=False)): m.requires_grad_(False)
+
 
 # %% ../nbs/02e_training.ipynb #0f0b671a
 @patch
