@@ -35,8 +35,11 @@ class Hook:
         if not isinstance(m, nn.Module): raise TypeError(f"A hook watches a module (a layer of the model), not {type(m).__name__}.")
         if not callable(hook_func): raise TypeError(f"hook_func is a function f(module, input, output), not {hook_func!r}.")
         self.hook_func, self.detach, self.cpu, self.stored, self.removed = hook_func, detach, cpu, None, False
-        register = m.register_forward_hook if is_forward else m.register_full_backward_hook
-        self.handle = register(self._call)
+        if is_forward: self.handle = m.register_forward_hook(self._call)
+        else:
+            try: self.handle = m.register_full_backward_hook(self._call)
+            except RuntimeError:  # `m` once held a register_backward_hook hook: PyTorch never mixes the two kinds on one module
+                self.handle = m.register_backward_hook(self._call)
     def _call(self, m, i, o):
         if self.detach: i, o = _detach(i, self.cpu), _detach(o, self.cpu)
         self.stored = self.hook_func(m, i, o)

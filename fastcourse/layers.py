@@ -1,4 +1,4 @@
-"""A sigmoid squashed into a range, small embeddings, linear-batchnorm-dropout, an MSE that never broadcasts, a model summary.
+"""A sigmoid for a range, small embeddings, linear and convolution blocks, an MSE that never broadcasts, a model summary.
 
 Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
@@ -7,6 +7,7 @@ Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 # %% ../nbs/02c_layers.ipynb #1b6477b2
 from __future__ import annotations
 import numbers
+from enum import Enum
 
 import pandas as pd
 import torch
@@ -15,8 +16,9 @@ from torch import nn
 from .checks import check_sizes
 
 # %% auto #0
-__all__ = ['sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat', 'default_loss',
-           'check_classes', 'layer_summary', 'Module']
+__all__ = ['NormType', 'sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat',
+           'default_loss', 'check_classes', 'layer_summary', 'Module', 'Flatten', 'Lambda', 'sequential', 'noop',
+           'ConvLayer']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -135,3 +137,60 @@ class _PreInit(type(nn.Module)):
 class Module(nn.Module, metaclass=_PreInit):
     "fastai's `Module`: an `nn.Module` whose subclasses need not call `super().__init__()`."
     def __init__(self): pass  # `nn.Module.__init__` already ran; a subclass's super().__init__() lands here and does nothing
+
+# %% ../nbs/02c_layers.ipynb #18afc390
+class Flatten(nn.Module):
+    "Flatten each item of a batch to one dimension, (bs, c, h, w) -> (bs, c*h*w); with `full`, the whole batch to one vector."
+    def __init__(self, full:bool=False): super().__init__(); self.full = full
+    def forward(self, x): return x.reshape(-1) if self.full else x.reshape(x.shape[0], -1)  # reshape: channels-last inputs too
+    def extra_repr(self): return f'full={self.full}'
+
+class Lambda(nn.Module):
+    "A plain function as a layer: `forward(x)` returns `func(x)`."
+    def __init__(self, func): super().__init__(); self.func = func
+    def forward(self, x): return self.func(x)
+    def extra_repr(self): return getattr(self.func, '__name__', repr(self.func))
+
+def sequential(*layers) -> nn.Sequential:
+    "`nn.Sequential(*layers)`, with each plain function among `layers` wrapped in a `Lambda` layer."
+    for i, l in enumerate(layers):
+        if isinstance(l, type) and issubclass(l, nn.Module):
+            raise TypeError(f"layers[{i}] is the class {l.__name__}, not a layer: write {l.__name__}(...), e.g. nn.ReLU().")
+        if not callable(l): raise TypeError(f"layers[{i}] is a layer or a function of the activations, not {type(l).__name__} {l!r}.")
+    return nn.Sequential(*[l if isinstance(l, nn.Module) else Lambda(l) for l in layers])
+
+def noop(x=None, *args, **kwargs):
+    "Return `x` unchanged: the identity, for a place in a model that needs no layer."
+    return x
+
+# %% ../nbs/02c_layers.ipynb #00c751e6
+NormType = Enum('NormType', 'Batch BatchZero')  # BatchZero: batchnorm whose scale starts at 0
+
+class ConvLayer(nn.Sequential):
+    "A convolution, then batchnorm (unless `norm_type` is None), then an activation (unless `act_cls` is None)."
+    def __init__(self,
+                 ni:int, # input channels
+                 nf:int, # output channels
+                 ks:int=3, # kernel size
+                 stride:int=1, # 2 halves the height and width
+                 padding:int|None=None, # default (ks-1)//2: the same size out as in, at stride 1
+                 bias:bool|None=None, # default: a bias only without batchnorm
+                 norm_type:NormType|None=NormType.Batch, # `NormType.BatchZero` for the last layer of a residual path
+                 act_cls:type|None=nn.ReLU, # the activation's class, or None for none
+                 **kwargs): # more arguments of `nn.Conv2d`, like groups
+        check_sizes(ni=ni, nf=nf, ks=ks, stride=stride)
+        if not (norm_type is None or isinstance(norm_type, NormType)):
+            raise TypeError(f"norm_type is NormType.Batch, NormType.BatchZero or None, not {norm_type!r}.")
+        if not (act_cls is None or isinstance(act_cls, type) and issubclass(act_cls, nn.Module)):
+            raise TypeError(f"act_cls is an activation's class like nn.ReLU (no parentheses), or None, not {act_cls!r}.")
+        bn = norm_type is not None
+        conv = nn.Conv2d(ni, nf, ks, stride=stride, padding=(ks - 1) // 2 if padding is None else padding,
+                         bias=not bn if bias is None else bias, **kwargs)
+        if act_cls in (nn.ReLU, nn.ReLU6, nn.LeakyReLU): nn.init.kaiming_uniform_(conv.weight)  # sized for a ReLU, as fastai
+        if conv.bias is not None: nn.init.normal_(conv.bias, 0, 0.01)
+        layers = [conv]
+        if bn:
+            norm = nn.BatchNorm2d(nf)
+            with torch.no_grad(): norm.weight.fill_(0. if norm_type == NormType.BatchZero else 1.); norm.bias.fill_(1e-3)
+            layers.append(norm)
+        super().__init__(*layers, *([] if act_cls is None else [act_cls()]))
