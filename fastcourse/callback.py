@@ -197,8 +197,8 @@ class Recorder(Callback):
         if 'valid' in self._res: return  # cancelled: its metrics may have seen no batch, or part of one
         self._res['valid'] = [self._tot / self._cnt if self._cnt else math.nan, *[m.value for m in self.learn.metrics]]
     def after_batch(self):
-        bs = self.yb[0].shape[0] if self.yb else 1
-        loss = self.loss.detach().float().item()
+        if (l := getattr(self.learn, 'loss', None)) is None or l is getattr(self, '_seen', None): return  # cut short before its loss
+        bs, loss, self._seen = self.yb[0].shape[0] if self.yb else 1, l.detach().float().item(), l
         self._tot, self._cnt = self._tot + loss * bs, self._cnt + bs
         if not self.training:
             for m in self.learn.metrics: m.accumulate(self.learn)
