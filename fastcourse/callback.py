@@ -244,22 +244,27 @@ class Recorder(Callback):
 
 # %% ../nbs/02d_callbacks.ipynb #51f21813
 class ProgressCallback(Callback):
-    "Progress bars for epochs and batches, and a table with one row per epoch."
-    order = 60
+    "Progress bars for epochs and batches, and a table with one row per epoch; `learn.no_bar()` and `learn.no_logging()` hush them."
+    order, bar, table = 60, True, True  # `bar` False: the table's rows are printed as plain text
     def before_fit(self):
-        self.mbar = master_bar(range(self.n_epoch))
-        self.mbar.on_iter_begin()
-        self._table = False
+        self.mbar, self._table = master_bar(range(self.n_epoch)) if self.bar else None, False
+        if self.mbar: self.mbar.on_iter_begin()
     def before_train(self): self._bar(self.dls.train)
     def before_validate(self): self._bar(self.dls.valid)
-    def _bar(self, dl): self.pbar = progress_bar(range(len(dl)), parent=self.mbar, leave=False); self.pbar.update(0)
-    def after_batch(self): self.pbar.update(self.iter + 1)
+    def _bar(self, dl):
+        self.pbar = progress_bar(range(len(dl)), parent=self.mbar, leave=False) if self.bar else None
+        if self.pbar: self.pbar.update(0)
+    def after_batch(self):
+        if self.pbar: self.pbar.update(self.iter + 1)
+    def _write(self, row:list): self.mbar.write(row, table=True) if self.mbar else print('  '.join(row))
     def after_epoch(self):
+        if not self.table: return
         rec = self.learn.recorder
-        if not self._table: self.mbar.write(rec.metric_names, table=True); self._table = True
+        if not self._table: self._write(rec.metric_names); self._table = True
         v = rec.log
-        self.mbar.write([str(v[0]), *[f'{x:.6f}' for x in v[1:-1]], time.strftime('%M:%S', time.gmtime(v[-1]))], table=True)
-    def after_fit(self): self.mbar.on_iter_end()
+        self._write([str(v[0]), *[f'{x:.6f}' for x in v[1:-1]], time.strftime('%M:%S', time.gmtime(v[-1]))])
+    def after_fit(self):
+        if self.mbar: self.mbar.on_iter_end()
 
 # %% ../nbs/02d_callbacks.ipynb #76a8c9dd
 class MixedPrecision(Callback):

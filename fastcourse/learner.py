@@ -7,10 +7,11 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
 import numbers, os, signal, threading, warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
-from fastcore.basics import listify
+from fastcore.basics import listify, patch
 from torch import nn
 
 from fastcourse.callback import (
@@ -282,3 +283,24 @@ def synthetic_dls(n:int=256, bs:int=32, a:float=3., b:float=2., seed:int=0):
     trn, val = torch.utils.data.random_split(ds, [n - n // 5, n // 5], generator=g)
     mk = lambda d, sh: DataLoader(d, bs, shuffle=sh, num_workers=0, device='cpu', kinds=(None, None), decoders=[None, None])
     return DataLoaders(mk(trn, True), mk(val, False))
+
+# %% ../nbs/02a_learner.ipynb #d4995058
+@contextmanager
+def _switched_off(learn, attr:str):
+    "`attr` of the learner's `ProgressCallback` off inside the `with` block, and back to what it was after."
+    cbs = [cb for cb in learn.cbs if isinstance(cb, ProgressCallback)]
+    old = [getattr(cb, attr) for cb in cbs]
+    for cb in cbs: setattr(cb, attr, False)
+    try: yield learn
+    finally:
+        for cb, o in zip(cbs, old): setattr(cb, attr, o)
+
+@patch
+def no_bar(self:Learner):
+    "Hide the progress bars inside a `with` block, as fastai's: `with learn.no_bar(): learn.fit(1)`."
+    return _switched_off(self, 'bar')
+
+@patch
+def no_logging(self:Learner):
+    "Print no results table inside a `with` block, as fastai's: `with learn.no_bar(), learn.no_logging(): learn.fit(1)`."
+    return _switched_off(self, 'table')
