@@ -43,6 +43,7 @@ from .collab import *  # noqa: F403
 
 # What fastai's `all` modules also give, so that code written for fastai and its book runs as it is: the usual
 # libraries under their usual names, and the fastcore helpers the book calls (`L`, `first`, `coll_repr`, `save_pickle`).
+from functools import partial  # noqa: E402, F401
 from pathlib import Path  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402, F401
 import numpy as np  # noqa: E402, F401

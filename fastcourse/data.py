@@ -20,7 +20,7 @@ from .checks import func_name
 from .splitters import ColSplitter, FuncSplitter, GrandparentSplitter, RandomSplitter
 from .categories import Categorize
 from .data_core import DataLoaders, Datasets, check_item_tfms
-from .transforms import load_image, load_mask
+from .transforms import PILImage, PILImageBW, load_image, load_image_bw, load_mask
 
 # %% auto #0
 __all__ = ['image_extensions', 'get_files', 'get_image_files', 'verify_image', 'verify_images', 'RegexLabeller', 'parent_label',
@@ -115,8 +115,12 @@ def read_table(csv, **kwargs) -> tuple:
 
 # %% ../nbs/01_data_loading.ipynb #239eaf14
 class ImageBlock:
-    "Input or target that is an image file, read as a `uint8` RGB tensor."
+    "Input or target that is an image file, read as a `uint8` tensor: RGB, or one grey channel with `cls=PILImageBW`."
     kind, tfms = 'image', [load_image]
+    def __init__(self, cls=PILImage): # `PILImageBW` for grey images such as MNIST's, as in fastai
+        if not (isinstance(cls, type) and issubclass(cls, PILImage)):
+            raise TypeError(f"cls is the kind of image, PILImage (colour) or PILImageBW (one grey channel), not {cls!r}.")
+        self.tfms = [load_image_bw if issubclass(cls, PILImageBW) else load_image]
 
 def _codes_list(codes) -> list:
     "`codes` as a list of Python values: NumPy's (from np.loadtxt(path/'codes.txt', dtype=str)) print as np.str_('Animal')."

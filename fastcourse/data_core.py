@@ -19,8 +19,8 @@ from .checks import check_sizes, check_splits, func_name, short_repr
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'default_num_workers', 'DataLoader',
-           'set_seed', 'DataLoaders']
+__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'to_device', 'to_cpu',
+           'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #bbfc0431
 class ItemError(ValueError):
@@ -116,6 +116,18 @@ def default_device() -> torch.device:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
+def to_device(b, device=None):
+    "`b` (a tensor, or tensors in tuples, lists and dicts) moved to `device`, by default `default_device()`."
+    device = default_device() if device is None else device
+    if isinstance(b, torch.Tensor): return b.to(device)
+    if isinstance(b, dict): return {k: to_device(v, device) for k, v in b.items()}
+    if isinstance(b, (tuple, list)): return type(b)(to_device(o, device) for o in b)
+    return b  # a number, a string: left as it is
+
+def to_cpu(b):
+    "`b` moved to the CPU, as fastai's `to_cpu`: `xb, yb = to_cpu(dls.one_batch())` to look at a batch with NumPy."
+    return to_device(b, 'cpu')
+
 def default_num_workers() -> int:
     "Worker processes for loading: up to 8 on Linux (forked, so notebook functions work), 0 elsewhere."
     if not sys.platform.startswith('linux'): return 0
@@ -184,6 +196,7 @@ class DataLoader:
         "Undo the batch transforms (e.g. normalisation) so a batch can be shown."
         for t in reversed(self.batch_tfms): b = t.decode(b, self.kinds)
         return b
+    decode = decode_batch  # fastai's name: `dls.train.decode((xb,))`
     def repeat_batch(self, n:int, i:int|None=None) -> tuple:
         "A batch of item `i` (default: a random one) `n` times, each through its own draw of the random transforms."
         check_sizes(n=n)
@@ -261,4 +274,6 @@ class DataLoaders:
         check_sizes(bs=bs)  # before `len(dsets.train) > bs` compares it
         kw = dict(num_workers=num_workers, device=device, batch_tfms=batch_tfms)
         trn = DataLoader(dsets.train, bs, shuffle=shuffle, drop_last=shuffle and len(dsets.train) > bs, **kw)
+        for t in trn.batch_tfms:  # a transform that learns from the data, like `Normalize()` without statistics
+            if hasattr(t, 'setup'): t.setup(trn)
         return cls(trn, DataLoader(dsets.valid, bs, **kw), path=path)

@@ -21,7 +21,7 @@ from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
 from .categories import CategoryMap
 from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
-from .transforms import load_image
+from .transforms import PILImage, load_image, load_image_bw
 
 # %% auto #0
 __all__ = ['check_fnames', 'ImageDataLoaders', 'inference_config', 'InferenceDataLoaders']
@@ -56,10 +56,11 @@ def check_fnames(fnames):
 class ImageDataLoaders(DataLoaders):
     "One-line `DataLoaders` for images in the common layouts."
     @classmethod
-    def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
+    def from_name_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None,
+                       img_cls=PILImage, **kwargs):
         "Labels from `label_func(file_name)`."
         check_kwargs('ImageDataLoaders.from_name_func', kwargs, cls.from_name_func, DataBlock.dataloaders)
-        return cls._by_func(path, fnames, label_func, 'name', valid_pct, seed, item_tfms, batch_tfms, **kwargs)
+        return cls._by_func(path, fnames, label_func, 'name', valid_pct, seed, item_tfms, batch_tfms, img_cls, **kwargs)
 
     @classmethod
     def from_name_re(cls, path, fnames, pat:str, **kwargs):
@@ -68,10 +69,11 @@ class ImageDataLoaders(DataLoaders):
         return cls.from_name_func(path, fnames, RegexLabeller(pat), **kwargs)
 
     @classmethod
-    def from_path_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None, **kwargs):
+    def from_path_func(cls, path, fnames, label_func, valid_pct:float=0.2, seed:int|None=None, item_tfms=None, batch_tfms=None,
+                       img_cls=PILImage, **kwargs):
         "Labels from `label_func(file_path)`: the whole path, where `from_name_func` passes the file name alone."
         check_kwargs('ImageDataLoaders.from_path_func', kwargs, cls.from_path_func, DataBlock.dataloaders)
-        return cls._by_func(path, fnames, label_func, 'path', valid_pct, seed, item_tfms, batch_tfms, **kwargs)
+        return cls._by_func(path, fnames, label_func, 'path', valid_pct, seed, item_tfms, batch_tfms, img_cls, **kwargs)
 
     @classmethod
     def from_path_re(cls, path, fnames, pat:str, **kwargs):
@@ -81,19 +83,19 @@ class ImageDataLoaders(DataLoaders):
         return cls.from_path_func(path, fnames, lambda f: lab(f.as_posix()), **kwargs)
 
     @classmethod
-    def _by_func(cls, path, fnames, label_func, of:str, valid_pct, seed, item_tfms, batch_tfms, **kwargs):
+    def _by_func(cls, path, fnames, label_func, of:str, valid_pct, seed, item_tfms, batch_tfms, img_cls, **kwargs):
         check_fnames(fnames)
         if not callable(label_func):
             eg = f"lambda {of}: {of}{'.parent.name' if of == 'path' else '[0].isupper()'}"
             raise TypeError(f"label_func is a function from a file {of} to its label, like `{eg}`, not {label_func!r}.")
         get_y = using_attr(label_func, 'name') if of == 'name' else lambda f: label_func(Path(f))
-        db = DataBlock((ImageBlock, CategoryBlock), get_y=get_y, splitter=RandomSplitter(valid_pct, seed), item_tfms=item_tfms,
+        db = DataBlock((ImageBlock(img_cls), CategoryBlock), get_y=get_y, splitter=RandomSplitter(valid_pct, seed), item_tfms=item_tfms,
                        batch_tfms=batch_tfms)
         return db.dataloaders([Path(f) if isinstance(f, str) else f for f in fnames], path=path, **kwargs)
 
     @classmethod
     def from_lists(cls, path, fnames, labels, valid_pct:float=0.2, seed:int|None=None, y_block=CategoryBlock, item_tfms=None,
-                   batch_tfms=None, **kwargs):
+                   batch_tfms=None, img_cls=PILImage, **kwargs):
         "Labels from the list `labels`, one for each file of `fnames`, in the same order."
         check_kwargs('ImageDataLoaders.from_lists', kwargs, cls.from_lists, DataBlock.dataloaders)
         check_fnames(fnames)
@@ -101,25 +103,25 @@ class ImageDataLoaders(DataLoaders):
             f"labels holds one label per file of fnames, in the same order: {len(fnames)} files, but "
             f"{repr(labels) if isinstance(labels, str) else f'{len(labels)} labels'}.")
         df = pd.DataFrame({'fname': [Path(f) for f in fnames], 'label': list(labels)})  # rows, so test_dl takes plain files as from_df's do
-        db = DataBlock((ImageBlock, y_block), get_x=ColReader('fname'), get_y=ColReader('label'), splitter=RandomSplitter(valid_pct, seed),
-                       item_tfms=item_tfms, batch_tfms=batch_tfms)
+        db = DataBlock((ImageBlock(img_cls), y_block), get_x=ColReader('fname'), get_y=ColReader('label'),
+                       splitter=RandomSplitter(valid_pct, seed), item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(df, path=path, **kwargs)
 
     @classmethod
     def from_folder(cls, path, train:str='train', valid:str='valid', valid_pct:float|None=None, seed:int|None=None,
-                    vocab=None, item_tfms=None, batch_tfms=None, **kwargs):
+                    vocab=None, item_tfms=None, batch_tfms=None, img_cls=PILImage, **kwargs):
         "Labels from folder names; split by `train`/`valid` folders, or at random with `valid_pct`."
         check_kwargs('ImageDataLoaders.from_folder', kwargs, cls.from_folder, DataBlock.dataloaders)
         if valid_pct is None: _check_layout(Path(path), train, valid)
         split = GrandparentSplitter(train, valid) if valid_pct is None else RandomSplitter(valid_pct, seed)
         get = partial(get_image_files, folders=[train, valid]) if valid_pct is None else get_image_files
-        db = DataBlock((ImageBlock, CategoryBlock(vocab)), get_items=get, get_y=parent_label, splitter=split,
+        db = DataBlock((ImageBlock(img_cls), CategoryBlock(vocab)), get_items=get, get_y=parent_label, splitter=split,
                        item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(path, path=path, **kwargs)
 
     @classmethod
     def from_df(cls, df:pd.DataFrame, path='.', valid_pct:float=0.2, seed:int|None=None, fn_col=0, folder:str|None=None, suff:str='',
-                label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, **kwargs):
+                label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, img_cls=PILImage, **kwargs):
         "File names and labels from columns of `df`; split by `valid_col` or at random."
         check_kwargs('ImageDataLoaders.from_df', kwargs, cls.from_df, DataBlock.dataloaders)
         if not isinstance(df, pd.DataFrame):
@@ -131,7 +133,7 @@ class ImageDataLoaders(DataLoaders):
         if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame (give names, or positions 0 to {len(cols) - 1}); "
                                    f"its columns are {cols}.")
         split = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed)
-        db = DataBlock((ImageBlock, CategoryBlock), get_x=ColReader(fn_col, pref=Path(path)/(folder or ''), suff=suff),
+        db = DataBlock((ImageBlock(img_cls), CategoryBlock), get_x=ColReader(fn_col, pref=Path(path)/(folder or ''), suff=suff),
                        get_y=ColReader(label_col), splitter=split, item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(df, path=path, **kwargs)
 
@@ -144,14 +146,16 @@ class ImageDataLoaders(DataLoaders):
         return cls.from_df(df, path, **kwargs)
 
 # %% ../nbs/01e_image_data.ipynb #3305a04e
-_readers = {'image': load_image}
+_readers = {f.__name__: f for f in (load_image, load_image_bw)}  # by name: an export file holds plain data only
 
 def inference_config(dls:DataLoaders) -> dict:
     "Plain-data description of how `dls` prepares inputs at validation time, plus its vocabulary."
     ds = dls.train.dataset.dsets
-    if ds.n_inp != 1 or ds.kinds[0] not in _readers: raise TypeError(f"Only single image inputs can be exported, not {ds.kinds[:ds.n_inp]}.")
+    if ds.n_inp != 1 or ds.kinds[0] != 'image': raise TypeError(f"Only single image inputs can be exported, not {ds.kinds[:ds.n_inp]}.")
+    reader = next((f.__name__ for f in ds.tfms[0] if f in _readers.values()), 'load_image')  # colour or grey
     vocab = ds.vocab
-    return {'kinds': list(ds.kinds), 'vocab': None if vocab is None else [v.item() if hasattr(v, 'item') else v for v in vocab],
+    return {'kinds': list(ds.kinds), 'reader': reader,
+            'vocab': None if vocab is None else [v.item() if hasattr(v, 'item') else v for v in vocab],
             'item_tfms': [tfm_to_dict(t) for t in ds.item_tfms],
             'batch_tfms': [tfm_to_dict(t) for t in dls.train.batch_tfms if type(t).__name__ != 'IntToFloat']}
 
@@ -159,6 +163,9 @@ class InferenceDataLoaders:
     "Prepares new inputs like validation inputs, from an `inference_config`; what a loaded learner predicts with."
     def __init__(self, cfg:dict, device=None, path='.'):
         self.kinds, self.path = tuple(cfg['kinds']), Path(path)
+        self.reader = _readers.get(cfg.get('reader', 'load_image'))  # exports from before grey images had none: colour
+        if self.reader is None:
+            raise ValueError(f"Unknown image reader {cfg['reader']!r} in the export file: it names one of {list(_readers)}.")
         self.vocab = None if cfg['vocab'] is None else CategoryMap(cfg['vocab'])  # with o2i, as before export
         self.device = torch.device(device) if device is not None else default_device()
         self.item_tfms = [tfm_from_dict(d) for d in cfg['item_tfms']]
@@ -170,6 +177,6 @@ class InferenceDataLoaders:
         if with_labels: raise ValueError("A learner loaded for prediction reads inputs only (its export keeps no labelling function): "
                                          "take preds = learn.get_preds(dl=learn.dls.test_dl(files))[0] and compare preds.argmax(1) "
                                          "with your labels.")
-        ds = Datasets(items, [[_readers[self.kinds[0]]]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
+        ds = Datasets(items, [[self.reader]], kinds=self.kinds[:1], item_tfms=self.item_tfms)
         return DataLoader(DatasetSplit(ds, range(len(ds)), 1), bs, num_workers=0, device=self.device, batch_tfms=self.batch_tfms,
                           kinds=self.kinds[:1], decoders=[None])

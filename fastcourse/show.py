@@ -18,7 +18,7 @@ from .categories import Categorize
 from .data_core import DataLoader
 
 # %% auto #0
-__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image']
+__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage']
 
 # %% ../nbs/01d_show.ipynb #20695cef
 _mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
@@ -144,3 +144,20 @@ def show_image(im, # a tensor (c, h, w) or (h, w), a PIL image, or an array (h, 
     if title is not None: ax.set_title(title)
     ax.axis('off')
     return ax
+
+# %% ../nbs/01d_show.ipynb #112de746
+def subplots(nrows:int=1, # rows of axes
+             ncols:int=1, # columns of axes
+             figsize:tuple|None=None, # default: `imsize` inches per axes
+             imsize:int=3, # inches per image when `figsize` is None
+             suptitle:str|None=None, # a title above them all
+             **kwargs) -> tuple: # passed to `plt.subplots`
+    "`plt.subplots` as fastai's: a figure of `nrows` x `ncols` axes, sized `imsize` inches each, and the axes as an array."
+    check_sizes(nrows=nrows, ncols=ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (ncols * imsize, nrows * imsize), squeeze=False, **kwargs)
+    if suptitle is not None: fig.suptitle(suptitle)
+    return fig, (axs[0, 0:1] if nrows * ncols == 1 else axs[0] if nrows == 1 else axs[:, 0] if ncols == 1 else axs)
+
+class TensorImage(torch.Tensor):
+    "An image tensor `(c, h, w)` that draws itself, as fastai's: `TensorImage(t).show(ctx=ax)`."
+    def show(self, ctx=None, **kwargs): return show_image(self.as_subclass(torch.Tensor), ax=ctx, **kwargs)

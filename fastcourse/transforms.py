@@ -18,8 +18,9 @@ from torch import Tensor
 from .checks import check_fraction
 
 # %% auto #0
-__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'PILImage', 'load_mask', 'size_hw', 'ItemTransform', 'pad_mode_name',
-           'Resize', 'ResizeMethod', 'PadMode', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat', 'Normalize']
+__all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_image_bw', 'image2tensor', 'PILImage', 'PILImageBW', 'load_mask',
+           'size_hw', 'ItemTransform', 'pad_mode_name', 'Resize', 'ResizeMethod', 'PadMode', 'RandomResizedCrop',
+           'BatchTransform', 'IntToFloat', 'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -28,14 +29,20 @@ def _to_8bit(x:Tensor) -> Tensor:
     "16-bit pixels (0 to 65535, as `uint16` or `int32`) scaled to `uint8` (0 to 255); `uint8` pixels unchanged."
     return x if x.dtype == torch.uint8 else ((x.to(torch.int64).clamp(0, 65535) * 255 + 32767) // 65535).to(torch.uint8)
 
-def _from_pil(im:Image.Image) -> Tensor:
-    if im.mode.startswith('I'): return _to_8bit(torch.from_numpy(np.array(im, dtype=np.int64)))[None].expand(3, -1, -1).contiguous()
+def _from_pil(im:Image.Image, mode:str='RGB') -> Tensor:
+    if im.mode.startswith('I'):  # 16- or 32-bit grey: PIL's convert would clip at 255
+        x = _to_8bit(torch.from_numpy(np.array(im, dtype=np.int64)))[None]
+        return x if mode == 'L' else x.expand(3, -1, -1).contiguous()
     if im.mode == 'P' and 'transparency' in im.info: im = im.convert('RGBA')  # PIL warns converting such a palette straight to RGB
-    return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()  # 'I' (16-bit) above: PIL would clip at 255
+    if mode == 'L': return torch.from_numpy(np.array(im.convert('L')))[None]  # PIL's grey: 0.299 R + 0.587 G + 0.114 B
+    return torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
 
-def load_image(fn) -> Tensor:
-    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` RGB tensor `(3, h, w)` (grayscale, RGBA and 16-bit are converted)."
-    if isinstance(fn, Image.Image): return _from_pil(fn)
+def load_image(fn, # an image file, or a PIL image
+               mode:str='RGB', # 'RGB': a `(3, h, w)` tensor; 'L': one grey channel, `(1, h, w)`
+              ) -> Tensor:
+    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` tensor (grayscale, RGBA and 16-bit are converted)."
+    if mode not in ('RGB', 'L'): raise ValueError(f"mode is 'RGB' (colour) or 'L' (one grey channel), not {mode!r}.")
+    if isinstance(fn, Image.Image): return _from_pil(fn, mode)
     if not isinstance(fn, (str, os.PathLike)):
         raise TypeError(f"load_image reads an image file (give its path) or takes a PIL image, not a {type(fn).__name__}.")
     if str(fn).startswith(('http://', 'https://')):
@@ -44,29 +51,42 @@ def load_image(fn) -> Tensor:
     if fn.is_dir(): raise IsADirectoryError(f"{fn} is a folder, not an image file: for its images, get_image_files({str(fn)!r}).")
     if not fn.is_file(): raise FileNotFoundError(f"Image file not found: {fn}")
     try:  # PIL, as fastai: the same pixels as torchvision's decoder, which torchvision 0.29 deprecates, and more formats
-        with Image.open(fn) as im: return _from_pil(im)  # an animated GIF opens at its first frame
+        with Image.open(fn) as im: return _from_pil(im, mode)  # an animated GIF opens at its first frame
     except Exception as e: raise _bad_image(fn, e) from None
+
+def load_image_bw(fn) -> Tensor:
+    "Read the image file `fn` (or take the PIL image `fn`) as one grey `uint8` channel `(1, h, w)`: `ImageBlock(cls=PILImageBW)`."
+    return load_image(fn, 'L')
+
+def image2tensor(img) -> Tensor:
+    "A PIL image or an array `(h, w)` or `(h, w, c)` as a tensor `(c, h, w)` of the same values and channels, as fastai's."
+    a = np.asarray(img)
+    if a.ndim == 2: a = a[..., None]
+    if a.ndim != 3: raise ValueError(f"image2tensor takes one image, (h, w) or (h, w, c), not the shape {a.shape}.")
+    return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)
 
 class PILImage(Image.Image):
     "fastai's name for a picture to predict on, `PILImage.create(x)`: a PIL image with fastai's `shape` and `to_thumb` too."
+    _mode = 'RGB'  # what `create` converts to
     @classmethod
     def create(cls, fn) -> PILImage:
-        "An RGB image of an image file, its bytes, an upload widget's file (`btn.value[-1]`), a PIL image or an `(h, w, 3)` `uint8` array."
+        "An RGB image (grey for `PILImageBW`) of a file, its bytes, an upload widget's file (`btn.value[-1]`), a PIL image or an array."
         if isinstance(fn, dict) and 'content' in fn: fn = fn['content']  # ipywidgets 8's FileUpload: {'name': ..., 'content': ...}
         if isinstance(fn, memoryview): fn = fn.tobytes()  # what that 'content' holds
         if isinstance(fn, (tuple, list)):
             raise TypeError(f"PILImage.create opens one image, and got a {type(fn).__name__} of {len(fn)}: for an upload button's last "
                             "file, PILImage.create(btn.value[-1]).")
-        if isinstance(fn, np.ndarray): im = Image.fromarray(fn).convert('RGB')
+        if isinstance(fn, np.ndarray): im = Image.fromarray(fn).convert(cls._mode)
         else:
             if isinstance(fn, (bytes, bytearray)):
                 try:
-                    with Image.open(io.BytesIO(fn)) as im: fn = im.convert('RGB') if not im.mode.startswith('I') else im.copy()
+                    with Image.open(io.BytesIO(fn)) as im: fn = im.convert(cls._mode) if not im.mode.startswith('I') else im.copy()
                 except Exception as e: raise _bad_image('given as bytes', e) from None
             if not isinstance(fn, (str, os.PathLike, Image.Image)):
                 raise TypeError(f"PILImage.create takes an image file, its bytes, an upload widget's file, a PIL image or an (h, w, 3) "
                                 f"uint8 array, not a {type(fn).__name__} (a (3, h, w) tensor: t.permute(1, 2, 0).numpy()).")
-            im = Image.fromarray(load_image(fn).permute(1, 2, 0).numpy())  # as load_image reads it: 16-bit scaled, first GIF frame
+            a = load_image(fn, cls._mode).permute(1, 2, 0).numpy()  # as load_image reads it: 16-bit scaled, first GIF frame
+            im = Image.fromarray(a[..., 0] if cls._mode == 'L' else a)
         im.__class__ = cls  # a fresh image of ours (a copy, or read anew), now with `shape` and `to_thumb`
         return im
     @property
@@ -80,6 +100,10 @@ class PILImage(Image.Image):
         if not all(isinstance(v, numbers.Integral) and v >= 1 for v in (h, w)):
             raise ValueError(f"to_thumb takes the largest height and width, whole numbers of pixels, like to_thumb(128), not {(h, w)}.")
         im = self.copy(); im.thumbnail((w, h)); return im
+
+class PILImageBW(PILImage):
+    "A `PILImage` of one grey channel, fastai's: `PILImageBW.create(fn)`, and `ImageBlock(cls=PILImageBW)` for data like MNIST."
+    _mode = 'L'
 
 def load_mask(fn) -> Tensor:
     "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
@@ -255,12 +279,21 @@ class Normalize(BatchTransform):
         if (dim, ndim) != (1, 4): raise ValueError(f"Normalize works on image batches (bs, channels, h, w): dim=1 and ndim=4, not {dim} "
                                                    f"and {ndim}. For tables, use the Normalize proc (no arguments).")
         return cls(mean, std)
+    def setup(self, dl):
+        "Without statistics, take each channel's mean and std from one training batch of `dl`, as fastai's `Normalize()` does."
+        if self.mean is not None: return
+        tfms = dl.batch_tfms
+        dl.batch_tfms = [t for t in tfms if t is not self]  # the batch as it reaches this transform
+        try: b = dl.one_batch()
+        finally: dl.batch_tfms = tfms
+        x = next((o for o, k in zip(b, dl.kinds) if k == 'image'), None)
+        if x is not None: self.mean, self.std = x.mean((0, 2, 3), keepdim=True).cpu(), x.std((0, 2, 3), keepdim=True).cpu() + 1e-7
     def encodes(self, x, kind, split_idx):
         if kind == 'mask': return x
         if self.mean is None: raise ValueError(
-            "Normalize() has no statistics to normalise images with: pass them, as in Normalize.from_stats(*imagenet_stats) for an "
-            "ImageNet-pretrained model (vision_learner adds those itself), or Normalize.from_stats(*image_stats(dls.train)) "
-            "(fastcourse.tta) for your data's own.")
+            "Normalize() has no statistics to normalise images with: DataLoaders (from a DataBlock or DataLoaders.from_dsets) take "
+            "them from a training batch, and a DataLoader of your own needs them given, as in Normalize.from_stats(*imagenet_stats) "
+            "for an ImageNet-pretrained model, or Normalize.from_stats(*image_stats(dls.train)) (fastcourse.tta) for your data's own.")
         if self.mean.shape[1] not in (1, x.shape[1]):
             raise ValueError(f"Normalize has statistics of {self.mean.shape[1]} channels, and these images have {x.shape[1]}: give one "
                              "mean and one std per channel (3 for colour images).")

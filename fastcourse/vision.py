@@ -6,11 +6,12 @@ Docs: https://fastcourse.github.io/fastcourse/pets.html.md"""
 
 # %% ../nbs/02_pets.ipynb #af15edf4
 from __future__ import annotations
-import tempfile
+import tempfile, warnings
 from functools import partial
 from pathlib import Path
 
 import torch
+from fastcore.meta import delegates
 from fastcore.script import call_parse
 from torch import nn
 
@@ -24,11 +25,11 @@ from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
-from .transforms import Normalize, Resize
+from .transforms import Normalize, Resize, load_image_bw
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
-           'vision_learner', 'is_cat', 'predict_bytes', 'classifier_app', 'train_pets', 'pets_main']
+           'vision_learner', 'cnn_learner', 'is_cat', 'predict_bytes', 'classifier_app', 'train_pets', 'pets_main']
 
 # %% ../nbs/02_pets.ipynb #8c2adf63
 class AdaptiveConcatPool2d(nn.Module):
@@ -99,6 +100,10 @@ def check_target(dls, builder:str):
         "These loaders' targets are segmentation masks, a class per pixel: their model is unet_learner(dls, arch), not vision_learner.")
     if builder == 'segmentation' and kind == 'category': raise ValueError(
         "unet_learner predicts a class per pixel, and these loaders have one label per image: use vision_learner(dls, arch).")
+    ds = getattr(getattr(getattr(dls, 'train', None), 'dataset', None), 'dsets', None)
+    if ds is not None and load_image_bw in ds.tfms[0]: raise ValueError(
+        f"{name}'s architectures take colour images, and these loaders read one grey channel (ImageBlock(cls=PILImageBW)): use "
+        "ImageBlock, which reads a grey file as three equal channels, or train a model of your own with Learner(dls, model).")
 
 def arch_learner(dls, model:nn.Module, spec, builder:str, model_kwargs:dict, splitter, pretrained:bool=True, normalize:bool=True,
                  channels_last:bool=True, **kwargs) -> Learner:
@@ -148,6 +153,12 @@ def vision_learner(
     splitter = kwargs.pop('splitter', partial(vision_splitter, split=spec.split))  # one of your own replaces body/head
     return arch_learner(dls, model, spec, 'vision', rebuild, splitter, pretrained, normalize, channels_last, loss_func=loss_func,
                         metrics=metrics, **kwargs)
+
+@delegates(vision_learner)
+def cnn_learner(dls, arch, **kwargs) -> Learner:
+    "The old name of `vision_learner`, which fastbook's later chapters still use; it warns, as fastai's does."
+    warnings.warn("cnn_learner is now called vision_learner: vision_learner(dls, arch, ...) takes the same arguments.", stacklevel=2)
+    return vision_learner(dls, arch, **kwargs)
 
 # %% ../nbs/02_pets.ipynb #30c5a824
 def is_cat(fname:str) -> bool:
