@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
+from fastcore.basics import listify
 
 from .checks import check_fraction, check_sizes
 from .external import URLs, fastcourse_home, untar_data
@@ -31,15 +32,23 @@ def dropout_mask(x:torch.Tensor, sz:tuple, p:float) -> torch.Tensor:
 class RNNDropout(nn.Module):
     "Dropout that zeroes the same activations at every step of a sequence."
     def __init__(self, p:float=0.5): super().__init__(); self.p = p
-    def forward(self, x):  # (bs, seq, n)
+    def forward(self, x):  # (bs, seq, n), or (bs, seq, ...)
         if not self.training or self.p == 0: return x
-        return x * dropout_mask(x, (x.size(0), 1, x.size(2)), self.p)  # one mask per sequence, broadcast over its steps
+        return x * dropout_mask(x, (x.size(0), 1, *x.shape[2:]), self.p)  # one mask per sequence, broadcast over its steps
 
 # %% ../nbs/04b_awd_lstm.ipynb #4b6315b8
 class WeightDropout(nn.Module):
     "Run `module` with dropout applied to its hidden-to-hidden weights (a new mask each batch), so the recurrence itself is regularised."
-    def __init__(self, module:nn.Module, weight_p:float, layer_names=('weight_hh_l0',)):
-        super().__init__(); self.module, self.weight_p, self.layer_names = module, weight_p, list(layer_names)
+    def __init__(self,
+                 module:nn.Module, # the layer to wrap, usually an `nn.LSTM`
+                 weight_p:float, # probability of dropping each weight
+                 layer_names:str|list='weight_hh_l0'): # name, or names, of the weights to drop
+        super().__init__(); check_fraction('weight_p', weight_p)
+        self.module, self.weight_p, self.layer_names = module, weight_p, listify(layer_names)
+        for n in self.layer_names:
+            if not isinstance(getattr(module, n, None), nn.Parameter):
+                names = [k for k, _ in module.named_parameters()]
+                raise AttributeError(f"{type(module).__name__} has no weight {n!r}; its weights are {names}.")
     def forward(self, *args):
         ws = {n: F.dropout(getattr(self.module, n), self.weight_p, self.training) for n in self.layer_names}
         with warnings.catch_warnings():  # cuDNN warns that substituted weights are not one contiguous block; correct, only slower

@@ -36,21 +36,29 @@ class ModelResetter(Callback):
 
 class RNNRegularizer(Callback):
     "Activation regularisation (`alpha`: large outputs) and temporal activation regularisation (`beta`: outputs jumping between steps)."
-    order = 15  # after the loss, before the recorder reads it
+    order, _hook = 15, None  # after the loss, before the recorder reads it
     def __init__(self, alpha:float=2., beta:float=1.): self.alpha, self.beta = alpha, beta
     def _grab(self, mod, inp, out): self.raw_out, self.out = inp[0], out  # the decoder's dropout: the outputs before and after it
     def _grab_enc(self, mod, inp, out): self.raw_out = self.out = out[0]  # a classifier's encoder: its outputs, (bs, kept, emb_sz)
     def before_fit(self):
-        first, last = self.model[0], self.model[-1]
+        first, last = (self.model[0], self.model[-1]) if isinstance(self.model, nn.Sequential) else (None, None)
         if hasattr(last, 'output_dp'): self._hook = last.output_dp.register_forward_hook(self._grab)
         elif isinstance(first, SentenceEncoder): self._hook = first.register_forward_hook(self._grab_enc)  # defined further down
-        else: raise TypeError("RNNRegularizer needs an AWD-LSTM language model or classifier (get_language_model, get_text_classifier).")
+    def after_pred(self):  # any other model hands over its outputs itself: (scores, raw outputs, dropped-out outputs)
+        if self._hook is not None: return
+        if isinstance(self.pred, tuple) and len(self.pred) == 3: self.learn.pred, self.raw_out, self.out = self.pred
+        elif self.training: raise TypeError(
+            "RNNRegularizer needs an AWD-LSTM language model or classifier (get_language_model, get_text_classifier), or a model "
+            f"whose forward returns (scores, raw_outputs, dropped_outputs), as fastbook's LMModel7 does; this one returned "
+            f"{type(self.pred).__name__ if not isinstance(self.pred, tuple) else f'a tuple of {len(self.pred)}'}.")
     def after_loss(self):
         if not self.training: return
         if self.alpha: self.learn.loss_grad = self.loss_grad + self.alpha * self.out.float().pow(2).mean()
         if self.beta and self.raw_out.size(1) > 1:  # one token: no step to compare (the mean of nothing is NaN), as fastai checks
             self.learn.loss_grad = self.loss_grad + self.beta * (self.raw_out[:, 1:] - self.raw_out[:, :-1]).float().pow(2).mean()
-    def after_fit(self): self._hook.remove(); self.raw_out = self.out = None
+    def after_fit(self):
+        if self._hook is not None: self._hook.remove(); self._hook = None
+        self.raw_out = self.out = None
 
 class Perplexity(Metric):
     "exp of the mean validation loss: how many tokens, in effect, the model hesitates between."
