@@ -42,7 +42,7 @@ from .tabular import *  # noqa: F403
 from .collab import *  # noqa: F403
 
 # What fastai's `all` modules also give, so that code written for fastai and its book runs as it is: the usual
-# libraries under their usual names, and the fastcore helpers the book calls (`L`, `first`, `coll_repr`, `save_pickle`).
+# libraries under their usual names, and the fastcore helpers the book calls (`L`, `first`, `range_of`, `coll_repr`, `save_pickle`).
 from functools import partial  # noqa: E402, F401
 from pathlib import Path  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402, F401
@@ -52,6 +52,6 @@ import torch  # noqa: E402, F401
 import torch.nn.functional as F  # noqa: E402, F401
 from torch import nn  # noqa: E402, F401
 from PIL import Image  # noqa: E402, F401
-from fastcore.basics import first  # noqa: E402, F401
+from fastcore.basics import first, range_of  # noqa: E402, F401
 from fastcore.foundation import L, coll_repr  # noqa: E402, F401
 from fastcore.xtras import load_pickle, save_pickle  # noqa: E402, F401

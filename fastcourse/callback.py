@@ -115,26 +115,26 @@ class AvgMetric(Metric):
         self.total += float(v) * bs
         self.count += bs
 
-def accuracy(inp, targ, axis:int=1):
-    "Fraction of predictions (argmax over `axis`; over the last axis for a language model's scores) equal to the targets."
+def accuracy(inp, targ, axis:int|None=None):
+    "Fraction of predictions equal to the targets: the argmax over `axis`, by default 1, or the last for a sequence's scores."
     if targ.is_floating_point():
         raise TypeError(f"accuracy and error_rate compare predicted classes with class indices, and these targets are numbers "
                         f"({targ.dtype}): for a regression, watch valid_loss or write a metric like mean absolute error; for one "
                         f"score against 0/1 targets, ((preds > 0) == targs).float().mean().")
     if inp.ndim < 2:
         raise ValueError(f"accuracy needs a score per class for each item, predictions like (bs, n_classes), not {tuple(inp.shape)}.")
+    if axis is None: axis = -1 if inp.ndim == 3 and inp.shape[:-1] == targ.shape else 1  # (bs, seq, vocab) against (bs, seq)
     if inp.shape[axis] == 1:  # the argmax of one score is always 0
         raise ValueError(f"accuracy needs a score per class on axis {axis}, and these predictions {tuple(inp.shape)} have one: "
                          "for one score against 0/1 targets, use ((preds > 0) == targs).float().mean().")
     pred = inp.argmax(dim=axis)
-    if pred.shape != targ.shape and inp.shape[:-1] == targ.shape: pred = inp.argmax(dim=-1)  # (bs, seq, vocab) against (bs, seq)
     if pred.shape != targ.shape and targ.shape[-1:] == (1,) and targ.shape[:-1] == pred.shape: targ = targ[..., 0]  # (bs, 1) targets
     if pred.shape != targ.shape:
         raise ValueError(f"accuracy compares the highest-scoring class on axis {axis} of the predictions {tuple(inp.shape)} with the "
                          f"targets {tuple(targ.shape)}, which do not line up: one class index per item (or pixel) is needed.")
     return (pred == targ).float().mean()
 
-def error_rate(inp, targ, axis:int=1):
+def error_rate(inp, targ, axis:int|None=None):
     "1 - accuracy."
     return 1 - accuracy(inp, targ, axis)
 accuracy.lower_is_better, error_rate.lower_is_better = False, True

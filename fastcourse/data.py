@@ -232,7 +232,8 @@ class DataBlock:
             return self.blocks[0].dataloaders(self, source, bs=bs, path=path, device=device, **kwargs)
         if kwargs: raise TypeError(f"dataloaders() got unexpected argument(s) {', '.join(kwargs)}; it takes bs, path, num_workers, "
                                    "device and shuffle.")
-        return DataLoaders.from_dsets(self.datasets(source), bs, path, num_workers, device, self.batch_tfms, shuffle)
+        return DataLoaders.from_dsets(self.datasets(source), bs=bs, path=path, num_workers=num_workers, device=device,
+                                      batch_tfms=self.batch_tfms, shuffle=shuffle)
 
     def new(self, item_tfms=None, batch_tfms=None) -> DataBlock:
         "A copy of this recipe with other item and/or batch transforms, the rest kept: `pets.new(item_tfms=Resize(128, 'squish'))`."
@@ -255,7 +256,7 @@ class DataBlock:
                 print(f"  {func_name(f):<28} -> {_describe(x)}")
         s = dsets.train[0]
         print(f"\nafter item_tfms {self.item_tfms}: {', '.join(_describe(o) for o in s)}")
-        b = DataLoaders.from_dsets(dsets, bs, num_workers=0, batch_tfms=self.batch_tfms).one_batch()
+        b = DataLoaders.from_dsets(dsets, bs=bs, num_workers=0, batch_tfms=self.batch_tfms).one_batch()
         print(f"one batch after batch_tfms {self.batch_tfms}: {', '.join(_describe(o) for o in b)}")
         if dsets.vocab is not None: print(f"vocab ({len(dsets.vocab)}): {list(dsets.vocab)[:10]}{' ...' if len(dsets.vocab) > 10 else ''}")
 

@@ -269,11 +269,20 @@ class DataLoaders:
         return self[ds_idx].show_batch(max_n, ncols, figsize, nrows, unique=unique)
 
     @classmethod
-    def from_dsets(cls, dsets:Datasets, bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None, shuffle:bool=True):
-        "Training and validation loaders for `dsets` (the training one shuffled, dropping a last incomplete batch)."
-        check_sizes(bs=bs)  # before `len(dsets.train) > bs` compares it
+    def from_dsets(cls,
+                   *dsets, # a `Datasets` (its training and validation parts), or datasets one by one, training first
+                   bs:int=64, path='.', num_workers:int|None=None, device=None, batch_tfms=None,
+                   shuffle:bool=True, # shuffle the training loader
+                   drop_last:bool|None=None): # default: only the training loader drops a last incomplete batch
+        "Loaders for `dsets`, the first (training) shuffled; a plain dataset, like fastbook's lists of (x, y), works too."
+        check_sizes(bs=bs)  # before `len(d) > bs` compares it
+        if len(dsets) == 1 and isinstance(dsets[0], Datasets): dsets = (dsets[0].train, dsets[0].valid)
+        if not dsets or not all(hasattr(d, '__len__') and hasattr(d, '__getitem__') and not isinstance(d, str) for d in dsets):
+            raise TypeError(f"from_dsets takes a Datasets, or datasets one by one (training first), and the rest by name: "
+                            f"DataLoaders.from_dsets(train_ds, valid_ds, bs=64), not {[type(d).__name__ for d in dsets]}.")
         kw = dict(num_workers=num_workers, device=device, batch_tfms=batch_tfms)
-        trn = DataLoader(dsets.train, bs, shuffle=shuffle, drop_last=shuffle and len(dsets.train) > bs, **kw)
-        for t in trn.batch_tfms:  # a transform that learns from the data, like `Normalize()` without statistics
-            if hasattr(t, 'setup'): t.setup(trn)
-        return cls(trn, DataLoader(dsets.valid, bs, **kw), path=path)
+        dls = [DataLoader(d, bs, shuffle=shuffle and i == 0, drop_last=(i == 0 and len(d) > bs) if drop_last is None else drop_last, **kw)
+               for i, d in enumerate(dsets)]
+        for t in dls[0].batch_tfms:  # a transform that learns from the data, like `Normalize()` without statistics
+            if hasattr(t, 'setup'): t.setup(dls[0])
+        return cls(*dls, path=path)

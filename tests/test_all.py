@@ -6,7 +6,8 @@ def test_all_gives_what_fastai_code_expects():
     exec('from fastcourse.all import *', ns)
     missing = [k for k in ('torch', 'nn', 'F', 'np', 'pd', 'plt', 'Path', 'Image', 'L', 'first', 'coll_repr', 'tensor', 'Module',
                            'TextBlock', 'Learner', 'untar_data', 'URLs', 'vision_learner', 'ImageDataLoaders', 'Hook', 'ActivationStats',
-                           'partial', 'Optimizer', 'PILImageBW', 'ConvLayer', 'Flatten', 'to_cpu', 'subplots', 'TensorImage', 'image2tensor')
+                           'partial', 'range_of', 'Optimizer', 'PILImageBW', 'ConvLayer', 'Flatten', 'to_cpu', 'subplots',
+                           'TensorImage', 'image2tensor')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
