@@ -116,8 +116,9 @@ def default_device() -> torch.device:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
-def to_device(b, device=None):
-    "`b` (a tensor, or tensors in tuples, lists and dicts) moved to `device`, by default `default_device()`."
+def to_device(b, # a tensor, or tensors in tuples, lists and dicts (other values are left as they are)
+              device=None): # default: `default_device()`
+    "`b` with every tensor in it moved to `device`."
     device = default_device() if device is None else device
     if isinstance(b, torch.Tensor): return b.to(device)
     if isinstance(b, dict): return {k: to_device(v, device) for k, v in b.items()}
