@@ -24,7 +24,7 @@ from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_
 from .transforms import PILImage, load_image, load_image_bw
 
 # %% auto #0
-__all__ = ['check_fnames', 'ImageDataLoaders', 'inference_config', 'InferenceDataLoaders']
+__all__ = ['check_fnames', 'ImageDataLoaders', 'image_reader', 'inference_config', 'InferenceDataLoaders']
 
 # %% ../nbs/01e_image_data.ipynb #98a36f35
 def _check_layout(path:Path, train:str, valid:str):
@@ -148,13 +148,16 @@ class ImageDataLoaders(DataLoaders):
 # %% ../nbs/01e_image_data.ipynb #3305a04e
 _readers = {f.__name__: f for f in (load_image, load_image_bw)}  # by name: an export file holds plain data only
 
+def image_reader(dsets:Datasets) -> str:
+    "The name of the function that reads the input images of `dsets`: 'load_image' (colour) or 'load_image_bw' (grey)."
+    return next((f.__name__ for f in dsets.tfms[0] if f in _readers.values()), 'load_image')
+
 def inference_config(dls:DataLoaders) -> dict:
     "Plain-data description of how `dls` prepares inputs at validation time, plus its vocabulary."
     ds = dls.train.dataset.dsets
     if ds.n_inp != 1 or ds.kinds[0] != 'image': raise TypeError(f"Only single image inputs can be exported, not {ds.kinds[:ds.n_inp]}.")
-    reader = next((f.__name__ for f in ds.tfms[0] if f in _readers.values()), 'load_image')  # colour or grey
     vocab = ds.vocab
-    return {'kinds': list(ds.kinds), 'reader': reader,
+    return {'kinds': list(ds.kinds), 'reader': image_reader(ds),
             'vocab': None if vocab is None else [v.item() if hasattr(v, 'item') else v for v in vocab],
             'item_tfms': [tfm_to_dict(t) for t in ds.item_tfms],
             'batch_tfms': [tfm_to_dict(t) for t in dls.train.batch_tfms if type(t).__name__ != 'IntToFloat']}

@@ -156,7 +156,7 @@ def subplots(nrows:int=1, # rows of axes
     check_sizes(nrows=nrows, ncols=ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (ncols * imsize, nrows * imsize), squeeze=False, **kwargs)
     if suptitle is not None: fig.suptitle(suptitle)
-    return fig, (axs[0, 0:1] if nrows * ncols == 1 else axs[0] if nrows == 1 else axs[:, 0] if ncols == 1 else axs)
+    return fig, (axs.flatten() if nrows == 1 or ncols == 1 else axs)  # one row or column: a flat array, as fastai's
 
 class TensorImage(torch.Tensor):
     "An image tensor `(c, h, w)` that draws itself, as fastai's: `TensorImage(t).show(ctx=ax)`."

@@ -18,14 +18,14 @@ from torch import nn
 from .augment import aug_transforms
 from .callback import ChannelsLast, error_rate
 from .data import get_image_files
-from .image_data import ImageDataLoaders
+from .image_data import ImageDataLoaders, image_reader
 from .checks import check_fraction, check_kwargs, check_sizes
 from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
 from .models import arch_spec
-from .transforms import Normalize, Resize, load_image_bw
+from .transforms import Normalize, Resize
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
@@ -101,7 +101,7 @@ def check_target(dls, builder:str):
     if builder == 'segmentation' and kind == 'category': raise ValueError(
         "unet_learner predicts a class per pixel, and these loaders have one label per image: use vision_learner(dls, arch).")
     ds = getattr(getattr(getattr(dls, 'train', None), 'dataset', None), 'dsets', None)
-    if ds is not None and load_image_bw in ds.tfms[0]: raise ValueError(
+    if ds is not None and image_reader(ds) == 'load_image_bw': raise ValueError(
         f"{name}'s architectures take colour images, and these loaders read one grey channel (ImageBlock(cls=PILImageBW)): use "
         "ImageBlock, which reads a grey file as three equal channels, or train a model of your own with Learner(dls, model).")
 
