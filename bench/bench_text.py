@@ -194,7 +194,8 @@ def run_fastai(data:Path, a) -> dict:
 
 def run_fastcourse(data:Path, a, cache:bool=True) -> dict:
     import pandas as pd
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, ProgressCallback, accuracy
+    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
+    from fastcourse.progress import ProgressCallback
     from fastcourse.cpu_memory import CPUMemoryCache
     from fastcourse.splitters import RandomSplitter
     from fastcourse.text import AWD_LSTM, language_model_learner, text_classifier_learner

@@ -11,23 +11,22 @@ import difflib, math, numbers, re, time, warnings
 import matplotlib.pyplot as plt
 import torch
 from fastcore.basics import listify
-from fastprogress.fastprogress import master_bar, progress_bar
 from torch import nn
 
 from .optim import get_hyper
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelValidException', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
-           'CancelValidateException', 'CancelBatchException', 'CancelStepException', 'Callback', 'check_callback',
-           'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric', 'accuracy', 'error_rate', 'TrainEvalCallback',
-           'DeviceCallback', 'NanCallback', 'Recorder', 'ProgressCallback', 'MixedPrecision', 'GradientClip',
-           'ChannelsLast', 'to_channels_last']
+           'CancelValidateException', 'CancelBatchException', 'CancelBackwardException', 'CancelStepException',
+           'Callback', 'check_callback', 'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric', 'accuracy',
+           'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback', 'Recorder', 'MixedPrecision',
+           'GradientClip', 'ChannelsLast', 'to_channels_last']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
 EVENTS = [f'{w}_{s}' for s in _stages for w in ('before', 'after')] + \
          ['after_pred', 'after_loss', 'before_backward', 'after_backward', 'before_step', 'after_step'] + \
-         [f'after_cancel_{s}' for s in _stages + ['step']]
+         [f'after_cancel_{s}' for s in _stages + ['backward', 'step']]
 
 class CancelFitException(Exception): "Stop training now, then run `after_fit`."
 class CancelEpochException(Exception): "Skip the rest of this epoch."
@@ -35,6 +34,7 @@ class CancelTrainException(Exception): "Skip the rest of this epoch's training p
 class CancelValidateException(Exception): "Skip the rest of this epoch's validation."
 CancelValidException = CancelValidateException  # fastai's name for it: one class, so either name cancels
 class CancelBatchException(Exception): "Skip the rest of this batch."
+class CancelBackwardException(Exception): "Skip the backward pass of this batch: no new gradients (the step still runs)."
 class CancelStepException(Exception): "Skip the optimiser step of this batch."
 
 _loop_state = {'xb', 'yb', 'pred', 'loss', 'loss_grad', 'model', 'opt', 'dls', 'dl', 'epoch', 'n_epoch', 'iter', 'n_iter', 'batch',
@@ -241,30 +241,6 @@ class Recorder(Callback):
         axs[1].plot([m[-1] for m in self.moms]); axs[1].set_title('momentum')
         for ax in axs: ax.set_xlabel('batches')
         return fig
-
-# %% ../nbs/02d_callbacks.ipynb #51f21813
-class ProgressCallback(Callback):
-    "Progress bars for epochs and batches, and a table with one row per epoch; `learn.no_bar()` and `learn.no_logging()` hush them."
-    order, bar, table = 60, True, True  # `bar` False: the table's rows are printed as plain text
-    def before_fit(self):
-        self.mbar, self._table = master_bar(range(self.n_epoch)) if self.bar else None, False
-        if self.mbar: self.mbar.on_iter_begin()
-    def before_train(self): self._bar(self.dls.train)
-    def before_validate(self): self._bar(self.dls.valid)
-    def _bar(self, dl):
-        self.pbar = progress_bar(range(len(dl)), parent=self.mbar, leave=False) if self.bar else None
-        if self.pbar: self.pbar.update(0)
-    def after_batch(self):
-        if self.pbar: self.pbar.update(self.iter + 1)
-    def _write(self, row:list): self.mbar.write(row, table=True) if self.mbar else print('  '.join(row))
-    def after_epoch(self):
-        if not self.table: return
-        rec = self.learn.recorder
-        if not self._table: self._write(rec.metric_names); self._table = True
-        v = rec.log
-        self._write([str(v[0]), *[f'{x:.6f}' for x in v[1:-1]], time.strftime('%M:%S', time.gmtime(v[-1]))])
-    def after_fit(self):
-        if self.mbar: self.mbar.on_iter_end()
 
 # %% ../nbs/02d_callbacks.ipynb #76a8c9dd
 class MixedPrecision(Callback):

@@ -7,16 +7,15 @@ Docs: https://fastcourse.github.io/fastcourse/learner.html.md"""
 # %% ../nbs/02a_learner.ipynb #a2800a92
 from __future__ import annotations
 import numbers, os, signal, threading, warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import torch
-from fastcore.basics import listify, patch
+from fastcore.basics import listify
 from torch import nn
 
 from fastcourse.callback import (
-    AvgMetric, Callback, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException, CancelTrainException,
-    CancelValidateException, DeviceCallback, Metric, NanCallback, ProgressCallback, Recorder, TrainEvalCallback, as_callbacks,
+    AvgMetric, Callback, CancelBackwardException, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException,
+    CancelTrainException, CancelValidateException, DeviceCallback, Metric, NanCallback, Recorder, TrainEvalCallback, as_callbacks,
     callback_attr)
 from .cpu_memory import CPUMemoryCache
 from .checks import check_sizes
@@ -27,6 +26,7 @@ from .layers import check_classes, default_loss, layer_summary
 from .optim import Adam, norm_bias_params, set_hyper
 from .training import TrainingMixin, check_lr, check_trainable, check_wd, resolve_lr
 from .lr_finder import LRFinderMixin
+from .progress import ProgressCallback, ProgressMixin
 
 # %% auto #0
 __all__ = ['trainable_params', 'check_dls', 'Learner', 'synthetic_dls']
@@ -60,7 +60,7 @@ def _check_parts(model, loss_func, path, model_dir):
 
 def _one(t:tuple): return None if not t else t[0] if len(t) == 1 else t  # fastai's detuplify
 
-class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
+class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin, ProgressMixin):
     "Train `model` on `dls` with `loss_func` and an optimiser from `opt_func`; features come as callbacks."
     def __init__(self,
                  dls, # `DataLoaders` with `train` and `valid`
@@ -137,9 +137,9 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
     def show_training_loop(self):
         "Print, for each event in order, the callbacks that run at it."
         seq = ['before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
-               'after_backward', 'before_step', 'after_step', 'after_cancel_batch', 'after_batch', 'after_cancel_train',
-               'after_train', 'before_validate', 'after_cancel_validate', 'after_validate', 'after_cancel_epoch',
-               'after_epoch', 'after_cancel_fit', 'after_fit']
+               'after_backward', 'after_cancel_backward', 'before_step', 'after_cancel_step', 'after_step', 'after_cancel_batch',
+               'after_batch', 'after_cancel_train', 'after_train', 'before_validate', 'after_cancel_validate', 'after_validate',
+               'after_cancel_epoch', 'after_epoch', 'after_cancel_fit', 'after_fit']
         ind = {'before_epoch': 1, 'before_train': 2, 'before_batch': 3, 'after_batch': 3, 'after_train': 2, 'before_validate': 2, 'after_epoch': 1}
         lvl = 0
         for e in seq:
@@ -214,10 +214,8 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin):
         self.pred = self.model(*self.xb); self('after_pred')
         self.loss_grad = self.loss = self._loss(); self('after_loss')
         if not self.training: return
-        self('before_backward'); self.loss_grad.backward(); self('after_backward')
-        try: self('before_step'); self.opt.step()
-        except CancelStepException: self('after_cancel_step')
-        self('after_step')
+        self._with_events(lambda: self.loss_grad.backward(), 'backward', CancelBackwardException)  # a callback may scale loss_grad
+        self._with_events(self.opt.step, 'step', CancelStepException)
         self.opt.zero_grad(set_to_none=True)
 
     def _do_batch(self, i, b):
@@ -283,24 +281,3 @@ def synthetic_dls(n:int=256, bs:int=32, a:float=3., b:float=2., seed:int=0):
     trn, val = torch.utils.data.random_split(ds, [n - n // 5, n // 5], generator=g)
     mk = lambda d, sh: DataLoader(d, bs, shuffle=sh, num_workers=0, device='cpu', kinds=(None, None), decoders=[None, None])
     return DataLoaders(mk(trn, True), mk(val, False))
-
-# %% ../nbs/02a_learner.ipynb #d4995058
-@contextmanager
-def _switched_off(learn, attr:str):
-    "`attr` of the learner's `ProgressCallback` off inside the `with` block, and back to what it was after."
-    cbs = [cb for cb in learn.cbs if isinstance(cb, ProgressCallback)]
-    old = [getattr(cb, attr) for cb in cbs]
-    for cb in cbs: setattr(cb, attr, False)
-    try: yield learn
-    finally:
-        for cb, o in zip(cbs, old): setattr(cb, attr, o)
-
-@patch
-def no_bar(self:Learner):
-    "Hide the progress bars inside a `with` block, as fastai's: `with learn.no_bar(): learn.fit(1)`."
-    return _switched_off(self, 'bar')
-
-@patch
-def no_logging(self:Learner):
-    "Print no results table inside a `with` block, as fastai's: `with learn.no_bar(), learn.no_logging(): learn.fit(1)`."
-    return _switched_off(self, 'table')

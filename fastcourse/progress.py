@@ -1,4 +1,4 @@
-"""`ShowGraphCallback` redraws the losses after each epoch; `CSVLogger` writes each epoch's results to a CSV file.
+"""`ProgressCallback` draws bars and the results table; `ShowGraphCallback` plots the losses; `CSVLogger` logs epochs.
 
 Docs: https://fastcourse.github.io/fastcourse/progress.html.md"""
 
@@ -6,18 +6,64 @@ Docs: https://fastcourse.github.io/fastcourse/progress.html.md"""
 
 # %% ../nbs/02i_progress.ipynb #f97e88dc
 from __future__ import annotations
-import csv
+import csv, time
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from fastprogress.fastprogress import master_bar, progress_bar
 
 from .callback import Callback
 from .course import in_notebook
 from .lr_finder import finding_lr
 
 # %% auto #0
-__all__ = ['ShowGraphCallback', 'CSVLogger']
+__all__ = ['ProgressCallback', 'ProgressMixin', 'ShowGraphCallback', 'CSVLogger']
+
+# %% ../nbs/02i_progress.ipynb #effa1264
+class ProgressCallback(Callback):
+    "Progress bars for epochs and batches, and a table with one row per epoch; `learn.no_bar()` and `learn.no_logging()` hush them."
+    order, bar, table = 60, True, True  # `bar` False: the table's rows are printed as plain text
+    def before_fit(self):
+        self.mbar, self._table = master_bar(range(self.n_epoch)) if self.bar else None, False
+        if self.mbar: self.mbar.on_iter_begin()
+    def before_train(self): self._bar(self.dls.train)
+    def before_validate(self): self._bar(self.dls.valid)
+    def _bar(self, dl):
+        self.pbar = progress_bar(range(len(dl)), parent=self.mbar, leave=False) if self.bar else None
+        if self.pbar: self.pbar.update(0)
+    def after_batch(self):
+        if self.pbar: self.pbar.update(self.iter + 1)
+    def _write(self, row:list): self.mbar.write(row, table=True) if self.mbar else print('  '.join(row))
+    def after_epoch(self):
+        if not self.table: return
+        rec = self.learn.recorder
+        if not self._table: self._write(rec.metric_names); self._table = True
+        v = rec.log
+        self._write([str(v[0]), *[f'{x:.6f}' for x in v[1:-1]], time.strftime('%M:%S', time.gmtime(v[-1]))])
+    def after_fit(self):
+        if self.mbar: self.mbar.on_iter_end()
+
+# %% ../nbs/02i_progress.ipynb #34fca211
+@contextmanager
+def _switched_off(learn, attr:str):
+    "`attr` of the learner's `ProgressCallback` off inside the `with` block, and back to what it was after."
+    cbs = [cb for cb in learn.cbs if isinstance(cb, ProgressCallback)]
+    old = [getattr(cb, attr) for cb in cbs]
+    for cb in cbs: setattr(cb, attr, False)
+    try: yield learn
+    finally:
+        for cb, o in zip(cbs, old): setattr(cb, attr, o)
+
+class ProgressMixin:
+    "The `Learner`'s switches for its `ProgressCallback`, for training in a loop without pages of output."
+    def no_bar(self):
+        "Hide the progress bars inside a `with` block, as fastai's: `with learn.no_bar(): learn.fit(1)`."
+        return _switched_off(self, 'bar')
+    def no_logging(self):
+        "Print no results table inside a `with` block, as fastai's: `with learn.no_bar(), learn.no_logging(): learn.fit(1)`."
+        return _switched_off(self, 'table')
 
 # %% ../nbs/02i_progress.ipynb #6831cf89
 class ShowGraphCallback(Callback):
