@@ -22,9 +22,9 @@ class _DatasetNames(type):
     "The type of `URLs`: a misspelt or unknown dataset name says which datasets there are."
     def __getattr__(cls, k):
         if k.startswith('_'): raise AttributeError(k)
-        close = difflib.get_close_matches(k, list(cls.all()), n=2, cutoff=0.5)
+        close = difflib.get_close_matches(k, list(cls.all(book=True)), n=2, cutoff=0.5)
         raise AttributeError(f"URLs has no {k!r}" + (f": did you mean {' or '.join(close)}?" if close else '.') +
-                             f" The datasets of this course: {', '.join(cls.all())}.")
+                             f" The datasets of this course: {', '.join(cls.all())}; of the fastai book too: {', '.join(cls._book)}.")
 
 class URLs(metaclass=_DatasetNames):
     "Public download URLs of the datasets the chapters use."
@@ -42,12 +42,23 @@ class URLs(metaclass=_DatasetNames):
     ML_100k = 'https://files.grouplens.org/datasets/movielens/ml-100k.zip'
     S3_MODEL = f'{S3}modelzoo/'  # pretrained models, not datasets
     WT103_FWD = f'{S3_MODEL}wt103-fwd.tgz'  # fastai's AWD-LSTM language model trained on WikiText-103 (chapter 4)
+    S3_IMAGELOC = f'{S3}imagelocal/'
+    # the fastai book's other datasets: downloaded and checked like the others, but not in the mirror or in `all()`
+    MNIST = f'{S3_IMAGE}mnist_png.tgz'
+    IMAGENETTE = f'{S3_IMAGE}imagenette2.tgz'
+    IMAGENETTE_320 = f'{S3_IMAGE}imagenette2-320.tgz'
+    PASCAL_2007 = f'{S3_IMAGELOC}pascal_2007.tgz'
+    BIWI_HEAD_POSE = f'{S3_IMAGELOC}biwi_head_pose.tgz'
+    BIWI_SAMPLE = f'{URL}biwi_sample.tgz'
+    CAMVID = f'{S3_IMAGELOC}camvid.tgz'
+    HUMAN_NUMBERS = f'{URL}human_numbers.tgz'
+    _book = ('MNIST', 'IMAGENETTE', 'IMAGENETTE_320', 'PASCAL_2007', 'BIWI_HEAD_POSE', 'BIWI_SAMPLE', 'CAMVID', 'HUMAN_NUMBERS')
 
     @classmethod
-    def all(cls) -> dict:
-        "Name → URL for every dataset archive (the pretrained models under `S3_MODEL` are not datasets)."
-        return {k: v for k, v in vars(cls).items()
-                if not k.startswith('_') and isinstance(v, str) and v.endswith(('.tgz', '.zip')) and not v.startswith(cls.S3_MODEL)}
+    def all(cls, book:bool=False) -> dict:
+        "Name → URL for every dataset archive of the course (with `book`, the fastai book's others too; models are not datasets)."
+        return {k: v for k, v in vars(cls).items() if not k.startswith('_') and isinstance(v, str) and v.endswith(('.tgz', '.zip'))
+                and not v.startswith(cls.S3_MODEL) and (book or k not in cls._book)}
 
 # %% ../nbs/01a_external.ipynb #12eeb1f3
 checks = {  # url: (size in bytes, 'algorithm:hexdigest')
@@ -61,6 +72,14 @@ checks = {  # url: (size in bytes, 'algorithm:hexdigest')
     URLs.ADULT_SAMPLE: (968212, 'md5:64eb9d7e23732de0b138f7372d15492f'),
     URLs.ML_SAMPLE: (51790, 'md5:10961384dfe7c5181460390a460c1f77'),
     URLs.ML_100k: (4924029, 'md5:39f6af2d7ea4e117f8838e4a302fec70'),
+    URLs.MNIST: (15683414, 'md5:03639f83c4e3d19e0a3a53a8a997c487'),
+    URLs.IMAGENETTE: (1557161267, 'md5:2c774ecb40005b35d7937d50f5d42336'),
+    URLs.IMAGENETTE_320: (341663724, 'md5:1f1f74f133caff120e575856659b87a2'),
+    URLs.PASCAL_2007: (1637796771, 'md5:433b4706eb7c42bd74e7f784e3fdf244'),
+    URLs.BIWI_HEAD_POSE: (452316199, 'md5:00f4ccf66e8cba184bc292fdc08fb237'),
+    URLs.BIWI_SAMPLE: (593774, 'md5:9179f4c1435f4b291f0d5b072d60c2c9'),
+    URLs.CAMVID: (598913237, 'md5:648371e4f3a833682afb39b08a3ce2aa'),
+    URLs.HUMAN_NUMBERS: (30252, 'md5:8a19c3bfa2bcb08cd787e741261f3ea2'),
 }
 
 # %% ../nbs/01a_external.ipynb #325634b8
