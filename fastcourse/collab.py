@@ -28,7 +28,7 @@ from .tabular_loaders import TabularDataLoaders
 
 # %% auto #0
 __all__ = ['CollabDataLoaders', 'EmbeddingDotBias', 'EmbeddingNN', 'collab_learner', 'item_biases', 'item_factors', 'item_counts',
-           'most_similar', 'plot_item_pca']
+           'most_similar', 'plot_item_pca', 'pca']
 
 # %% ../nbs/06_collab.ipynb #7041ab32
 _roles = {'user': ('user',), 'item': ('item', 'movie', 'title', 'product', 'book'), 'rating': ('rating', 'score', 'stars')}
@@ -239,3 +239,19 @@ def plot_item_pca(learn:Learner, items=None, n:int=50, figsize=(9, 9)):
     for (x, y), t in zip(xy.tolist(), items): ax.text(x, y, str(t)[:40], fontsize=8)
     ax.set_xlabel('first principal component'); ax.set_ylabel('second principal component')
     return fig
+
+# %% ../nbs/06_collab.ipynb #3c74c353
+def pca(x:torch.Tensor, # (n, d): one row per item, such as the films' latent factors
+        k:int=3, # how many principal components to keep
+       ) -> torch.Tensor:
+    "The rows of `x`, centred, in the coordinates of its first `k` principal components: (n, k), the most spread first."
+    if not (isinstance(x, torch.Tensor) and x.ndim == 2):
+        raise TypeError(f"pca takes a 2-D tensor, one row per item, not {type(x).__name__} of shape {tuple(getattr(x, 'shape', ()))}.")
+    check_sizes(k=k)
+    if k > min(x.shape): raise ValueError(f"k={k}, but a {x.shape[0]}×{x.shape[1]} tensor has at most {min(x.shape)} principal components.")
+    x = x.detach().float()
+    x = x - x.mean(0)
+    _, _, v = torch.linalg.svd(x, full_matrices=False)  # rows of v: the principal directions, the most spread first
+    return x @ v[:k].T
+
+torch.Tensor.pca = pca  # as fastai does, so that the book's `movie_w.pca(3)` works too
