@@ -11,6 +11,7 @@ from .data_core import *  # noqa: F403
 from .show import *  # noqa: F403
 from .splitters import *  # noqa: F403
 from .data import *  # noqa: F403
+from .pipelines import *  # noqa: F403
 from .image_data import *  # noqa: F403
 from .optim import *  # noqa: F403
 from .layers import *  # noqa: F403
@@ -50,7 +51,7 @@ import numpy as np  # noqa: E402, F401
 import pandas as pd  # noqa: E402, F401
 import torch  # noqa: E402, F401
 import torch.nn.functional as F  # noqa: E402, F401
-from torch import nn  # noqa: E402, F401
+from torch import Tensor, nn  # noqa: E402, F401
 from PIL import Image  # noqa: E402, F401
 from fastcore.basics import first, range_of  # noqa: E402, F401
 from fastcore.foundation import L, coll_repr  # noqa: E402, F401

@@ -40,7 +40,8 @@ class Datasets:
                             "item pass [item]; for a folder, list its files first, e.g. get_image_files(path).")
         self.items, self.n_inp = list(items), n_inp
         if not self.items: raise ValueError("No items: the item list is empty. Check the path and `get_items` (wrong folder? no files with these extensions?).")
-        self.tfms = [list(p) if isinstance(p, (list, tuple)) else [p] for p in tfms]
+        self.tfms = [[f() if isinstance(f, type) and hasattr(f, 'setup') else f for f in (p if isinstance(p, (list, tuple)) else [p])]
+                     for p in tfms]  # a class that learns given uncalled (`Categorize`) is made, as fastai does
         self.kinds = tuple(kinds or [None] * len(self.tfms))
         self.splits = check_splits(splits, len(self.items)) if splits is not None else (list(range(len(self.items))), [])
         self.item_tfms = sorted(check_item_tfms(item_tfms), key=lambda t: getattr(t, 'order', 0))
@@ -89,6 +90,16 @@ class Datasets:
     @property
     def vocab(self): return next((f.vocab for f in reversed(self.tfms[-1]) if hasattr(f, 'vocab')), None)
     def __len__(self): return len(self.items)
+    def __getitem__(self, i:int) -> tuple: return self.sample(i)  # fastai's `dsets[0]`: item 0 through the pipelines, as training sees it
+    def decode(self, s:tuple) -> tuple: return tuple(o if d is None else d.decode(o) for o, d in zip(s, self.decoders()))
+    def show(self, s:tuple, ctx=None, **kwargs):
+        "Draw the sample `s`, decoded: its image with its label as the title (`show_sample`, notebook 01j)."
+        from fastcourse.pipelines import show_sample  # imported here: fastcourse.pipelines builds on this module
+        return show_sample(self.decode(s), ctx=ctx, **kwargs)
+    def dataloaders(self, bs:int=64, after_item=None, after_batch=None, **kwargs):
+        "Loaders of `train` and `valid` with fastai's mid-level `after_item` and `after_batch` (`dataloaders_from`, notebook 01j)."
+        from fastcourse.pipelines import dataloaders_from
+        return dataloaders_from(self, bs, after_item, after_batch, **kwargs)
     def __repr__(self): return f'Datasets: {len(self.train)} train, {len(self.valid)} valid, kinds {self.kinds}'
 
 def check_item_tfms(tfms) -> list:

@@ -60,7 +60,7 @@ def load_image_bw(fn) -> Tensor:
 
 def image2tensor(img) -> Tensor:
     "A PIL image or an array `(h, w)` or `(h, w, c)` as a tensor `(c, h, w)` of the same values and channels, as fastai's."
-    a = np.asarray(img)
+    a = np.array(img)  # a copy: a PIL image's pixels are read-only, and torch warns about tensors over those
     if a.ndim == 2: a = a[..., None]
     if a.ndim != 3: raise ValueError(f"image2tensor takes one image, (h, w) or (h, w, c), not the shape {a.shape}.")
     return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)
