@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_data.html.md"""
 
 # %% ../nbs/04a_text_data.ipynb #fbb75b19
 from __future__ import annotations
-import html, re
+import html, os, re
 from collections import Counter
 from pathlib import Path
 
@@ -110,17 +110,24 @@ class WordTokenizer:
         return [word_tokenize(t) for t in texts]
 
 class Tokenizer:
-    "One text to its tokens: `rules` (default `defaults_text_proc_rules`), then the word tokenizer `tok`."
+    "One text (or a text file) to its tokens: `rules` (default `defaults_text_proc_rules`), then the word tokenizer `tok`."
     def __init__(self,
                  tok=None, # called on a list of texts, like `WordTokenizer()` (the default)
                  rules:list|None=None): # functions from text to text, applied in order
         self.tok, self.rules = tok or WordTokenizer(), list(defaults_text_proc_rules if rules is None else rules)
+    @classmethod
+    def from_folder(cls, path, tok=None, rules:list|None=None) -> Tokenizer:
+        "fastai's tokenizer for the text files under `path`: here any `Tokenizer` reads a file it is given, so `path` is only checked."
+        if not Path(path).is_dir(): raise FileNotFoundError(f"from_folder takes the folder of the text files, and {path} is not one.")
+        return cls(tok, rules)
     def __call__(self, text:str) -> list[str]:
+        if isinstance(text, os.PathLike): text = Path(text).read_text(encoding='utf-8')  # a file of `get_text_files`
         if not isinstance(text, str):
-            raise TypeError(f"A Tokenizer takes one text (a str), not a {type(text).__name__}: for a list, use tokenize_texts(texts) "
-                            "or [tkn(t) for t in texts].")
+            raise TypeError(f"A Tokenizer takes one text (a str) or a text file, not a {type(text).__name__}: for a list, use "
+                            "tokenize_texts(texts) or [tkn(t) for t in texts].")
         for f in self.rules: text = f(text)
         return self.tok([text])[0]
+    def decode(self, toks:list) -> str: return ' '.join(toks)  # the tokens, readable: what fastai shows for them
 
 # %% ../nbs/04a_text_data.ipynb #c60973db
 def get_text_files(path, # folder to search
