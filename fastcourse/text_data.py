@@ -127,7 +127,9 @@ class Tokenizer:
                             "tokenize_texts(texts) or [tkn(t) for t in texts].")
         for f in self.rules: text = f(text)
         return self.tok([text])[0]
-    def decode(self, toks:list) -> str: return ' '.join(toks)  # the tokens, readable: what fastai shows for them
+    def decode(self, toks:list) -> str:
+        "The tokens as one readable string (a string, such as `Numericalize.decode` gives, is already one)."
+        return toks if isinstance(toks, str) else ' '.join(toks)
 
 # %% ../nbs/04a_text_data.ipynb #c60973db
 def get_text_files(path, # folder to search
