@@ -20,6 +20,7 @@ from .data import (CategoryBlock, ColReader, DataBlock, ImageBlock, RegexLabelle
 from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
 from .categories import CategoryMap
+from .multilabel import MultiCategoryBlock
 from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
 from .transforms import PILImage, load_image, load_image_bw
 
@@ -121,8 +122,9 @@ class ImageDataLoaders(DataLoaders):
 
     @classmethod
     def from_df(cls, df:pd.DataFrame, path='.', valid_pct:float=0.2, seed:int|None=None, fn_col=0, folder:str|None=None, suff:str='',
-                label_col=1, valid_col:str|None=None, item_tfms=None, batch_tfms=None, img_cls=PILImage, **kwargs):
-        "File names and labels from columns of `df`; split by `valid_col` or at random."
+                label_col=1, label_delim:str|None=None, y_block=None, valid_col:str|None=None, item_tfms=None, batch_tfms=None,
+                img_cls=PILImage, **kwargs):
+        "File names and labels from columns of `df` (several per row with `label_delim`); split by `valid_col` or at random."
         check_kwargs('ImageDataLoaders.from_df', kwargs, cls.from_df, DataBlock.dataloaders)
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"from_df takes a pandas DataFrame, not a {type(df).__name__}: read the CSV file first, with pd.read_csv(...), "
@@ -133,8 +135,9 @@ class ImageDataLoaders(DataLoaders):
         if missing: raise KeyError(f"Column(s) {missing} not in the DataFrame (give names, or positions 0 to {len(cols) - 1}); "
                                    f"its columns are {cols}.")
         split = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed)
-        db = DataBlock((ImageBlock(img_cls), CategoryBlock), get_x=ColReader(fn_col, pref=Path(path)/(folder or ''), suff=suff),
-                       get_y=ColReader(label_col), splitter=split, item_tfms=item_tfms, batch_tfms=batch_tfms)
+        if y_block is None: y_block = CategoryBlock if label_delim is None else MultiCategoryBlock  # 'Car Road': several labels
+        db = DataBlock((ImageBlock(img_cls), y_block), get_x=ColReader(fn_col, pref=Path(path)/(folder or ''), suff=suff),
+                       get_y=ColReader(label_col, label_delim=label_delim), splitter=split, item_tfms=item_tfms, batch_tfms=batch_tfms)
         return db.dataloaders(df, path=path, **kwargs)
 
     @classmethod

@@ -177,7 +177,7 @@ def show_results(self:InferenceMixin,
     kinds = getattr(self.dls, 'kinds', ())  # the training data's, for new items without targets
     n = getattr(dl, 'n_inp', 1)
     return show_image_results(dl, b, preds, max_n, ncols, figsize, y_kind=kinds[n] if len(kinds) > n else None,
-                              vocab=getattr(self.dls, 'vocab', None))
+                              vocab=getattr(self.dls, 'vocab', None), thresh=getattr(self.loss_func, 'thresh', 0.5))
 
 # %% ../nbs/02f_inference.ipynb #f3467bc9
 def _remade(dl, split_idx:int, item_tfms=None, batch_tfms=None) -> DataLoader:
@@ -230,6 +230,11 @@ def predict(self:InferenceMixin, item):
     "Predict one item (an image file, a table row): (label, index, probabilities) for classes, (value, tensor, tensor) for numbers."
     pred = self.get_preds(dl=self.dls.test_dl([item], with_labels=False))[0][0]  # a label `item` may carry is not read
     vocab = getattr(self.dls, 'vocab', None)
+    if tuple(getattr(self.dls, 'kinds', ()))[-1:] == ('multicategory',):  # several labels: a yes/no per class
+        dec = loss_decodes(self.loss_func)(pred)
+        dec = dec if dec.dtype == torch.bool else pred > 0.5  # a loss without decodes: the usual threshold
+        idxs = torch.where(dec)[0].tolist()
+        return ([vocab[i] for i in idxs] if vocab is not None else idxs), dec, pred
     if vocab is None and not isinstance(self.loss_func, _class_losses):  # numbers: the prediction is the answer
         return (pred.item() if pred.numel() == 1 else pred.tolist()), pred, pred
     idx = pred.argmax(dim=0)  # the class axis: a label for one item, a class per pixel for a mask

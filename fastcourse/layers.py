@@ -1,4 +1,4 @@
-"""A sigmoid for a range, small embeddings, linear and convolution blocks, an MSE that never broadcasts, a model summary.
+"""A sigmoid for a range, small embeddings, linear and convolution blocks, flat MSE and BCE losses, a model summary.
 
 Docs: https://fastcourse.github.io/fastcourse/layers.html.md"""
 
@@ -17,8 +17,8 @@ from .checks import check_sizes
 
 # %% auto #0
 __all__ = ['NormType', 'sigmoid_range', 'check_range', 'SigmoidRange', 'Embedding', 'LinBnDrop', 'layer_sizes', 'MSELossFlat',
-           'default_loss', 'check_classes', 'layer_summary', 'Module', 'Flatten', 'Lambda', 'sequential', 'noop',
-           'ConvLayer']
+           'check_thresh', 'BCEWithLogitsLossFlat', 'default_loss', 'check_classes', 'layer_summary', 'Module',
+           'Flatten', 'Lambda', 'sequential', 'noop', 'ConvLayer']
 
 # %% ../nbs/02c_layers.ipynb #87a0da29
 def sigmoid_range(x:torch.Tensor, lo:float, hi:float) -> torch.Tensor:
@@ -82,11 +82,42 @@ class MSELossFlat(nn.MSELoss):
                              "hold different numbers of values.")
         return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
 
+# %% ../nbs/02c_layers.ipynb #ed592cfe
+def check_thresh(thresh) -> float:
+    "`thresh` as a float, with a clear error unless it lies strictly between 0 and 1 (a probability above which a class is predicted)."
+    if isinstance(thresh, torch.Tensor) and thresh.numel() == 1: thresh = thresh.item()  # one value of a torch.linspace, as fastbook sweeps
+    if not (isinstance(thresh, numbers.Real) and not isinstance(thresh, bool) and 0 < thresh < 1):
+        raise ValueError(f"thresh is a probability strictly between 0 and 1, like 0.5, above which a class is predicted, not {thresh!r}.")
+    return float(thresh)
+
+class BCEWithLogitsLossFlat(nn.BCEWithLogitsLoss):
+    "Binary cross-entropy of one raw score per class against 0/1 targets; a class is predicted where its sigmoid passes `thresh`."
+    def __init__(self,
+                 thresh:float=0.5, # the probability above which `decodes` predicts a class
+                 weight=None, # a weight per class (or per value), as in `nn.BCEWithLogitsLoss`
+                 reduction:str='mean', # 'mean', 'sum', or 'none' for one loss per value
+                 pos_weight=None): # per class, how much more a missed positive costs than a false one
+        super().__init__(weight=weight, reduction=reduction, pos_weight=pos_weight)
+        self.thresh = check_thresh(thresh)
+    def forward(self, pred, targ):
+        if pred.numel() != targ.numel():
+            why = (" These look like class indices: a multi-label target is a row of 0/1 values, one per class (MultiCategoryBlock "
+                   "makes them); for one class per item use nn.CrossEntropyLoss()." if targ.ndim == 1 and not targ.is_floating_point()
+                   else " The model needs one output per class: n_out=len(dls.vocab).")
+            raise ValueError(f"BCEWithLogitsLossFlat compares each score with a 0/1 target, and the predictions of shape "
+                             f"{tuple(pred.shape)} do not fit the targets of shape {tuple(targ.shape)}.{why}")
+        return super().forward(pred, targ.reshape(pred.shape).to(pred.dtype))
+    def activation(self, x): return torch.sigmoid(x)
+    def decodes(self, x): return x > self.thresh
+    def extra_repr(self): return f'thresh={self.thresh}'
+
+
 # %% ../nbs/02c_layers.ipynb #12eda431
 def default_loss(dls) -> nn.Module:
-    "The loss a learner uses when none is given, from the kind of the data's targets: cross-entropy for classes, MSE for numbers."
+    "The loss a learner uses when none is given, from the kind of the targets: cross-entropy for classes, BCE for sets, MSE for numbers."
     kinds = getattr(dls, 'kinds', ())
     if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
+    if len(kinds) > 1 and kinds[-1] == 'multicategory': return BCEWithLogitsLossFlat()
     if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
     raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
 

@@ -1,4 +1,4 @@
-"""Errors (`mae`, `rmse`, `msle`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `Dice`..., from sums over every batch; `top_k_accuracy`.
+"""Errors (`mae`, `rmse`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `Dice`... over every batch; `accuracy_multi`.
 
 Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
@@ -11,10 +11,11 @@ import copy, math, numbers
 import torch
 
 from .callback import Metric
+from .layers import check_thresh
 
 # %% auto #0
 __all__ = ['mae', 'mse', 'rmse', 'msle', 'exp_rmspe', 'SetMetric', 'ErrorMetric', 'R2Score', 'ClassCounts', 'Precision', 'Recall',
-           'F1Score', 'top_k_accuracy', 'MaskMetric', 'Dice', 'DiceMulti', 'JaccardCoeff']
+           'F1Score', 'top_k_accuracy', 'accuracy_multi', 'MaskMetric', 'Dice', 'DiceMulti', 'JaccardCoeff']
 
 # %% ../nbs/02h_metrics.ipynb #b051af9f
 class SetMetric(Metric):
@@ -179,6 +180,23 @@ def top_k_accuracy(inp, targ, k:int=5, axis:int=-1):
         raise ValueError(f"top_k_accuracy looks for each target among the k best of its {n} class scores, so k is 1 to {n}, not {k!r}.")
     return (inp.topk(k, dim=axis).indices == targ.unsqueeze(axis)).any(dim=axis).float().mean()
 top_k_accuracy.lower_is_better = False
+
+# %% ../nbs/02h_metrics.ipynb #3a3df28c
+def accuracy_multi(inp, # one score (or, with `sigmoid=False`, probability) per class for each item
+                   targ, # the 0/1 targets, of the same shape
+                   thresh:float=0.5, # a class is predicted where its probability passes this
+                   sigmoid:bool=True): # apply the sigmoid to `inp` first (raw scores, as a learner's metrics get)
+    "Share of (item, class) pairs predicted right, a class being predicted where its probability passes `thresh`."
+    thresh = check_thresh(thresh)
+    if inp.shape != targ.shape:
+        raise ValueError(f"accuracy_multi compares each score with a 0/1 target, and the predictions {tuple(inp.shape)} do not fit the "
+                         f"targets {tuple(targ.shape)}: one score per class for each item. For one class per item, use accuracy.")
+    if not sigmoid and inp.numel() and (inp.min() < 0 or inp.max() > 1):
+        raise ValueError(f"With sigmoid=False, accuracy_multi takes probabilities, and these range from {float(inp.min()):.3g} to "
+                         f"{float(inp.max()):.3g}: raw scores? Leave sigmoid=True.")
+    if sigmoid: inp = torch.sigmoid(inp)
+    return ((inp > thresh) == targ.bool()).float().mean()
+accuracy_multi.lower_is_better = False
 
 # %% ../nbs/02h_metrics.ipynb #65a2f86f
 class MaskMetric:

@@ -49,6 +49,7 @@ def to_plot(imgs) -> list:
     return [o.permute(1, 2, 0).clamp(0, 1).cpu().numpy() for o in imgs]
 
 def _nums(t) -> str: return ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())  # several numbers (points): up to four
+def _label(v) -> str: return ';'.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)  # several labels: 'Car;Road', as fastai
 
 def show_batch(dl:DataLoader, max_n:int=9,
                ncols:int|None=None, # samples per row; default 3, or, with `nrows` alone, as many as fill `nrows` rows (fastai's way)
@@ -72,7 +73,7 @@ def show_batch(dl:DataLoader, max_n:int=9,
         for j, (o, k, dec) in enumerate(zip(b, dl.kinds, dl.decoders)):
             if k == 'image': ax.imshow(imgs[j][i])
             elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
-            else: titles.append(str(dec.decode(o[i]) if dec is not None else o[i].item() if o[i].numel() == 1 else _nums(o[i])))
+            else: titles.append(_label(dec.decode(o[i])) if dec is not None else str(o[i].item()) if o[i].numel() == 1 else _nums(o[i]))
         ax.set_title(' / '.join(titles), fontsize=10)
     fig.tight_layout()
     return fig
@@ -83,7 +84,8 @@ def _mask(ax, img, m, title):
 
 def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:int=3, figsize=None,
                  y_kind:str|None=None, # the targets' kind when `b` has none (new items): 'category', 'mask' or None for numbers
-                 vocab:list|None=None): # the class names then
+                 vocab:list|None=None, # the class names then
+                 thresh:float=0.5): # several labels per image ('multicategory'): a class is predicted above this probability
     "Draw up to `max_n` images of batch `b` titled 'predicted / actual' from `preds` (green if right, red if wrong); masks side by side."
     check_sizes(max_n=max_n, ncols=ncols)
     if not dl.kinds or dl.kinds[0] != 'image':
@@ -91,7 +93,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
     n_inp, d = getattr(dl, 'n_inp', 1), dl.decode_batch(b)
     imgs = to_plot(d[0][:max_n])
     ys, kind = (d[n_inp], dl.kinds[n_inp]) if len(d) > n_inp and len(dl.kinds) > n_inp else (None, y_kind)
-    if len(preds) < len(imgs) or (kind in ('category', 'mask') and preds.ndim < 2):
+    if len(preds) < len(imgs) or (kind in ('category', 'mask', 'multicategory') and preds.ndim < 2):
         raise ValueError(f"preds are the model's scores for every image of the batch, a row of class scores each ({len(imgs)} rows here), "
                          f"not {tuple(preds.shape)}: pass learn.get_preds(...)[0], not the predicted class indices.")
     if kind == 'mask':
@@ -113,6 +115,10 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             p = int(preds[i].argmax())
             right = ys is None or p == int(ys[i])
             title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
+        elif kind == 'multicategory':  # probabilities: the classes above `thresh`, against the target's 1s
+            names = lambda on: _label([dec.vocab[j] if getattr(dec, 'vocab', None) is not None else j for j in torch.where(on)[0].tolist()])
+            right = ys is None or bool(((preds[i] > thresh) == (ys[i] > 0.5)).all())
+            title = names(preds[i] > thresh) + ('' if ys is None else f' / {names(ys[i] > 0.5)}')
         else:  # numbers: show up to four of them
             title, right = _nums(preds[i]) + ('' if ys is None else f' / {_nums(ys[i])}'), True
         ax.set_title(title, fontsize=10, color='green' if right else 'red')
