@@ -20,6 +20,14 @@ class CategoryMap(list):
     def o2i(self) -> dict:
         if getattr(self, '_n', None) != len(self): self._o2i, self._n = {v: i for i, v in enumerate(self)}, len(self)  # made again if grown
         return self._o2i
+    def __getitem__(self, i):
+        "A class by its index, as a list's; given a tensor, array or list of indices (or of booleans, one per class), a list of classes."
+        if hasattr(i, 'tolist'): i = i.tolist()  # a tensor or array: one number (0-d) or a list, as fastbook's `vocab[idxs]` passes
+        if not isinstance(i, list): return list.__getitem__(self, i)
+        if i and all(isinstance(b, bool) for b in i):  # a mask, like `vocab[probs > 0.5]`
+            if len(i) != len(self): raise IndexError(f"A mask picks classes with one True/False per class: {len(self)}, not {len(i)}.")
+            return [v for v, b in zip(self, i) if b]
+        return [list.__getitem__(self, j) for j in i]
 
 def _no_label(o) -> bool: return o is None or (isinstance(o, float) and math.isnan(o))  # NaN: an empty cell of a table
 
@@ -47,7 +55,7 @@ def _sorted_labels(labels) -> list:
     multi = any(isinstance(o, (list, set, dict)) for o in ex.values())
     raise TypeError("Labels must be single hashable values of one type (all str, or all int, ...), but these are "
                     + ', '.join(f"{t} (like {short_repr(o, 40)})" for t, o in ex.items())
-                    + ("; a list of labels per item is multi-label data, which is not supported: give each item one label." if multi
+                    + ("; a list of labels per item is multi-label data: use MultiCategoryBlock (chapter 1i) instead of CategoryBlock." if multi
                        else "; make them one type, e.g. str(label) in the labelling function."))
 
 def _one_class(vocab, labeller) -> str:

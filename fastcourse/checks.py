@@ -59,7 +59,8 @@ def check_kwargs(name:str, kwargs:dict, *fs):
     for k in kwargs:
         if k in ok: continue
         close = difflib.get_close_matches(k, ok, 1)
-        why = (': multi-label data (several labels per item) is not supported' if k == 'label_delim' else
+        why = (': multi-label data (several labels per item) is not supported here, only for images (ImageDataLoaders.from_df, '
+               'or a DataBlock with MultiCategoryBlock)' if k == 'label_delim' else
                f' (did you mean {close[0]}?)' if close else '')
         raise TypeError(f"{name}() got an unexpected keyword argument {k!r}{why}. It takes: {', '.join(ok)}.")
 

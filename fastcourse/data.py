@@ -223,7 +223,15 @@ class DataBlock:
             raise ValueError(f"This DataBlock has no get_x and no get_y, so the input and the target would both be the item itself "
                              f"({items[0]!r:.80}). Say where the label comes from, like get_y=parent_label (the folder's name).")
         tfms = [[g] + b.tfms if g is not None else b.tfms for g, b in zip(self.getters, self.blocks)]
-        return Datasets(items, tfms, self.splitter(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms)
+        return Datasets(items, tfms, self._split(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms)
+
+    def _split(self, items:list) -> tuple:
+        "The splitter's indices; one written for a DataFrame (fastbook's `def splitter(df)`) gets the table rows as one."
+        try: return self.splitter(items)
+        except (TypeError, KeyError, AttributeError) as e:
+            if not isinstance(items[0], dict): raise
+            try: return self.splitter(pd.DataFrame(items))  # numbered 0, 1, ... as the items are
+            except Exception: raise e from None
 
     def dataloaders(self, source, bs:int=64, path='.', num_workers:int|None=None, device=None, shuffle:bool=True,
                     **kwargs) -> DataLoaders:

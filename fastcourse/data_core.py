@@ -119,6 +119,7 @@ class DatasetSplit(torch.utils.data.Dataset):
     def __getitem__(self, i): return self.dsets.sample(self.idxs[i], self.split_idx)
     @property
     def items(self): return [self.dsets.items[i] for i in self.idxs]
+    vocab = property(lambda self: self.dsets.vocab)  # fastbook's `dsets.train.vocab`
 
 # %% ../nbs/01c_data_core.ipynb #be65784f
 def default_device() -> torch.device:

@@ -87,10 +87,15 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin, Progres
         self.loss_func = loss_func if loss_func is not None else default_loss(dls)
         self.path = Path(path if path is not None else getattr(dls, 'path', '.'))
         self.model_dir, self.wd, self.train_bn, self.wd_bn_bias, self.moms = model_dir, wd, train_bn, wd_bn_bias, moms
-        self.metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(metrics)]
+        self.metrics = metrics
         self.opt, self.cbs, self.training, self.epoch, self.n_epoch = None, [], False, 0, 0
         self.add_cbs([TrainEvalCallback(), DeviceCallback(), CPUMemoryCache(), NanCallback(), Recorder(), ProgressCallback(),
                       *cbs])
+    @property
+    def metrics(self) -> list: return self._metrics
+    @metrics.setter
+    def metrics(self, ms):  # `learn.metrics = partial(accuracy_multi, thresh=0.1)` later, as fastbook does, is wrapped the same way
+        self._metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(ms)]
 
     # -- callbacks
     def add_cb(self, cb:Callback):
