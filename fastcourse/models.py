@@ -18,10 +18,15 @@ from .checks import check_sizes
 from .transforms import imagenet_stats
 
 # %% auto #0
-__all__ = ['archs', 'resnet18', 'resnet34', 'resnet50', 'LITE_STATS', 'LITE0_CFG', 'efficientnet_lite0', 'imagenette_idx',
-           'ArchSpec', 'register_arch', 'arch_spec', 'SameConv2d', 'MBConv', 'EfficientNetLite']
+__all__ = ['archs', 'model_meta', 'resnet18', 'resnet34', 'resnet50', 'LITE_STATS', 'LITE0_CFG', 'efficientnet_lite0',
+           'imagenette_idx', 'ArchSpec', 'register_arch', 'arch_spec', 'SameConv2d', 'MBConv', 'EfficientNetLite',
+           'first_conv', 'adapt_first_conv', 'create_body']
 
 # %% ../nbs/02b_models.ipynb #fbab4e6e
+def _sources(ni:int, n_in:int) -> list:
+    "(old channel, new channel) pairs: the old channels dealt out to the new ones in turn, or added up where there are fewer."
+    return [(c % ni, c % n_in) for c in range(max(ni, n_in))]
+
 @dataclass
 class ArchSpec:
     "How to build an architecture, cut it to its body, split the body for discriminative rates, and normalise inputs."
@@ -30,8 +35,18 @@ class ArchSpec:
     body: callable  # model -> nn.Sequential producing (bs, nf, h', w')
     stats: tuple  # (mean, std) of the inputs it was trained on
     split: int  # index of the body layer where the second parameter group starts
+    def stats_for(self, n_in:int=3) -> tuple:
+        "(mean, std) for inputs of `n_in` channels: each new channel averages the stats of the old ones its filters come from."
+        if n_in == len(self.stats[0]): return self.stats
+        groups = [[o for o, n in _sources(len(self.stats[0]), n_in) if n == j] for j in range(n_in)]
+        return tuple([sum(s[o] for o in g) / len(g) for g in groups] for s in self.stats)
 
-archs = {}
+class _Registry(dict):
+    "Architectures by name; looking one up by its function works too, `model_meta[resnet50]`, as in fastai."
+    def __missing__(self, arch): return arch_spec(arch)
+
+archs = _Registry()
+model_meta = archs  # fastai's name for it
 
 def register_arch(name:str, create, body, stats=imagenet_stats, split:int=6):
     "Make `create(pretrained)` available to `vision_learner` as `name`."
@@ -144,3 +159,47 @@ efficientnet_lite0 = register_arch('efficientnet_lite0', _lite0, lambda m: m.bod
 # %% ../nbs/02b_models.ipynb #ea98e74d
 imagenette_idx = {'n01440764': 0, 'n02102040': 217, 'n02979186': 482, 'n03000684': 491, 'n03028079': 497,
                   'n03394916': 566, 'n03417042': 569, 'n03425413': 571, 'n03445777': 574, 'n03888257': 701}
+
+# %% ../nbs/02b_models.ipynb #25f6d54e
+def first_conv(model:nn.Module) -> nn.Conv2d:
+    "The first `nn.Conv2d` of `model`, the layer that sees the image."
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None: raise TypeError(f"This {type(model).__name__} has no convolution to read the image's channels.")
+    return conv
+
+def adapt_first_conv(model:nn.Module, # a body or whole model whose first layer is a convolution
+                     n_in:int, # channels of the input images: 1 for grey
+                     pretrained:bool=True # keep the pretrained filters (summed for 1 channel, shared out for more)
+                    ) -> nn.Module:
+    "`model` with its first convolution changed in place to take `n_in` channels."
+    check_sizes(n_in=n_in)
+    conv = first_conv(model)
+    w, ni = conv.weight.detach(), conv.in_channels  # (nf, ni, k, k)
+    if n_in == ni: return model
+    if conv.groups != 1: raise ValueError(f"The first convolution of this {type(model).__name__} is grouped; n_in cannot change it.")
+    if not pretrained: new = nn.Conv2d(n_in, conv.out_channels, conv.kernel_size).weight.detach().to(w)  # torch's usual init
+    else:  # the image repeated in all n_in channels gives what it gave repeated in the old ones: (x, x, x) or, grey, x alone
+        src, dst = map(torch.tensor, zip(*_sources(ni, n_in)))
+        new = w.new_zeros(w.shape[0], n_in, *w.shape[2:]).index_add_(1, dst, w[:, src] / torch.bincount(src)[src].view(1, -1, 1, 1))
+    conv.weight, conv.in_channels = nn.Parameter(new.contiguous()), n_in
+    return model
+
+def create_body(arch, # an architecture (registered name or function), or a model you built
+                n_in:int=3, # channels of the input images: 1 for grey
+                pretrained:bool=True, # ImageNet weights for an architecture; for a built model, keep its first filters
+                cut=None # the body's end: an index (the layers before it) or a function model -> body; default: the architecture's
+               ) -> nn.Module:
+    "The body of `arch` (its layers before pooling), taking `n_in` channels."
+    model = arch if isinstance(arch, nn.Module) else arch_spec(arch).create(pretrained)
+    if cut is None and not isinstance(arch, nn.Module): body = arch_spec(arch).body(model)
+    elif cut is None and isinstance(model, EfficientNetLite): body = model.body()
+    elif cut is None:  # fastai's rule for a model of your own: up to its last layer that pools
+        kids = list(model.children())
+        pools = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d)
+        cut = next((i for i in reversed(range(len(kids))) if any(isinstance(m, pools) for m in kids[i].modules())), None)
+        if cut is None: raise ValueError(f"This {type(model).__name__} has no pooling layer to cut before: pass cut=.")
+        body = nn.Sequential(*kids[:cut])
+    elif isinstance(cut, int) and not isinstance(cut, bool): body = nn.Sequential(*list(model.children())[:cut])
+    elif callable(cut): body = cut(model)
+    else: raise TypeError(f"cut is a layer index like -2 or a function from the model to its body (lambda m: m.features), not {cut!r}.")
+    return adapt_first_conv(body, n_in, pretrained)

@@ -23,7 +23,7 @@ from .image_data import check_fnames
 from .interpret import Interpretation
 from .saving import register_builder
 from .learner import Learner, check_dls
-from .models import arch_spec
+from .models import arch_spec, create_body, first_conv
 from .show import show_mask, to_plot
 from .vision import arch_learner, check_target
 
@@ -74,7 +74,7 @@ def conv_bn_relu(ni:int, nf:int, ks:int=3, act_cls=nn.ReLU) -> nn.Sequential:
 
 def encoder_stages(body:nn.Sequential, size:int=64) -> tuple[list, list]:
     "Cut `body` after the last layer at each resolution: (the stages, the number of channels each one outputs)."
-    x, cuts, chans = torch.zeros(1, 3, size, size), [], []
+    x, cuts, chans = torch.zeros(1, first_conv(body).in_channels, size, size), [], []  # 1 channel for a grey body
     with torch.no_grad():
         body = body.eval()
         for i, layer in enumerate(body):
@@ -112,7 +112,7 @@ class UNet(nn.Module):
         for i, skip_c in enumerate(reversed(chans[:-1])):  # the deepest skip connection first
             blocks.append(UnetBlock(up, skip_c, max(nf >> i, 32), act_cls)); up = max(nf >> i, 32)
         self.decoder = nn.ModuleList(blocks)
-        self.head = nn.Sequential(conv_bn_relu(up + 3, 32, act_cls=act_cls), nn.Conv2d(32, n_out, 1))
+        self.head = nn.Sequential(conv_bn_relu(up + first_conv(body).in_channels, 32, act_cls=act_cls), nn.Conv2d(32, n_out, 1))
     def forward(self, x):
         feats, h = [], x
         for stage in self.encoder: h = stage(h); feats.append(h)
@@ -126,14 +126,15 @@ def create_unet_model(arch, # the encoder's architecture: a registered name or i
                       n_out:int, # classes
                       pretrained:bool=True, # start the encoder from ImageNet weights
                       nf:int=256, # channels of the deepest decoder block
-                      act_cls=nn.ReLU) -> UNet: # the decoder's activation: a class, or the name of one in torch.nn
+                      act_cls=nn.ReLU, # the decoder's activation: a class, or the name of one in torch.nn
+                      n_in:int=3) -> UNet: # channels of the images: 1 for grey
     "A `UNet` on the body of `arch` (a registered name or function), with `n_out` classes."
     check_sizes(n_out=n_out, nf=nf)
     if isinstance(act_cls, str) and isinstance(getattr(nn, act_cls, None), type): act_cls = getattr(nn, act_cls)  # 'Mish', from an export
     if not (isinstance(act_cls, type) and issubclass(act_cls, nn.Module)):
         raise TypeError(f"act_cls is an activation's class, like nn.Mish (not called: each layer makes its own), not {act_cls!r}.")
     spec = arch_spec(arch)
-    return UNet(spec.body(spec.create(pretrained)), n_out, nf, act_cls)
+    return UNet(create_body(spec.name, n_in, pretrained), n_out, nf, act_cls)
 
 def unet_splitter(m:UNet) -> list:
     "Two parameter groups: the encoder, then everything after it."
@@ -146,7 +147,7 @@ _fastai_only = {  # fastai's DynamicUnet options that our smaller U-Net does wit
     'self_attention': 'our U-Net has no attention layer', 'norm_type': 'every convolution of our U-Net is followed by batchnorm',
     'y_range': 'our U-Net gives class scores for cross-entropy, not numbers to squash into a range',
     'img_size': 'our U-Net takes any input size', 'weights': 'pretrained=True loads the ImageNet weights',
-    'config': 'pass the options themselves', 'n_in': 'the pretrained encoders take 3 channels',
+    'config': 'pass the options themselves',
     **dict.fromkeys(('last_cross', 'bottle', 'init'), "our U-Net's layout is fixed (see UNet)"),
 }
 
@@ -159,12 +160,14 @@ def unet_learner(
     loss_func=None, # default: cross-entropy over pixels
     nf:int=256, # channels of the deepest decoder block
     act_cls=nn.ReLU, # the decoder's activation, a class like nn.Mish
+    n_in:int|None=None, # channels of the images (default: the data's, 1 for PILImageBW loaders, else 3)
     normalize:bool=True, # add the pretrained model's normalisation to the batch transforms
     channels_last:bool=True, # keep model and images in channels-last memory format
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`, `wd`
 ) -> Learner:
     "A `Learner` with a U-Net on a pretrained encoder (frozen), splitter encoder/decoder, inputs normalised like the pretraining data."
-    check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)'); check_target(dls, 'segmentation')
+    check_dls(dls, 'SegmentationDataLoaders.from_label_func(path, files, label_func, codes=codes)')
+    n_in = check_target(dls, 'segmentation', n_in)
     bad = next((k for k in kwargs if k in _fastai_only), None)
     if bad: raise TypeError(f"unet_learner() has no {bad!r}, a fastai option: {_fastai_only[bad]}.")
     check_kwargs('unet_learner', kwargs, unet_learner, Learner.__init__)
@@ -175,11 +178,12 @@ def unet_learner(
     elif c is not None and n_out != c:
         raise ValueError(f"n_out={n_out}, but the masks have {c} codes: leave n_out out, or fix the codes.")
     spec = arch_spec(arch)
-    model = create_unet_model(spec.name, n_out, pretrained, nf, act_cls)
+    model = create_unet_model(spec.name, n_out, pretrained, nf, act_cls, n_in)
     act = act_cls.__name__ if getattr(nn, getattr(act_cls, '__name__', ''), None) is act_cls else act_cls  # exported by name
     splitter = kwargs.pop('splitter', None) or unet_splitter  # None: the default, as in fastai
-    return arch_learner(dls, model, spec, 'segmentation', dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf, act_cls=act),
-                        splitter, pretrained, normalize, channels_last, loss_func=loss_func, metrics=metrics, **kwargs)
+    rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, nf=nf, act_cls=act, n_in=n_in)
+    return arch_learner(dls, model, spec, 'segmentation', rebuild, splitter, pretrained, normalize, channels_last, loss_func=loss_func,
+                        metrics=metrics, **kwargs)
 
 # %% ../nbs/03_segmentation.ipynb #940a483e
 class SegmentationInterpretation(Interpretation):

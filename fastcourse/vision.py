@@ -24,12 +24,13 @@ from .external import URLs, untar_data
 from .layers import SigmoidRange, check_range, layer_sizes
 from .saving import register_builder
 from .learner import Learner, check_dls
-from .models import arch_spec
+from .models import arch_spec, create_body
 from .transforms import Normalize, Resize
 
 # %% auto #0
-__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'vision_splitter', 'check_target', 'arch_learner',
-           'vision_learner', 'cnn_learner', 'is_cat', 'predict_bytes', 'classifier_app', 'train_pets', 'pets_main']
+__all__ = ['AdaptiveConcatPool2d', 'create_head', 'create_vision_model', 'params', 'vision_splitter', 'check_target',
+           'arch_learner', 'vision_learner', 'cnn_learner', 'create_cnn_model', 'is_cat', 'predict_bytes',
+           'classifier_app', 'train_pets', 'pets_main']
 
 # %% ../nbs/02_pets.ipynb #8c2adf63
 class AdaptiveConcatPool2d(nn.Module):
@@ -68,12 +69,12 @@ def create_head(nf:int, # features of the body (channels of its last feature map
     if y_range is not None: layers.append(SigmoidRange(*check_range(y_range)))
     return nn.Sequential(*layers)
 
-def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|None=None, ps:float|list=0.5,
-                        concat_pool:bool=True, y_range=None, first_bn:bool=True, bn_final:bool=False) -> nn.Sequential:
-    "`nn.Sequential(body, head)`: the architecture cut before its pooling, and a new head for `n_out` outputs."
+def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|None=None, ps:float|list=0.5, concat_pool:bool=True,
+                        y_range=None, first_bn:bool=True, bn_final:bool=False, n_in:int=3) -> nn.Sequential:
+    "`nn.Sequential(body, head)`: the architecture cut before its pooling (taking `n_in` channels), and a new head for `n_out` outputs."
     spec = arch_spec(arch)
-    body = spec.body(spec.create(pretrained))
-    with torch.no_grad(): feats = body.eval()(torch.zeros(1, 3, 64, 64))
+    body = create_body(spec.name, n_in, pretrained)
+    with torch.no_grad(): feats = body.eval()(torch.zeros(1, n_in, 64, 64))
     if feats.ndim != 4: raise ValueError(f"The body of {spec.name} gives outputs of shape {tuple(feats.shape)}; a body gives feature "
                                          "maps (bs, channels, h, w) for the head to pool: cut the architecture before its pooling.")
     nf = feats.shape[1]
@@ -82,16 +83,19 @@ def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|Non
         if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)
     return nn.Sequential(body, head)
 
+def params(m:nn.Module) -> list:
+    "The parameters of `m`, as a list: a splitter returns one such list per group (fastai's `params`)."
+    return list(m.parameters())
+
 def vision_splitter(m:nn.Module, split:int=6) -> list:
     "Three parameter groups: the body's first `split` layers, the rest of the body, the head."
-    params = lambda ms: [p for l in ms for p in l.parameters()]
-    return [params(m[0][:split]), params(m[0][split:]), list(m[1].parameters())]
+    return [params(m[0][:split]), params(m[0][split:]), params(m[1])]
 
 register_builder('vision', create_vision_model)
 
 # %% ../nbs/02_pets.ipynb #f7c3e865
-def check_target(dls, builder:str):
-    "A clear error when the targets of `dls` are not what `builder` predicts: one label per image ('vision'), masks ('segmentation')."
+def check_target(dls, builder:str, n_in:int|None=None) -> int:
+    "The channels `n_in` of the images of `dls` (checked, or found); a clear error for targets `builder` does not predict."
     kinds = getattr(dls, 'kinds', ())
     kind, name = kinds[-1] if len(kinds) > 1 else None, 'vision_learner' if builder == 'vision' else 'unet_learner'
     if kinds and kinds[0] != 'image': raise ValueError(f"{name} takes loaders of images, and these hold {kinds[0]!r} inputs: use "
@@ -101,15 +105,19 @@ def check_target(dls, builder:str):
     if builder == 'segmentation' and kind == 'category': raise ValueError(
         "unet_learner predicts a class per pixel, and these loaders have one label per image: use vision_learner(dls, arch).")
     ds = getattr(getattr(getattr(dls, 'train', None), 'dataset', None), 'dsets', None)
-    if ds is not None and image_reader(ds) == 'load_image_bw': raise ValueError(
-        f"{name}'s architectures take colour images, and these loaders read one grey channel (ImageBlock(cls=PILImageBW)): use "
-        "ImageBlock, which reads a grey file as three equal channels, or train a model of your own with Learner(dls, model).")
+    chans = None if ds is None or not kinds else 1 if image_reader(ds) == 'load_image_bw' else 3  # None: loaders of your own
+    if n_in is None: return chans or 3
+    check_sizes(n_in=n_in)
+    if chans is not None and n_in != chans: raise ValueError(
+        f"n_in={n_in}, but these loaders read {'one grey channel (PILImageBW)' if chans == 1 else 'colour images, three channels'}: "
+        f"leave n_in out (it follows the data), or pass n_in={chans}.")
+    return n_in
 
 def arch_learner(dls, model:nn.Module, spec, builder:str, model_kwargs:dict, splitter, pretrained:bool=True, normalize:bool=True,
                  channels_last:bool=True, **kwargs) -> Learner:
     "A `Learner` for `model` built on architecture `spec`: its normalisation, the export recipe, channels-last, body frozen if pretrained."
     if normalize and pretrained and not any(isinstance(t, Normalize) for t in dls.train.batch_tfms):
-        dls.add_tfms([Normalize.from_stats(*spec.stats)])
+        dls.add_tfms([Normalize.from_stats(*spec.stats_for(model_kwargs.get('n_in', 3)))])  # grey: averaged
     learn = Learner(dls, model, splitter=splitter, **kwargs)
     learn.model_spec = {'builder': builder, 'kwargs': model_kwargs}  # how `load_learner` rebuilds the model (see `export`)
     if channels_last and not any(isinstance(cb, ChannelsLast) for cb in learn.cbs): learn.add_cb(ChannelsLast())  # not twice if in `cbs`
@@ -129,12 +137,13 @@ def vision_learner(
     concat_pool:bool=True, # pool with both average and max
     first_bn:bool=True, # batchnorm before the head's first linear layer
     bn_final:bool=False, # batchnorm on the head's outputs
+    n_in:int|None=None, # channels of the images (default: the data's, 1 for PILImageBW loaders, else 3)
     normalize:bool=True, # add the pretrained model's normalisation to the batch transforms
     channels_last:bool=True, # keep model and images in channels-last memory format (faster convolutions)
     **kwargs # passed to `Learner`, e.g. `lr`, `cbs`, `path`
 ) -> Learner:
     "A `Learner` with a pretrained body (frozen) and a new head, splitter body/head, inputs normalised like the pretraining data."
-    check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)'); check_target(dls, 'vision')
+    check_dls(dls, 'ImageDataLoaders.from_name_func(path, files, label_func)'); n_in = check_target(dls, 'vision', n_in)
     check_kwargs('vision_learner', kwargs, vision_learner, Learner.__init__)
     if n_out is not None: check_sizes(n_out=n_out)
     if not isinstance(pretrained, bool): raise TypeError(f"pretrained is True or False, not {pretrained!r}.")
@@ -147,9 +156,10 @@ def vision_learner(
     elif c is not None and n_out != c:
         raise ValueError(f"n_out={n_out}, but the data has {c} classes {list(dls.vocab)[:5]}...: leave n_out out, or fix the labels.")
     spec = arch_spec(arch)
-    model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range, first_bn, bn_final)
+    model = create_vision_model(spec.name, n_out, pretrained, lin_ftrs, ps, concat_pool, y_range, first_bn, bn_final, n_in)
     rebuild = dict(arch=spec.name, n_out=n_out, pretrained=False, lin_ftrs=lin_ftrs, ps=list(ps) if isinstance(ps, tuple) else ps,
-                   concat_pool=concat_pool, y_range=None if y_range is None else list(y_range), first_bn=first_bn, bn_final=bn_final)
+                   concat_pool=concat_pool, y_range=None if y_range is None else list(y_range), first_bn=first_bn, bn_final=bn_final,
+                   n_in=n_in)
     splitter = kwargs.pop('splitter', partial(vision_splitter, split=spec.split))  # one of your own replaces body/head
     return arch_learner(dls, model, spec, 'vision', rebuild, splitter, pretrained, normalize, channels_last, loss_func=loss_func,
                         metrics=metrics, **kwargs)
@@ -159,6 +169,12 @@ def cnn_learner(dls, arch, **kwargs) -> Learner:
     "The old name of `vision_learner`, which fastbook's later chapters still use; it warns, as fastai's does."
     warnings.warn("cnn_learner is now called vision_learner: vision_learner(dls, arch, ...) takes the same arguments.", stacklevel=2)
     return vision_learner(dls, arch, **kwargs)
+
+@delegates(create_vision_model)
+def create_cnn_model(arch, n_out:int, **kwargs) -> nn.Sequential:
+    "The old name of `create_vision_model`; it warns, as fastai's does."
+    warnings.warn("create_cnn_model is now called create_vision_model: it takes the same arguments.", stacklevel=2)
+    return create_vision_model(arch, n_out, **kwargs)
 
 # %% ../nbs/02_pets.ipynb #30c5a824
 def is_cat(fname:str) -> bool:
