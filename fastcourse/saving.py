@@ -17,7 +17,7 @@ from torch import nn
 
 from .checks import short_repr
 from .image_data import InferenceDataLoaders, inference_config
-from .layers import MSELossFlat
+from .layers import BCEWithLogitsLossFlat, MSELossFlat
 if TYPE_CHECKING: from fastcourse.learner import Learner  # only for hints: learner imports this module, for SavingMixin
 
 # %% auto #0
@@ -135,7 +135,8 @@ def _lookup(registry:dict, name, what:str, reg:str=''):
                          f"{sorted(registry)}.{reg and f' Register your own with {reg} first.'}")
     return registry[name]
 
-_losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss)}
+_losses = {c.__name__: c for c in (nn.CrossEntropyLoss, nn.MSELoss, MSELossFlat, nn.L1Loss, nn.BCEWithLogitsLoss, BCEWithLogitsLossFlat)}
+_loss_settings = {'BCEWithLogitsLossFlat': ('thresh',)}  # what prediction reads from a loss besides its class: kept with the export
 
 def _plain(o, at:str=''):
     "`o` with numpy numbers and arrays made Python's, since `weights_only` loading refuses them; a clear error for other objects."
@@ -164,7 +165,9 @@ def export(self:SavingMixin, fname='export.pkl') -> Path:
     if loss is None: raise ValueError(f"Cannot export loss {type(self.loss_func).__name__}; exportable: {sorted(_losses)} and their subclasses.")
     own = getattr(self.dls, 'inference_config', None)  # loaders that describe themselves (tables); images use `inference_config`
     data = own() if own is not None else {'kind': 'image', **inference_config(self.dls)}
-    cfg = _plain({'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss})  # before anything is written
+    cfg = {'format': 'fastcourse-export-1', 'model': spec, 'data': data, 'loss': loss}
+    if loss in _loss_settings: cfg['loss_kwargs'] = {k: getattr(self.loss_func, k) for k in _loss_settings[loss]}  # a threshold
+    cfg = _plain(cfg)  # before anything is written
     sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
     if str(fname).endswith(('/', os.sep)) or (self.path/fname).is_dir():  # checked before anything is written
         raise IsADirectoryError(f"export writes one file, and {self.path/fname} is a folder: give a file name, e.g. "
@@ -200,6 +203,10 @@ def load_learner(fname, cpu:bool=True) -> Learner:
     except KeyError as e: raise ValueError(f"{fname} is an incomplete fastcourse export: its data recipe has no {e}.") from None
     dls.for_prediction = True  # it makes loaders of new items and holds no data of its own: see `_pick_dl`
     if not hasattr(dls, 'inference_config'): dls.inference_config = lambda: data  # so the loaded learner can be exported again
-    learn = Learner(dls, model.eval(), loss_func=loss(), path=Path(fname).parent)
+    kw = cfg.get('loss_kwargs', {})
+    if not (isinstance(kw, dict) and set(kw) <= set(_loss_settings.get(cfg['loss'], ()))):
+        raise ValueError(f"{fname} has loss settings {short_repr(kw, 60)} that {cfg['loss']} does not take: the file was edited, or "
+                         "written by another version of fastcourse. Nothing was loaded.")
+    learn = Learner(dls, model.eval(), loss_func=loss(**kw), path=Path(fname).parent)  # a bad threshold is refused by the loss
     learn.model_spec = spec
     return learn
