@@ -7,6 +7,7 @@ Docs: https://fastcourse.github.io/fastcourse/sgd_from_scratch.html.md"""
 # %% ../nbs/07_sgd_from_scratch.ipynb #4a674340
 from __future__ import annotations
 import inspect, numbers
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -15,13 +16,17 @@ import torch
 __all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper', 'Optimizer']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #73b501d3
-def tensor(x, # a number, a list, a NumPy array, a PIL image, a pandas Series or DataFrame, or a tensor
+def tensor(x, # a number, a list, a generator, a NumPy array, a PIL image, a pandas Series or DataFrame, or a tensor
            *rest, # more numbers: tensor(1, 2, 3) is tensor([1, 2, 3])
            **kwargs) -> torch.Tensor: # for `torch.tensor`, like dtype=torch.float16
     "`torch.tensor` that also takes images, arrays, tables and several numbers; `float64` becomes `float32`, as in fastai."
     if rest: x = (x, *rest)
+    if isinstance(x, Iterator): x = list(x)  # a generator or `map`: read it once, into a list
     if isinstance(x, (str, bytes)):
         raise TypeError(f"tensor holds numbers, not the text {x!r:.40}: open a file first, like tensor(Image.open(fname)).")
+    if isinstance(x, (list, tuple)) and (s := next((o for o in x if isinstance(o, (str, bytes))), None)) is not None:
+        raise TypeError(f"tensor holds numbers, but this {type(x).__name__} holds the text {s!r:.40}: turn labels into numbers first "
+                        "(a dict from label to index), and open files first, like tensor(Image.open(fname)).")
     if isinstance(x, torch.Tensor): res = x
     elif isinstance(x, (list, tuple, numbers.Number)): res = torch.tensor(x, **kwargs)
     else:
