@@ -126,7 +126,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
     return fig
 
 # %% ../nbs/01d_show.ipynb #c7e4789a
-def show_image(im, # a tensor (c, h, w) or (h, w), a PIL image, or an array (h, w) or (h, w, c)
+def show_image(im, # a tensor (c, h, w), (h, w, c) or (h, w), a PIL image, or an array (h, w) or (h, w, c)
                ax=None, # the axes to draw on; default: a new figure
                figsize=None, # of the new figure; default about 3 inches wide
                title:str|None=None, # drawn above the image
@@ -137,6 +137,7 @@ def show_image(im, # a tensor (c, h, w) or (h, w), a PIL image, or an array (h, 
     ax = ax if ax is not None else ctx
     if isinstance(im, torch.Tensor):
         im = im.detach().cpu()
+        if im.ndim == 3 and im.shape[0] > 4 and im.shape[-1] in (1, 3, 4): im = im.permute(2, 0, 1)  # (h, w, c), as tensor(PIL image)
         if im.ndim == 3 and im.shape[0] == 1: im = im[0]  # one channel: a grid of numbers
         if im.ndim == 3: im = to_plot([im])[0]  # (c, h, w) bytes or 0..1 floats, as a batch is drawn
         else: im = im.float().numpy()

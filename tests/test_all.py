@@ -7,11 +7,13 @@ def test_all_gives_what_fastai_code_expects():
     missing = [k for k in ('torch', 'nn', 'F', 'np', 'pd', 'plt', 'Path', 'Image', 'L', 'first', 'coll_repr', 'tensor', 'Module',
                            'TextBlock', 'Learner', 'untar_data', 'URLs', 'vision_learner', 'ImageDataLoaders', 'Hook', 'ActivationStats',
                            'partial', 'range_of', 'Optimizer', 'PILImageBW', 'ConvLayer', 'Flatten', 'to_cpu', 'subplots',
-                           'TensorImage', 'image2tensor')
+                           'TensorImage', 'image2tensor', 'Tensor', 'store_attr', 'GetAttr', 'Self', 'defaults', 'parallel',
+                           'progress_bar', 'MultiCategoryBlock', 'accuracy_multi', 'TfmdLists', 'Transform', 'pca', 'create_body')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
     assert ns['F'].relu(ns['torch'].tensor([-1., 2.])).tolist() == [0., 2.]
+    assert list(ns['parallel'](abs, [-1, -2], n_workers=0)) == [1, 2] and ns['defaults'].cpus >= 1  # fastbook's chapter 19
 
 
 def test_all_pickles_like_fastbook(tmp_path):
