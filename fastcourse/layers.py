@@ -111,7 +111,6 @@ class BCEWithLogitsLossFlat(nn.BCEWithLogitsLoss):
     def decodes(self, x): return x > self.thresh
     def extra_repr(self): return f'thresh={self.thresh}'
 
-
 # %% ../nbs/02c_layers.ipynb #12eda431
 def default_loss(dls) -> nn.Module:
     "The loss a learner uses when none is given, from the kind of the targets: cross-entropy for classes, BCE for sets, MSE for numbers."
