@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
 
 from .callback import Callback
@@ -58,12 +59,16 @@ def _switched_off(learn, attr:str):
 
 class ProgressMixin:
     "The `Learner`'s switches for its `ProgressCallback`, for training in a loop without pages of output."
-    def no_bar(self):
-        "Hide the progress bars inside a `with` block, as fastai's: `with learn.no_bar(): learn.fit(1)`."
-        return _switched_off(self, 'bar')
-    def no_logging(self):
-        "Print no results table inside a `with` block, as fastai's: `with learn.no_bar(), learn.no_logging(): learn.fit(1)`."
-        return _switched_off(self, 'table')
+
+@patch
+def no_bar(self:ProgressMixin):
+    "Hide the progress bars inside a `with` block, as fastai's: `with learn.no_bar(): learn.fit(1)`."
+    return _switched_off(self, 'bar')
+
+@patch
+def no_logging(self:ProgressMixin):
+    "Print no results table inside a `with` block, as fastai's: `with learn.no_bar(), learn.no_logging(): learn.fit(1)`."
+    return _switched_off(self, 'table')
 
 # %% ../nbs/02i_progress.ipynb #6831cf89
 class ShowGraphCallback(Callback):
