@@ -17,6 +17,7 @@ from .callback import MixedPrecision
 from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, trim_cpu_memory
 from .checks import check_fraction, check_sizes
 from .data_core import DataLoader, DatasetSplit, check_item_tfms
+from .multilabel import label_names
 from .show import show_results as show_image_results
 from .transforms import IntToFloat, Normalize
 
@@ -233,8 +234,7 @@ def predict(self:InferenceMixin, item):
     if tuple(getattr(self.dls, 'kinds', ()))[-1:] == ('multicategory',):  # several labels: a yes/no per class
         dec = loss_decodes(self.loss_func)(pred)
         dec = dec if dec.dtype == torch.bool else pred > 0.5  # a loss without decodes: the usual threshold
-        idxs = torch.where(dec)[0].tolist()
-        return ([vocab[i] for i in idxs] if vocab is not None else idxs), dec, pred
+        return label_names(vocab, dec), dec, pred
     if vocab is None and not isinstance(self.loss_func, _class_losses):  # numbers: the prediction is the answer
         return (pred.item() if pred.numel() == 1 else pred.tolist()), pred, pred
     idx = pred.argmax(dim=0)  # the class axis: a label for one item, a class per pixel for a mask

@@ -15,7 +15,7 @@ from torch import nn
 
 from fastcourse.callback import (
     AvgMetric, Callback, CancelBackwardException, CancelBatchException, CancelEpochException, CancelFitException, CancelStepException,
-    CancelTrainException, CancelValidateException, DeviceCallback, Metric, NanCallback, Recorder, TrainEvalCallback, as_callbacks,
+    CancelTrainException, CancelValidateException, DeviceCallback, NanCallback, Recorder, TrainEvalCallback, as_callbacks,
     callback_attr)
 from .cpu_memory import CPUMemoryCache
 from .checks import check_sizes
@@ -95,7 +95,7 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin, Progres
     def metrics(self) -> list: return self._metrics
     @metrics.setter
     def metrics(self, ms):  # `learn.metrics = partial(accuracy_multi, thresh=0.1)`, as fastbook does; a Metric is duck-typed, as cbs
-        self._metrics = [m if isinstance(m, Metric) or hasattr(m, 'accumulate') else AvgMetric(m) for m in listify(ms)]
+        self._metrics = [m if hasattr(m, 'accumulate') else AvgMetric(m) for m in listify(ms)]
 
     # -- callbacks
     def add_cb(self, cb:Callback):

@@ -14,7 +14,7 @@ from .categories import CategoryMap, _no_label, warn_similar_labels
 from .checks import short_repr
 
 # %% auto #0
-__all__ = ['one_hot', 'MultiCategorize', 'OneHotEncode', 'EncodedMultiCategorize', 'MultiCategoryBlock']
+__all__ = ['one_hot', 'MultiCategorize', 'label_names', 'OneHotEncode', 'EncodedMultiCategorize', 'MultiCategoryBlock']
 
 # %% ../nbs/01i_multilabel.ipynb #m1i00009
 def one_hot(x, # one class index, or a list (or tensor) of them
@@ -68,6 +68,11 @@ class MultiCategorize:
     def decode(self, idxs) -> list: return [self.vocab[int(i)] for i in idxs]
 
 # %% ../nbs/01i_multilabel.ipynb #m1i0000f
+def label_names(vocab, on) -> list:
+    "The classes where `on` (one bool or 0/1 value per class) is set: their names in `vocab`, or their indices without one."
+    idxs = torch.where(torch.as_tensor(on) > 0.5)[0].tolist()
+    return idxs if vocab is None else [vocab[i] for i in idxs]
+
 class OneHotEncode:
     "Turn a list of class indices into a float vector of 0s and 1s, one per class: what a multi-label model is compared with."
     def __init__(self,
@@ -83,8 +88,7 @@ class OneHotEncode:
     def __call__(self, idxs) -> torch.Tensor: return one_hot(idxs, self.c).float()
     def decode(self, o) -> list:
         "The class names (indices, without a vocabulary) where `o` is 1, as fastai decodes a multi-label target."
-        idxs = torch.where(torch.as_tensor(o) > 0.5)[0].tolist()
-        return idxs if self.vocab is None else [self.vocab[i] for i in idxs]
+        return label_names(self.vocab, o)
 
 class EncodedMultiCategorize:
     "Targets already one-hot encoded (a 0/1 value per class, e.g. one table column each), named by `vocab`."
@@ -94,7 +98,7 @@ class EncodedMultiCategorize:
         if len(t) != len(self.vocab) or not ((t == 0) | (t == 1)).all(): raise ValueError(
             f"An encoded target holds a 0 or 1 for each of the {len(self.vocab)} classes of vocab, not {short_repr(o, 40)}.")
         return t
-    def decode(self, o) -> list: return [self.vocab[i] for i in torch.where(torch.as_tensor(o) > 0.5)[0].tolist()]
+    def decode(self, o) -> list: return label_names(self.vocab, o)
 
 class MultiCategoryBlock:
     "Target that is a set of categories, zero or more per item, one-hot encoded as floats."

@@ -16,6 +16,7 @@ import torch
 from .checks import check_sizes
 from .categories import Categorize
 from .data_core import DataLoader
+from .multilabel import label_names
 
 # %% auto #0
 __all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage']
@@ -116,7 +117,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             right = ys is None or p == int(ys[i])
             title = str(dec.decode(p)) + ('' if ys is None else f' / {dec.decode(ys[i])}')
         elif kind == 'multicategory':  # probabilities: the classes above `thresh`, against the target's 1s
-            names = lambda on: _label([dec.vocab[j] if getattr(dec, 'vocab', None) is not None else j for j in torch.where(on)[0].tolist()])
+            names = lambda on: _label(label_names(getattr(dec, 'vocab', None), on))
             right = ys is None or bool(((preds[i] > thresh) == (ys[i] > 0.5)).all())
             title = names(preds[i] > thresh) + ('' if ys is None else f' / {names(ys[i] > 0.5)}')
         else:  # numbers: show up to four of them
