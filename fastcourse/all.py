@@ -8,6 +8,7 @@ from .transforms import *  # noqa: F403
 from .augment import *  # noqa: F403
 from .categories import *  # noqa: F403
 from .multilabel import *  # noqa: F403
+from .points import *  # noqa: F403
 from .data_core import *  # noqa: F403
 from .show import *  # noqa: F403
 from .splitters import *  # noqa: F403

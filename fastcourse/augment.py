@@ -11,9 +11,8 @@ import math, numbers
 import torch
 import torch.nn.functional as F
 
-from .checks import check_fraction
-from .transforms import (
-    IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize, pad_mode_name, size_hw)
+from .checks import check_fraction, pad_mode_name, size_hw
+from .transforms import IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize
 
 # %% auto #0
 __all__ = ['TFMS', 'AffineAug', 'Lighting', 'aug_transforms', 'tfm_to_dict', 'tfm_from_dict']
@@ -21,7 +20,7 @@ __all__ = ['TFMS', 'AffineAug', 'Lighting', 'aug_transforms', 'tfm_to_dict', 'tf
 # %% ../nbs/01f_augment.ipynb #73979be4
 class AffineAug(BatchTransform):
     "Random crop, flip, rotation, zoom and perspective warp in one resampling per image."
-    order = 30
+    order, kinds = 30, IMAGE_KINDS + ('point',)  # points move with the pixels
     def __init__(self, size=None, min_scale:float=1., do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.,
                  min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
         self.size = None if size is None else size_hw(size)
@@ -65,12 +64,20 @@ class AffineAug(BatchTransform):
         if self.do_flip and self.flip_vert: m = torch.where(on(0.5)[:, None, None], m.flip(-1), m)  # and transposes: all 8 symmetries
         v, u = torch.meshgrid(torch.linspace(-1 + 1/h, 1 - 1/h, h, device=dev), torch.linspace(-1 + 1/w, 1 - 1/w, w, device=dev), indexing='ij')
         base = torch.stack([u, v], -1).expand(bs, h, w, 2)  # (bs, h, w, 2)
+        self._m, self._t, self._warp = m, torch.stack([tx, ty], -1), None  # kept to move points: (bs, 2, 2), (bs, 2)
         if self.max_warp > 0:  # perspective: divide by a plane tilted a little in x and y
             warp = torch.where(on(self.p_affine)[:, None], torch.empty(bs, 2, device=dev).uniform_(-self.max_warp, self.max_warp), 0.)
             base = base / (1 + (base * warp[:, None, None]).sum(-1, keepdim=True))
-        return base @ m.transpose(1, 2)[:, None] + torch.stack([tx, ty], -1)[:, None, None]
+            self._warp = warp
+        return base @ m.transpose(1, 2)[:, None] + self._t[:, None, None]
+
+    def _move_points(self, p):
+        "Points `p` `(bs, n, 2)` where the grid puts their pixels: the grid's map from output to input, inverted."
+        base = torch.linalg.solve(self._m, (p - self._t[:, None]).transpose(1, 2)).transpose(1, 2)
+        return base if self._warp is None else base / (1 - (base * self._warp[:, None]).sum(-1, keepdim=True))
 
     def encodes(self, x, kind, split_idx):
+        if kind == 'point': return x if self._grid is None else self._move_points(x.to(self._m.dtype)).to(x.dtype)
         if self._grid is None:  # validation: only bring to the target size
             if tuple(x.shape[-2:]) == self._hw: return x
             if kind == 'mask': return F.interpolate(x[:, None].float(), self._hw, mode='nearest')[:, 0].long()

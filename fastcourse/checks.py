@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_kwargs', 'near_miss', 'check_df',
-           'check_finite', 'check_columns', 'check_splits']
+__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'size_hw', 'pad_mode_name', 'check_kwargs',
+           'near_miss', 'check_df', 'check_finite', 'check_columns', 'check_splits']
 
 # %% ../nbs/00c_checks.ipynb #c00c0006
 def func_name(f) -> str:
@@ -45,6 +45,23 @@ def check_fraction(name:str, v, lo_open:bool=False) -> float:
     if not (isinstance(v, numbers.Real) and not isinstance(v, bool) and (0 < v if lo_open else 0 <= v) and v <= 1):
         raise ValueError(f"{name} must be a fraction from 0 to 1{' (0 excluded)' if lo_open else ''}, not {v!r}.")
     return v
+
+# %% ../nbs/00c_checks.ipynb #b7eaf693
+def size_hw(size) -> tuple[int, int]:
+    "`size` as (height, width): one whole number of pixels for a square, or a pair of them; a clear error otherwise."
+    hw = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) else ()
+    if len(hw) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in hw):
+        raise ValueError(f"A size is a whole number of pixels, at least 1, or a pair (height, width) of them, like 224 or (224, 160), "
+                         f"not {size!r}.")
+    return int(hw[0]), int(hw[1])
+
+_PADS = {'zeros': 0, 'constant': 0, 'border': 1, 'edge': 1, 'reflection': 2, 'reflect': 2}
+
+def pad_mode_name(mode:str, for_pad:bool) -> str:
+    "`mode` in fastai's spelling ('zeros', 'border', 'reflection') or torch's, as `TF.pad` (`for_pad`) or `grid_sample` spells it."
+    if not (isinstance(mode, str) and mode in _PADS):
+        raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection' (or torch's 'constant', 'edge', 'reflect'), not {mode!r}.")
+    return (('constant', 'edge', 'reflect') if for_pad else ('zeros', 'border', 'reflection'))[_PADS[mode]]
 
 # %% ../nbs/00c_checks.ipynb #c00c0012
 def _keywords(f) -> set:

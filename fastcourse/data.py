@@ -223,7 +223,8 @@ class DataBlock:
             raise ValueError(f"This DataBlock has no get_x and no get_y, so the input and the target would both be the item itself "
                              f"({items[0]!r:.80}). Say where the label comes from, like get_y=parent_label (the folder's name).")
         tfms = [[g] + b.tfms if g is not None else b.tfms for g, b in zip(self.getters, self.blocks)]
-        return Datasets(items, tfms, self._split(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms)
+        block_tfms = [t for b in self.blocks for t in getattr(b, 'item_tfms', [])]  # PointBlock's scaling of points
+        return Datasets(items, tfms, self._split(items), kinds=[b.kind for b in self.blocks], item_tfms=self.item_tfms + block_tfms)
 
     def _split(self, items:list) -> tuple:
         "The splitter's indices; one written for a DataFrame (fastbook's `def splitter(df)`) gets the table rows as one."

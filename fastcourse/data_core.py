@@ -158,7 +158,8 @@ def _collate(samples:list):
     except RuntimeError as e:
         if 'equal size' not in str(e): raise
         raise ValueError(f"The items of a batch must all have one size to be stacked, but got {str(e).split('but got ')[-1]}. Give "
-                         "the data an item transform that makes them one size, e.g. item_tfms=Resize(224) for images.") from None
+                         "the data an item transform that makes them one size, e.g. item_tfms=Resize(224) for images (points: give every "
+                         "image the same number).") from None
 
 class DataLoader:
     "Batches of `dataset` on `device`, passed through `batch_tfms` there."

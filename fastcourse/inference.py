@@ -18,6 +18,7 @@ from .cpu_memory import CPUMemoryCache, hold_cpu_memory, release_cpu_memory, tri
 from .checks import check_fraction, check_sizes
 from .data_core import DataLoader, DatasetSplit, check_item_tfms
 from .multilabel import label_names
+from .points import points_in_image
 from .show import show_results as show_image_results
 from .transforms import IntToFloat, Normalize
 
@@ -229,9 +230,14 @@ _class_losses = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss)
 @patch
 def predict(self:InferenceMixin, item):
     "Predict one item (an image file, a table row): (label, index, probabilities) for classes, (value, tensor, tensor) for numbers."
-    pred = self.get_preds(dl=self.dls.test_dl([item], with_labels=False))[0][0]  # a label `item` may carry is not read
+    # points: ((x, y) pixels of the item's image, the model's outputs, the same), as chapter 1k explains
+    dl = self.dls.test_dl([item], with_labels=False)  # a label `item` may carry is not read
+    pred, kind = self.get_preds(dl=dl)[0][0], tuple(getattr(self.dls, 'kinds', ()))[-1:]
     vocab = getattr(self.dls, 'vocab', None)
-    if tuple(getattr(self.dls, 'kinds', ()))[-1:] == ('multicategory',):  # several labels: a yes/no per class
+    if kind == ('point',):  # (x, y) pixels of the item's own image, the validation item transforms undone; and the model's -1..1
+        ds = dl.dataset.dsets
+        return points_in_image(pred.view(-1, 2), ds.run(ds.tfms[0], item).shape[-2:], ds.item_tfms), pred, pred
+    if kind == ('multicategory',):  # several labels: a yes/no per class
         dec = loss_decodes(self.loss_func)(pred)
         dec = dec if dec.dtype == torch.bool else pred > 0.5  # a loss without decodes: the usual threshold
         return label_names(vocab, dec), dec, pred

@@ -113,11 +113,11 @@ class BCEWithLogitsLossFlat(nn.BCEWithLogitsLoss):
 
 # %% ../nbs/02c_layers.ipynb #12eda431
 def default_loss(dls) -> nn.Module:
-    "The loss a learner uses when none is given, from the kind of the targets: cross-entropy for classes, BCE for sets, MSE for numbers."
+    "The loss a learner uses when none is given, from the kind of the targets: cross-entropy for classes, BCE for sets, MSE for numbers/points."
     kinds = getattr(dls, 'kinds', ())
     if len(kinds) > 1 and kinds[-1] in ('category', 'mask'): return nn.CrossEntropyLoss()
     if len(kinds) > 1 and kinds[-1] == 'multicategory': return BCEWithLogitsLossFlat()
-    if len(kinds) > 1 and kinds[-1] == 'regression': return MSELossFlat()
+    if len(kinds) > 1 and kinds[-1] in ('regression', 'point'): return MSELossFlat()
     raise ValueError(f"No default loss for targets of kind {kinds[-1] if kinds else None!r}: pass loss_func, e.g. MSELossFlat().")
 
 def check_classes(pred:torch.Tensor, name:str):

@@ -19,7 +19,7 @@ from .data_core import DataLoader
 from .multilabel import label_names
 
 # %% auto #0
-__all__ = ['show_mask', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage']
+__all__ = ['show_mask', 'show_points', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage']
 
 # %% ../nbs/01d_show.ipynb #20695cef
 _mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
@@ -28,6 +28,16 @@ def show_mask(m, ax=None, alpha:float=1.):
     "Draw the class indices of mask `m` `(h, w)`, each class in its own colour (the same in every figure)."
     if ax is None: _, ax = plt.subplots()
     ax.imshow(torch.as_tensor(m).cpu().numpy(), cmap=_mask_colors, alpha=alpha, interpolation='nearest', vmin=0, vmax=39)
+    ax.axis('off')
+    return ax
+
+def show_points(p, ax=None, hw:tuple|None=None, color:str='red', **kwargs):
+    "Draw points `p` `(n, 2)`, (x, y) from -1 to 1 across an image of size `hw` (default: the one drawn on `ax`); `kwargs` to `scatter`."
+    if ax is None: _, ax = plt.subplots()
+    p = torch.as_tensor(p).detach().float().cpu().reshape(-1, 2)
+    if hw is None and ax.get_images(): hw = ax.get_images()[-1].get_array().shape[:2]
+    if hw is not None: p = (p + 1) * torch.tensor([hw[1], hw[0]]) / 2 - 0.5  # pixel i spans i - 0.5 to i + 0.5 in matplotlib
+    ax.scatter(*p.T.numpy(), s=kwargs.pop('s', 24), c=color, marker=kwargs.pop('marker', 'o'), edgecolors='white', **kwargs)
     ax.axis('off')
     return ax
 
@@ -74,6 +84,7 @@ def show_batch(dl:DataLoader, max_n:int=9,
         for j, (o, k, dec) in enumerate(zip(b, dl.kinds, dl.decoders)):
             if k == 'image': ax.imshow(imgs[j][i])
             elif k == 'mask': show_mask(o[i], ax, alpha=0.5)
+            elif k == 'point': show_points(o[i], ax)
             else: titles.append(_label(dec.decode(o[i])) if dec is not None else str(o[i].item()) if o[i].numel() == 1 else _nums(o[i]))
         ax.set_title(' / '.join(titles), fontsize=10)
     fig.tight_layout()
@@ -120,6 +131,10 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             names = lambda on: _label(label_names(getattr(dec, 'vocab', None), on))
             right = ys is None or bool(((preds[i] > thresh) == (ys[i] > 0.5)).all())
             title = names(preds[i] > thresh) + ('' if ys is None else f' / {names(ys[i] > 0.5)}')
+        elif kind == 'point':  # on the picture: the model's points red, the actual ones green
+            if ys is not None: show_points(ys[i], ax, color='lime')
+            show_points(preds[i], ax, color='red', marker='X')
+            title, right = '', True
         else:  # numbers: show up to four of them
             title, right = _nums(preds[i]) + ('' if ys is None else f' / {_nums(ys[i])}'), True
         ax.set_title(title, fontsize=10, color='green' if right else 'red')

@@ -15,12 +15,12 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from torch import Tensor
 
-from .checks import check_fraction
+from .checks import check_fraction, pad_mode_name, size_hw
 
 # %% auto #0
 __all__ = ['IMAGE_KINDS', 'imagenet_stats', 'load_image', 'load_image_bw', 'image2tensor', 'PILImage', 'PILImageBW', 'load_mask',
-           'size_hw', 'ItemTransform', 'pad_mode_name', 'Resize', 'ResizeMethod', 'PadMode', 'RandomResizedCrop',
-           'BatchTransform', 'IntToFloat', 'Normalize']
+           'ItemTransform', 'Resize', 'ResizeMethod', 'PadMode', 'RandomResizedCrop', 'BatchTransform', 'IntToFloat',
+           'Normalize']
 
 # %% ../nbs/01b_transforms.ipynb #68f0042e
 def _bad_image(fn, e): return ValueError(f"Cannot read image {fn} ({e}). Remove or replace the file.")
@@ -120,14 +120,6 @@ def load_mask(fn) -> Tensor:
 # %% ../nbs/01b_transforms.ipynb #bc66a11c
 IMAGE_KINDS = ('image', 'mask')
 
-def size_hw(size) -> tuple[int, int]:
-    "`size` as (height, width): one whole number of pixels for a square, or a pair of them; a clear error otherwise."
-    hw = (size, size) if isinstance(size, numbers.Integral) else tuple(size) if isinstance(size, (tuple, list)) else ()
-    if len(hw) != 2 or not all(isinstance(v, numbers.Integral) and v >= 1 for v in hw):
-        raise ValueError(f"A size is a whole number of pixels, at least 1, or a pair (height, width) of them, like 224 or (224, 160), "
-                         f"not {size!r}.")
-    return int(hw[0]), int(hw[1])
-
 def _mismatch(parts, name) -> str:
     sizes = ' and '.join(f'the {k} is {h}×{w}' for k, (h, w) in parts)
     return (f"A mask must be the size of its image, pixel for pixel, but {sizes} (height×width), so {name} would cut them apart. "
@@ -144,17 +136,16 @@ class ItemTransform:
         if first is None: return sample
         parts = [(k, tuple(o.shape[-2:])) for o, k in zip(sample, kinds) if k in IMAGE_KINDS]
         if 'mask' in kinds and len({hw for _, hw in parts}) > 1: raise ValueError(_mismatch(parts, type(self).__name__))
+        hw = first.shape[-2:]  # before this transform: what the points' coordinates are relative to
         self.before_call(first, split_idx)
-        return tuple(self.apply(o, k) if k in IMAGE_KINDS else o for o, k in zip(sample, kinds))
+        return tuple(self.apply(o, k) if k in IMAGE_KINDS else self.apply_point(o, hw) if k == 'point' else o
+                     for o, k in zip(sample, kinds))
+    def apply_point(self, p:Tensor, hw) -> Tensor:
+        "Move points `p` `(n, 2)`, (x, y) from -1 to 1 across an image of size `hw`, with the pixels: the area `_box` fills the output."
+        if getattr(self, '_box', None) is None: return p  # this transform moves no pixels
+        (top, left, ch, cw), (H, W) = self._box, hw
+        return ((p + 1) * p.new_tensor([W, H]) / 2 - p.new_tensor([left, top])) * 2 / p.new_tensor([cw, ch]) - 1
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))})'
-
-_PADS = {'zeros': 0, 'constant': 0, 'border': 1, 'edge': 1, 'reflection': 2, 'reflect': 2}
-
-def pad_mode_name(mode:str, for_pad:bool) -> str:
-    "`mode` in fastai's spelling ('zeros', 'border', 'reflection') or torch's, as `TF.pad` (`for_pad`) or `grid_sample` spells it."
-    if not (isinstance(mode, str) and mode in _PADS):
-        raise ValueError(f"pad_mode must be 'zeros', 'border' or 'reflection' (or torch's 'constant', 'edge', 'reflect'), not {mode!r}.")
-    return (('constant', 'edge', 'reflect') if for_pad else ('zeros', 'border', 'reflection'))[_PADS[mode]]
 
 def _interp(kind): return TF.InterpolationMode.NEAREST if kind == 'mask' else TF.InterpolationMode.BILINEAR
 
@@ -179,7 +170,9 @@ class Resize(ItemTransform):
             self._box = (top, left, ch, cw)
         elif self.method == 'pad':
             s = min(h / H, w / W)  # scale so the image fits, then pad the rest
-            self._fit = (max(1, round(H * s)), max(1, round(W * s)))
+            self._fit = fh, fw = (max(1, round(H * s)), max(1, round(W * s)))
+            self._box = (-((h - fh) // 2) * H / fh, -((w - fw) // 2) * W / fw, h * H / fh, w * W / fw)  # for points: the padded area
+        else: self._box = (0, 0, H, W)  # squish: the whole image
 
     def apply(self, x, kind):
         h, w = self.size
@@ -242,17 +235,17 @@ class RandomResizedCrop(ItemTransform):
 # %% ../nbs/01b_transforms.ipynb #abfe7930
 class BatchTransform:
     "Base class: transform the image-like parts of a batch `(xb, yb, ...)` on its device."
-    order = 50
+    order, kinds = 50, IMAGE_KINDS  # the parts it changes; AffineAug moves points too
     def encodes(self, x:Tensor, kind:str, split_idx:int) -> Tensor: return x
     def decodes(self, x:Tensor, kind:str) -> Tensor: return x
     def before_call(self, b:tuple, kinds:tuple, split_idx:int): "Draw random parameters for the batch."
     def __call__(self, b:tuple, kinds:tuple, split_idx:int=0) -> tuple:
         self.before_call(b, kinds, split_idx)
         kinds = tuple(kinds) + (None,) * (len(b) - len(kinds))  # parts of unknown kind (plain tensors) pass through
-        return tuple(self.encodes(o, k, split_idx) if k in IMAGE_KINDS else o for o, k in zip(b, kinds))
+        return tuple(self.encodes(o, k, split_idx) if k in self.kinds else o for o, k in zip(b, kinds))
     def decode(self, b:tuple, kinds:tuple) -> tuple:
         kinds = tuple(kinds) + (None,) * (len(b) - len(kinds))
-        return tuple(self.decodes(o, k) if k in IMAGE_KINDS else o for o, k in zip(b, kinds))
+        return tuple(self.decodes(o, k) if k in self.kinds else o for o, k in zip(b, kinds))
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))})'
 
 class IntToFloat(BatchTransform):

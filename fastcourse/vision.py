@@ -149,8 +149,8 @@ def vision_learner(
     if not isinstance(pretrained, bool): raise TypeError(f"pretrained is True or False, not {pretrained!r}.")
     c = getattr(dls, 'c', None)
     if n_out is None:
-        if c is None and getattr(dls, 'kinds', ())[-1:] == ('regression',):
-            c = dls.train.dataset[0][-1].numel()  # numbers to predict: one output for each, as fastai
+        if c is None and getattr(dls, 'kinds', ())[-1:] in (('regression',), ('point',)):
+            c = dls.train.dataset[0][-1].numel()  # numbers to predict: one output for each (two per point), as fastai
         if c is None: raise ValueError("Cannot infer n_out from the data (no vocabulary): pass n_out.")
         n_out = c
     elif c is not None and n_out != c:
