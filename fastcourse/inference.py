@@ -212,6 +212,9 @@ def tta(self:InferenceMixin,
     "Predictions from `n` augmented passes, averaged and blended with the plain prediction: (preds, targets)."
     check_sizes(n=n)
     if beta is not None: check_fraction("beta (the plain prediction's weight)", beta)
+    if tuple(getattr(self.dls, 'kinds', ()))[-1:] == ('point',): raise ValueError(
+        "tta averages predictions made on randomly cropped, flipped and warped images, and points predicted on them are points of "
+        "the moved images, which would not line up with each other or with the targets. Use get_preds.")
     dl = _pick_dl(self, ds_idx, dl)  # in order: augmented and plain predictions must line up
     aug = _remade(dl, 0, item_tfms, batch_tfms)
     if item_tfms is not None or batch_tfms is not None: dl = _remade(dl, 1, item_tfms, batch_tfms)

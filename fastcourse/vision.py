@@ -79,8 +79,10 @@ def create_vision_model(arch, n_out:int, pretrained:bool=True, lin_ftrs:list|Non
                                          "maps (bs, channels, h, w) for the head to pool: cut the architecture before its pooling.")
     nf = feats.shape[1]
     head = create_head(nf, n_out, lin_ftrs, ps, concat_pool, y_range, first_bn, bn_final)
-    for m in head.modules():
-        if isinstance(m, nn.Linear): nn.init.kaiming_normal_(m.weight)
+    lins = [m for m in head.modules() if isinstance(m, nn.Linear)]
+    for m in lins: nn.init.kaiming_normal_(m.weight)
+    if y_range is not None:  # start in the middle of the range, where the sigmoid is steep, not pinned to its ends
+        with torch.no_grad(): lins[-1].weight.mul_(0.1); lins[-1].bias.zero_()
     return nn.Sequential(body, head)
 
 def params(m:nn.Module) -> list:
