@@ -5,6 +5,7 @@
 #   bench/run.sh tabular [options]    tables and collaborative filtering (bench_tabular.py)
 #   bench/run.sh tta [options]        chapter 8's recipe: MixUp, label smoothing, then tta (bench_tta.py)
 #   bench/run.sh segmentation [opts]  chapter 3's U-Net on CamVid tiny (bench_segmentation.py)
+#   bench/run.sh points [options]     chapter 1k's key points: where is the digit? (bench_points.py)
 #   bench/run.sh text [options]       chapter 4's AWD-LSTM language model and classifier on IMDB_SAMPLE (bench_text.py)
 #   bench/run.sh memory [options]     the pets recipe with and without the CPU memory cache (bench_memory.py)
 #   bench/run.sh quality [options]    the pets recipe's error rates over training seeds, and from scratch (pets_quality.py)
@@ -31,6 +32,7 @@ if [ "${1:-}" = all ]; then
   py bench_tabular.py
   for seed in 42 1 2; do py bench_tta.py --seed $seed; done
   for seed in 42 1 2; do py bench_segmentation.py --seed $seed; done
+  py bench_points.py
   py bench_text.py
   py bench_memory.py
   py pets_quality.py
@@ -43,6 +45,7 @@ case "${1:-}" in
   tabular) script=bench_tabular.py; shift ;;
   tta)     script=bench_tta.py; shift ;;
   segmentation) script=bench_segmentation.py; shift ;;
+  points)  script=bench_points.py; shift ;;
   text)    script=bench_text.py; shift ;;
   memory)  script=bench_memory.py; shift ;;
   quality) script=pets_quality.py; shift ;;

@@ -1,4 +1,4 @@
-"""`PointBlock`: a model that says where things are in a photo, with points that move as the photo is cropped, flipped and turned.
+"""`PointBlock`: where things are in a photo, as points that move with the photo's crops, flips and turns.
 
 Docs: https://fastcourse.github.io/fastcourse/points.html.md"""
 
@@ -30,7 +30,7 @@ def get_points(o) -> Tensor:
 
 # %% ../nbs/01k_points.ipynb #f90892c6
 class PointScaler(ItemTransform):
-    "Points from pixels `(x, y)` of their image to -1 (left, top edge) to 1 (right, bottom edge), as fastai's; first, so later transforms move them."
+    "Points from pixels `(x, y)` of their image to -1 (left, top edge) to 1 (right, bottom edge), as fastai's, before any resizing."
     order = 1
     def __init__(self, y_first:bool=False): # True: the points are given as (row, column), (y, x), as NumPy indexes
         self.y_first = y_first
