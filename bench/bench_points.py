@@ -33,6 +33,8 @@ device and number of DataLoader workers:
     sigmoid is steep: THIS IS AN INTENDED DIFFERENCE between the contenders (the recipe of each library), not an
     accident of the benchmark. fastcourse also keeps model and images in channels-last memory format by default
     (the `ChannelsLast` callback); fastai uses PyTorch's default (contiguous NCHW).
+- A third contender, `fastcourse_kaiming`, is fastcourse with the head's last layer re-drawn after `vision_learner` as
+  fastai draws it (plain Kaiming-normal weights, zero bias), to measure what the mid-range start is worth.
 - Training: `fine_tune(8, base_lr=1e-2, freeze_epochs=2)` (`--epochs`, `--freeze-epochs`, `--lr`): 2 epochs with the
   body frozen (BatchNorm stays trainable), then 8 epochs of everything; each library's defaults otherwise.
 
@@ -59,6 +61,7 @@ and the fastcourse/fastai ratios are printed.
 """
 from __future__ import annotations
 import argparse, random, sys, tempfile, time, zlib
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,7 +69,7 @@ import harness  # noqa: E402
 from harness import digest, epoch_timer, seed_everything  # noqa: E402
 
 NAME = 'digits_points'
-CONTENDERS = ('fastai', 'fastcourse')
+CONTENDERS = ('fastai', 'fastcourse', 'fastcourse_kaiming')
 S, D = 64, 28  # the canvas's side, the digits' side (pixels)
 RECIPE = dict(dataset='MNIST_TINY', items='image files of train/ then valid/, each sorted', canvas=f'{S}x{S} black, digit pasted',
               corner='random.Random(zlib.crc32(f.name.encode())): (randrange(64 - 28), randrange(64 - 28))',
@@ -81,6 +84,8 @@ NOTES = ["Both contenders read the same image files (the same sorted list) and v
          "fastcourse's vision_learner with a y_range starts the head's last linear layer at 0.1x its Kaiming scale with a zero bias "
          "(first predictions mid-range, where the sigmoid is steep); fastai uses plain Kaiming-normal weights: an intended "
          "difference between the recipes.",
+         "fastcourse_kaiming is fastcourse with that last layer re-drawn as fastai draws it (plain Kaiming-normal, zero bias): "
+         "the difference between it and fastcourse is what the mid-range start is worth.",
          "fastcourse's head's last linear layer has a bias (2 parameters), fastai's has none.",
          "pretrained=False: neither library normalises the inputs; both fine_tune runs freeze the body for freeze_epochs all the "
          "same (BatchNorm layers stay trainable). Both split resnet18 into 3 parameter groups (stem to layer2, layer3-4, head).",
@@ -179,7 +184,9 @@ def run_fastai(data:Path, a) -> dict:
             type(learn.loss_func.func).__name__, 'n_params': n_params(learn.model),
             'n_param_groups': len(learn.splitter(learn.model)), 'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds)}
 
-def run_fastcourse(data:Path, a) -> dict:
+def run_fastcourse(data:Path, a, kaiming:bool=False) -> dict:
+    "fastcourse's recipe; `kaiming`: the head's last layer re-drawn as fastai draws it (plain Kaiming-normal, zero bias)."
+    from torch import nn
     from fastcourse.callback import CancelTrainException, CancelValidateException, Callback
     from fastcourse.data import DataBlock, ImageBlock
     from fastcourse.points import PointBlock
@@ -192,6 +199,9 @@ def run_fastcourse(data:Path, a) -> dict:
                    batch_tfms=aug_transforms())
     dls = db.dataloaders(image_files(data), path=data, bs=RECIPE['bs'], num_workers=a.workers, device=a.device)
     learn = vision_learner(dls, 'resnet18', y_range=RECIPE['y_range'], pretrained=False)  # channels-last by default
+    if kaiming:  # undo the mid-range start, to measure what it is worth
+        last = [m for m in learn.model[1].modules() if isinstance(m, nn.Linear)][-1]
+        nn.init.kaiming_normal_(last.weight); nn.init.zeros_(last.bias)
     learn.remove_cb(learn.progress)
     class Timer(epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)):
         "fastcourse's Recorder records NaN for a cancelled phase: keep its mean loss when --limit-batches cuts epochs short."
@@ -224,7 +234,7 @@ def fit(learn, timer, a, t0:float) -> dict:
     return {'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': list(timer.times), 'epoch_images': list(timer.images)}
 
 
-RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse}
+RUNNERS = {'fastai': run_fastai, 'fastcourse': run_fastcourse, 'fastcourse_kaiming': partial(run_fastcourse, kaiming=True)}
 
 def child_main(a):
     "Run one contender in this (fresh) process and write its numbers to `a.json`."
