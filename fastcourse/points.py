@@ -36,9 +36,10 @@ class PointScaler(ItemTransform):
         self.y_first = y_first
     def apply_point(self, p, hw):
         (H, W), p = hw, p.flip(-1) if self.y_first else p
-        if ((p < 0) | (p > p.new_tensor([W, H]))).any():
-            far = p[((p < 0) | (p > p.new_tensor([W, H]))).any(-1)][0].tolist()
-            raise ValueError(f"The point (x, y) = ({far[0]:g}, {far[1]:g}) lies outside its {W}×{H} image (width×height): points are "
+        out = ((p < 0) | (p > p.new_tensor([W, H]))).any(-1)
+        if out.any():
+            x, y = p[out][0].tolist()
+            raise ValueError(f"The point (x, y) = ({x:g}, {y:g}) lies outside its {W}×{H} image (width×height): points are "
                              "pixel coordinates, x across from the left, y down from the top." + (
                                  "" if self.y_first else " Given as (row, column)? Then PointBlock(y_first=True)."))
         return p * 2 / p.new_tensor([W, H]) - 1
