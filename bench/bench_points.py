@@ -273,11 +273,11 @@ def print_table(report:dict, out:Path):
           f'freeze_epochs={st["freeze_epochs"]}); bs {st["bs"]}, {st["num_workers"]} workers, {st["torch_threads"]} threads, '
           f'{st["device"]})')
     if st['limit_batches']: print(f'   DEBUG RUN: epochs cut to {st["limit_batches"]} batches')
-    print(f'{"contender":<11} {"params M":>8} {"s/epoch":>8} {"img/s":>6} {"fit s":>7} {"peak MB":>8} {"trn loss":>8} '
+    print(f'{"contender":<18} {"params M":>8} {"s/epoch":>8} {"img/s":>6} {"fit s":>7} {"peak MB":>8} {"trn loss":>8} '
           f'{"val loss":>8} {"val mse":>8} {"px dist":>7}  epochs (s)')
     for c, r in report['results'].items():
-        if 'error' in r: print(f'{c:<11} {r["error"]}'); continue
-        print(f'{c:<11} {r["n_params"] / 1e6:8.2f} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:6.0f} {r["fit_s"]:7.1f} '
+        if 'error' in r: print(f'{c:<18} {r["error"]}'); continue
+        print(f'{c:<18} {r["n_params"] / 1e6:8.2f} {r["s_per_epoch"]:8.2f} {r["images_per_s"]:6.0f} {r["fit_s"]:7.1f} '
               f'{r["peak_rss_mb"]:8.0f} {r["final_train_loss"]:8.4f} {r["final_valid_loss"]:8.4f} {r["valid_mse"]:8.4f} '
               f'{r["valid_px"]:7.2f}  {" ".join(f"{t:.1f}" for t in r["epoch_s"])}')
     print(f'baseline (the mean training point for every validation image): mse {st["baseline_mse"]:.4f}, '
