@@ -66,7 +66,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
-from harness import digest, epoch_timer, seed_everything  # noqa: E402
+from harness import digest, fastai_timer, fastcourse_timer, seed_everything  # noqa: E402
 
 NAME = 'digits_points'
 CONTENDERS = ('fastai', 'fastcourse', 'fastcourse_kaiming')
@@ -158,8 +158,8 @@ def baseline(data:Path) -> dict:
 # ---------------------------------------------------------------- the contenders (child processes)
 
 def run_fastai(data:Path, a) -> dict:
-    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, DataBlock, GrandparentSplitter,
-                                   ImageBlock, PointBlock, ProgressCallback, aug_transforms, vision_learner)
+    from fastai.vision.all import (DataBlock, GrandparentSplitter, ImageBlock, PointBlock, ProgressCallback, aug_transforms,
+                                   vision_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
     seed_everything(a.seed)
@@ -168,11 +168,7 @@ def run_fastai(data:Path, a) -> dict:
     dls = db.dataloaders(image_files(data), bs=RECIPE['bs'], num_workers=a.workers, device=a.device)
     learn = vision_learner(dls, resnet18, y_range=RECIPE['y_range'], pretrained=False)
     learn.remove_cb(ProgressCallback)
-    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
-        "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
-        def after_cancel_train(self): self.learn.recorder.cancel_train = False
-        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
-    timer = Timer()
+    timer = fastai_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder  # values hold [train_loss, valid_loss], names also have 'epoch' and 'time'
@@ -187,7 +183,6 @@ def run_fastai(data:Path, a) -> dict:
 def run_fastcourse(data:Path, a, kaiming:bool=False) -> dict:
     "fastcourse's recipe; `kaiming`: the head's last layer re-drawn as fastai draws it (plain Kaiming-normal, zero bias)."
     from torch import nn
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback
     from fastcourse.data import DataBlock, ImageBlock
     from fastcourse.points import PointBlock
     from fastcourse.splitters import GrandparentSplitter
@@ -203,11 +198,7 @@ def run_fastcourse(data:Path, a, kaiming:bool=False) -> dict:
         last = [m for m in learn.model[1].modules() if isinstance(m, nn.Linear)][-1]
         nn.init.kaiming_normal_(last.weight); nn.init.zeros_(last.bias)
     learn.remove_cb(learn.progress)
-    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)):
-        "fastcourse's Recorder records NaN for a cancelled phase: keep its mean loss when --limit-batches cuts epochs short."
-        def after_cancel_train(self): self.learn.recorder._res.pop('train', None)  # after the Recorder (order 50)
-        def after_cancel_validate(self): self.learn.recorder._res.pop('valid', None)
-    timer = Timer()
+    timer = fastcourse_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder

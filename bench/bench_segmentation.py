@@ -56,7 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
-from harness import digest, epoch_timer, seed_everything  # noqa: E402
+from harness import digest, fastai_timer, fastcourse_timer, seed_everything  # noqa: E402
 
 NAME = 'camvid_tiny'
 CONTENDERS = ('fastai', 'fastcourse')
@@ -155,9 +155,8 @@ def trivial_baseline(data:Path) -> dict:
 # ---------------------------------------------------------------- the contenders (child processes)
 
 def run_fastai(data:Path, a) -> dict:
-    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, DataBlock, FuncSplitter,
-                                   ImageBlock, MaskBlock, ProgressCallback, aug_transforms, get_c, get_image_files,
-                                   unet_learner)
+    from fastai.vision.all import (DataBlock, FuncSplitter, ImageBlock, MaskBlock, ProgressCallback, aug_transforms, get_c,
+                                   get_image_files, unet_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
     seed_everything(a.seed)
@@ -167,11 +166,7 @@ def run_fastai(data:Path, a) -> dict:
     dls = db.dataloaders(data/'images', bs=RECIPE['bs'], num_workers=a.workers, device=a.device)
     learn = unet_learner(dls, resnet18, pretrained=False, metrics=camvid_acc(codes.index('Void')))
     learn.remove_cb(ProgressCallback)
-    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
-        "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
-        def after_cancel_train(self): self.learn.recorder.cancel_train = False
-        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
-    timer = Timer()
+    timer = fastai_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder  # values hold [train_loss, valid_loss, metrics...], names also have 'epoch' and 'time'
@@ -186,7 +181,6 @@ def run_fastai(data:Path, a) -> dict:
             'n_codes': get_c(dls)}  # fastai's mask DataLoaders have no `vocab`/`c`: unet_learner asks get_c too
 
 def run_fastcourse(data:Path, a) -> dict:
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback
     from fastcourse.data import DataBlock, ImageBlock, MaskBlock
     from fastcourse.splitters import FuncSplitter
     from fastcourse.metrics import DiceMulti
@@ -200,7 +194,7 @@ def run_fastcourse(data:Path, a) -> dict:
     dls = db.dataloaders(image_files(data), path=data, bs=RECIPE['bs'], num_workers=a.workers, device=a.device)
     learn = unet_learner(dls, 'resnet18', pretrained=False, metrics=camvid_acc(codes.index('Void')))  # channels-last by default
     learn.remove_cb(learn.progress)
-    timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
+    timer = fastcourse_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a, t0), '_t0': t0}
     rec = learn.recorder

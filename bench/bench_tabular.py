@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 from bench_train import ADAM, ONE_CYCLE  # noqa: E402
-from harness import digest, epoch_timer, seed_everything  # noqa: E402
+from harness import digest, fastai_timer, fastcourse_timer, seed_everything  # noqa: E402
 
 CONTENDERS = ('fastai', 'fastcourse', 'bare')
 ADULT_CATS = ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country']
@@ -84,7 +84,6 @@ def train(learn, task:dict):
 
 def run_fastai(task:dict, data:Path, a) -> dict:
     from fastai.callback.progress import ProgressCallback
-    from fastai.learner import CancelTrainException, CancelValidException, Callback
     from fastai.metrics import accuracy
     t0 = time.perf_counter()
     seed_everything(a.seed)
@@ -100,7 +99,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
         kw = dict(use_nn=True, layers=task['layers']) if task['use_nn'] else dict(n_factors=task['n_factors'])
         learn = collab_learner(dls, y_range=task['y_range'], **kw)
     learn.remove_cb(ProgressCallback)
-    timer = epoch_timer(Callback, CancelTrainException, CancelValidException, None)()
+    timer = fastai_timer(None)
     learn.add_cb(timer)
     t1 = time.perf_counter(); train(learn, task); t2 = time.perf_counter()
     rec = learn.recorder
@@ -111,7 +110,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
             'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds), 'valid_digest': digest(map(str, dls.valid_ds.items.index))}
 
 def run_fastcourse(task:dict, data:Path, a) -> dict:
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
+    from fastcourse.callback import accuracy
     t0 = time.perf_counter()
     seed_everything(a.seed)
     df, names = load_table(task, data)
@@ -128,7 +127,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
         kw = dict(use_nn=True, layers=task['layers']) if task['use_nn'] else dict(n_factors=task['n_factors'])
         learn = collab_learner(dls, y_range=task['y_range'], **kw)
     learn.remove_cb(learn.progress)
-    timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, None)()
+    timer = fastcourse_timer(None)
     learn.add_cb(timer)
     t1 = time.perf_counter(); train(learn, task); t2 = time.perf_counter()
     rec = learn.recorder

@@ -59,7 +59,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
-from harness import digest, epoch_timer, seed_everything  # noqa: E402
+from harness import digest, fastai_timer, fastcourse_timer, seed_everything  # noqa: E402
 CONTENDERS = ('fastai', 'fastcourse', 'bare', 'bare_cl', 'fastcourse_nocache')
 TASKS = {
     'mnist_sample': dict(dataset='MNIST_SAMPLE', layout='folder', bs=64, size=None, schedule='fit_one_cycle',
@@ -99,8 +99,8 @@ def library_dls(ImageDataLoaders, get_image_files, Resize, task:dict, data:Path,
                                          item_tfms=Resize(task['size']), **kw)
 
 def run_fastai(task:dict, data:Path, a) -> dict:
-    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ChannelsLast, ImageDataLoaders,
-                                   ProgressCallback, Resize, error_rate, get_image_files, vision_learner)
+    from fastai.vision.all import (ChannelsLast, ImageDataLoaders, ProgressCallback, Resize, error_rate, get_image_files,
+                                   vision_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
     seed_everything(a.seed)
@@ -109,11 +109,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
     learn.remove_cb(ProgressCallback)
     if a.channels_last: learn.add_cb(ChannelsLast())
     if a.precision == 'bf16': learn.to_bf16()
-    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
-        "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
-        def after_cancel_train(self): self.learn.recorder.cancel_train = False
-        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
-    timer = Timer()
+    timer = fastai_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**train_with_library(learn, task, timer, t0), '_t0': t0}
     rec = learn.recorder  # values hold [train_loss, valid_loss, metrics...], names also have 'epoch' and 'time'
@@ -125,7 +121,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
 def run_fastcourse(task:dict, data:Path, a, memory_cache:bool=True) -> dict:
     from fastcourse.data import get_image_files
     from fastcourse.image_data import ImageDataLoaders
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, error_rate
+    from fastcourse.callback import error_rate
     from fastcourse.cpu_memory import CPUMemoryCache
     from fastcourse.transforms import Resize
     from fastcourse.vision import vision_learner
@@ -136,7 +132,7 @@ def run_fastcourse(task:dict, data:Path, a, memory_cache:bool=True) -> dict:
     learn.remove_cb(learn.progress)
     if not memory_cache: learn.remove_cb(CPUMemoryCache)
     if a.precision == 'bf16': learn.to_bf16()
-    timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
+    timer = fastcourse_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**train_with_library(learn, task, timer, t0), '_t0': t0}
     rec = learn.recorder

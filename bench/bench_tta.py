@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
-from harness import digest, epoch_timer, seed_everything  # noqa: E402
+from harness import digest, fastai_timer, fastcourse_timer, seed_everything  # noqa: E402
 
 NAME = 'imagenette_tta'
 CONTENDERS = ('fastai', 'fastcourse')
@@ -77,9 +77,8 @@ def library_dls(ImageDataLoaders, Resize, aug_transforms, Normalize, imagenet_st
         bs=r['bs'], num_workers=a.workers, device=a.device)
 
 def run_fastai(data:Path, a) -> dict:
-    from fastai.vision.all import (CancelTrainException, CancelValidException, Callback, ImageDataLoaders,
-                                   LabelSmoothingCrossEntropy, MixUp, Normalize, ProgressCallback, Resize, accuracy,
-                                   aug_transforms, imagenet_stats, vision_learner)
+    from fastai.vision.all import (ImageDataLoaders, LabelSmoothingCrossEntropy, MixUp, Normalize, ProgressCallback, Resize,
+                                   accuracy, aug_transforms, imagenet_stats, vision_learner)
     from torchvision.models import resnet18
     t0 = time.perf_counter()
     seed_everything(a.seed)
@@ -87,11 +86,7 @@ def run_fastai(data:Path, a) -> dict:
     learn = vision_learner(dls, resnet18, pretrained=False, metrics=accuracy, loss_func=LabelSmoothingCrossEntropy(),
                            cbs=MixUp(RECIPE['mixup_alpha']))
     learn.remove_cb(ProgressCallback)
-    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, a.limit_batches)):
-        "fastai's Recorder drops the losses of a cancelled phase: keep them when --limit-batches cuts epochs short."
-        def after_cancel_train(self): self.learn.recorder.cancel_train = False
-        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
-    timer = Timer()
+    timer = fastai_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a), '_t0': t0}
     # read the recorder now: fastai's tta runs `before_fit` on the callbacks, which empties it
@@ -103,7 +98,7 @@ def run_fastai(data:Path, a) -> dict:
     return {**res, **predict(learn, timer, a)}
 
 def run_fastcourse(data:Path, a) -> dict:
-    from fastcourse.callback import CancelTrainException, CancelValidateException, Callback, accuracy
+    from fastcourse.callback import accuracy
     from fastcourse.image_data import ImageDataLoaders
     from fastcourse.augment import aug_transforms
     from fastcourse.transforms import Normalize, Resize, imagenet_stats
@@ -115,7 +110,7 @@ def run_fastcourse(data:Path, a) -> dict:
     learn = vision_learner(dls, 'resnet18', pretrained=False, metrics=accuracy, loss_func=LabelSmoothingCrossEntropy(),
                            cbs=MixUp(RECIPE['mixup_alpha']))  # channels-last by default
     learn.remove_cb(learn.progress)
-    timer = epoch_timer(Callback, CancelTrainException, CancelValidateException, a.limit_batches)()
+    timer = fastcourse_timer(a.limit_batches)
     learn.add_cb(timer)
     res = {**fit(learn, timer, a), '_t0': t0}
     rec = learn.recorder

@@ -42,6 +42,23 @@ def epoch_timer(base, cancel_train, cancel_valid, limit:int|None):
             if limit and self.iter + 1 >= limit: raise (cancel_train if self.training else cancel_valid)()
     return EpochTimer
 
+def fastai_timer(limit:int|None):
+    "An `epoch_timer` for fastai whose Recorder keeps a phase's losses when `limit` (`--limit-batches`) cuts it short."
+    from fastai.callback.core import Callback, CancelTrainException, CancelValidException
+    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidException, limit)):
+        def after_cancel_train(self): self.learn.recorder.cancel_train = False  # fastai drops a cancelled phase's losses
+        def after_cancel_validate(self): self.learn.recorder.cancel_valid = False
+    return Timer()
+
+def fastcourse_timer(limit:int|None):
+    "An `epoch_timer` for fastcourse whose Recorder keeps a phase's mean loss when `limit` (`--limit-batches`) cuts it short."
+    from fastcourse.callback import Callback, CancelTrainException, CancelValidateException
+    class Timer(epoch_timer(Callback, CancelTrainException, CancelValidateException, limit)):
+        # fastcourse's Recorder marks a cancelled phase NaN; this runs after it (order 95 > 50) and takes the mark back
+        def after_cancel_train(self): self.learn.recorder._res.pop('train', None)
+        def after_cancel_validate(self): self.learn.recorder._res.pop('valid', None)
+    return Timer()
+
 def write_child_results(res:dict, t0:float, json_path):
     "Add what every contender reports (import time, s/epoch, images/s, peak memory, threads) to `res`; write it to `json_path`."
     import torch

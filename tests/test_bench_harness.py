@@ -20,6 +20,37 @@ def test_child_results_add_the_shared_numbers(tmp_path):
     harness.write_child_results({'_t0': t0, 'epoch_s': [1.]}, t0, tmp_path/'tab.json')  # tables count no images
     assert 'images_per_s' not in json.loads((tmp_path/'tab.json').read_text())
 
+def test_fastcourse_timer_cuts_epochs_short_and_keeps_their_losses():
+    "--limit-batches: each pass stops after `limit` batches, and the Recorder still reports their mean loss (not NaN)."
+    import math, torch
+    from torch import nn
+    from fastcourse.learner import Learner, synthetic_dls
+    torch.manual_seed(0)
+    learn = Learner(synthetic_dls(n=320, bs=16), nn.Linear(1, 1), loss_func=nn.MSELoss(), lr=0.1)  # 16 train batches
+    timer = harness.fastcourse_timer(2)
+    learn.fit(2, cbs=timer)
+    assert timer.images == [64, 64] and len(timer.times) == 2  # two training and two validation batches of 16 per epoch
+    for name in ('train_loss', 'valid_loss'): assert math.isfinite(learn.recorder.final(name))
+    timer = harness.fastcourse_timer(None)
+    learn.fit(1, cbs=timer)
+    assert timer.images == [320]  # no limit: every item, trained on and validated
+
+def test_fastai_timer_cuts_epochs_short_and_keeps_their_losses():
+    pytest.importorskip('fastai')
+    import math, torch
+    from torch import nn
+    from fastai.data.core import DataLoaders
+    from fastai.learner import Learner
+    torch.manual_seed(0)
+    x = torch.randn(320, 1); ds = list(zip(x, 3 * x + 2))
+    dls = DataLoaders.from_dsets(ds[:256], ds[256:], bs=16, device='cpu')
+    learn = Learner(dls, nn.Linear(1, 1), loss_func=nn.MSELoss(), lr=0.1)
+    timer = harness.fastai_timer(2)
+    learn.fit(2, cbs=timer)
+    assert timer.images == [64, 64]  # two training and two validation batches of 16 per epoch
+    train_loss, valid_loss = learn.recorder.values[-1][:2]
+    assert math.isfinite(train_loss) and math.isfinite(valid_loss)
+
 CHILD = '''import json, sys
 a = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 if a['--contender'] == 'crashes': sys.exit(3)
