@@ -243,8 +243,7 @@ class DataLoaders:
     train, valid = property(lambda self: self.loaders[0]), property(lambda self: self.loaders[1])
     train_ds, valid_ds = property(lambda self: self.train.dataset), property(lambda self: self.valid.dataset)  # as in fastai
     kinds = property(lambda self: getattr(self.loaders[0], 'kinds', ()) if self.loaders else ())  # what each part of a batch is
-    @property
-    def device(self): return self.train.device
+    device, bs = property(lambda self: self.train.device), property(lambda self: self.train.bs)  # the training loader's, as fastai's
     @property
     def vocab(self): return getattr(getattr(self.train.dataset, 'dsets', None), 'vocab', None)
     @property
