@@ -108,8 +108,6 @@ class TabularDataLoaders(DataLoaders):
     c = property(lambda self: len(self.to.vocab) if self.to.vocab is not None else len(self.to.y_names))
     classes = property(lambda self: self.to.classes)
     cat_names, cont_names, y_names = (property(lambda self, k=k: getattr(self.to, k)) for k in ('cat_names', 'cont_names', 'y_names'))
-    @property
-    def device(self): return self.loaders[0].device
 
     @classmethod
     def from_tabular(cls, to:TabularPandas, bs:int=64, shuffle:bool=True, device=None, path='.'):

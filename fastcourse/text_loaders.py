@@ -163,8 +163,6 @@ class TextDataLoaders(DataLoaders):
     def vocab(self) -> list:
         "The tokens (language model) or the classes (classifier)."
         return self.num.vocab if self.is_lm else self._vocab
-    @property
-    def device(self): return self.loaders[0].device
 
     @classmethod
     def from_df(cls,
