@@ -60,7 +60,8 @@ def add_datepart(df:pd.DataFrame, # the table: changed in place, as in fastai, a
     for n in _date_parts + (['Hour', 'Minute', 'Second'] if time else []):  # day_of_week, not the deprecated dayofweek
         df[prefix + n] = (d.dt.isocalendar().week.astype(d.dt.day.dtype) if n == 'Week'
                           else getattr(d.dt, {'Dayofweek': 'day_of_week', 'Dayofyear': 'day_of_year'}.get(n, n.lower())))
-    df[prefix + 'Elapsed'] = (d - pd.Timestamp(0, tz=d.dt.tz)) // pd.Timedelta(seconds=1)  # whole seconds, any resolution; NaN: no date
+    secs = (d - pd.Timestamp(0, tz=d.dt.tz)) // pd.Timedelta(seconds=1)  # whole seconds, any resolution; NaN: no date
+    df[prefix + 'Elapsed'] = secs.astype('float64')  # a quantity: cont_cat_split keeps a float column continuous, as fastai's
     if drop: df.drop(columns=field_name, inplace=True)
     return df
 
