@@ -60,6 +60,16 @@ class URLs(metaclass=_DatasetNames):
         return {k: v for k, v in vars(cls).items() if not k.startswith('_') and isinstance(v, str) and v.endswith(('.tgz', '.zip'))
                 and not v.startswith(cls.S3_MODEL) and (book or k not in cls._book)}
 
+    @staticmethod
+    def path(url:str='.', # an archive's URL, or a name, like fastbook's Kaggle competition 'bluebook-for-bulldozers'
+             c_key:str='archive'): # 'archive' (downloaded files) or 'data' (extracted datasets)
+        "Where `untar_data` keeps `url`'s download ('archive') or its extracted folder ('data'), as fastai's `URLs.path`."
+        if c_key not in ('archive', 'data'):
+            raise ValueError(f"c_key is 'archive' (downloaded files) or 'data' (extracted datasets), not {c_key!r}.")
+        name = url_fname(url)
+        if c_key == 'data': name = next((name[:-len(e)] for e in _exts if name.endswith(e)), name)
+        return fastcourse_home()/c_key/name
+
 # %% ../nbs/01a_external.ipynb #12eeb1f3
 checks = {  # url: (size in bytes, 'algorithm:hexdigest')
     URLs.PETS: (811706944, 'md5:e4db5c768afd933bb91f5f594d7417a4'),
