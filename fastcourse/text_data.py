@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+from fastcore.basics import defaults
 
 from .checks import check_sizes
 from .data import get_files
@@ -66,6 +67,7 @@ def lowercase(t:str) -> str:
 
 defaults_text_proc_rules = [fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,  # the text as a whole
                             replace_all_caps, replace_maj, lowercase]  # case, word by word, as in fastai
+defaults.text_proc_rules, defaults.text_spec_tok = defaults_text_proc_rules, defaults_text_spec_tok  # fastai's names for them
 
 # %% ../nbs/04a_text_data.ipynb #11f3f5b2
 _sfx, _nt = r"['’](?i:s|re|ve|ll|d|m)\b", r"(?i:n['’]t)\b"  # 's 're 've 'll 'd 'm, and n't
