@@ -256,7 +256,6 @@ class Learner(TrainingMixin, LRFinderMixin, InferenceMixin, SavingMixin, Progres
             try: self._with_events(self._do_fit, 'fit', CancelFitException)
             finally:
                 for cb in cbs: self.remove_cb(cb)
-        return self
 
     def __repr__(self): return f'Learner({type(self.model).__name__}, loss={self.loss_func}, cbs=[{", ".join(c.name for c in self.cbs)}])'
 
