@@ -46,7 +46,7 @@ from .collab import *  # noqa: F403
 
 # What fastai's `all` modules also give, so that code written for fastai and its book runs as it is: the usual
 # libraries under their usual names, the fastcore helpers the book calls (`L`, `first`, `range_of`, `coll_repr`, `save_pickle`,
-# and chapter 19's `store_attr`, `GetAttr`, `Self`, `defaults`, `parallel`), and fastprogress's bars.
+# chapter 8's `delegates`, and chapter 19's `store_attr`, `GetAttr`, `Self`, `defaults`, `parallel`, `patch`), and fastprogress's bars.
 from functools import partial  # noqa: E402, F401
 from pathlib import Path  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402, F401
@@ -57,6 +57,8 @@ import torch.nn.functional as F  # noqa: E402, F401
 from torch import Tensor, nn  # noqa: E402, F401
 from PIL import Image  # noqa: E402, F401
 from fastcore.basics import GetAttr, Self, defaults, first, range_of, store_attr  # noqa: E402, F401
+from fastcore.meta import delegates  # noqa: E402, F401
+from fastcore.basics import patch  # noqa: E402, F401
 from fastcore.foundation import L, coll_repr  # noqa: E402, F401
 from fastcore.parallel import ProcessPoolExecutor, parallel  # noqa: E402, F401
 from fastcore.xtras import load_pickle, save_pickle  # noqa: E402, F401

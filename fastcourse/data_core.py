@@ -19,7 +19,7 @@ from .checks import check_sizes, check_splits, func_name, short_repr
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'to_device', 'to_cpu',
+__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'to_device', 'to_cpu', 'to_np',
            'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #bbfc0431
@@ -128,18 +128,25 @@ def default_device() -> torch.device:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
+def _apply(f, b):
+    "`f` applied to every tensor in `b`, in tuples, lists and dicts too; a number or a string is left as it is."
+    if isinstance(b, torch.Tensor): return f(b)
+    if isinstance(b, dict): return {k: _apply(f, v) for k, v in b.items()}
+    return type(b)(_apply(f, o) for o in b) if isinstance(b, (tuple, list)) else b
+
 def to_device(b, # a tensor, or tensors in tuples, lists and dicts (other values are left as they are)
               device=None): # default: `default_device()`
     "`b` with every tensor in it moved to `device`."
     device = default_device() if device is None else device
-    if isinstance(b, torch.Tensor): return b.to(device)
-    if isinstance(b, dict): return {k: to_device(v, device) for k, v in b.items()}
-    if isinstance(b, (tuple, list)): return type(b)(to_device(o, device) for o in b)
-    return b  # a number, a string: left as it is
+    return _apply(lambda t: t.to(device), b)
 
 def to_cpu(b):
     "`b` moved to the CPU, as fastai's `to_cpu`: `xb, yb = to_cpu(dls.one_batch())` to look at a batch with NumPy."
     return to_device(b, 'cpu')
+
+def to_np(b):
+    "`b` with every tensor in it as a NumPy array (detached, on the CPU), as fastai's `to_np`: for NumPy, pandas or scikit-learn."
+    return _apply(lambda t: t.detach().cpu().numpy(), b)
 
 def default_num_workers() -> int:
     "Worker processes for loading: up to 8 on Linux (forked, so notebook functions work), 0 elsewhere."

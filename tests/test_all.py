@@ -9,7 +9,7 @@ def test_all_gives_what_fastai_code_expects():
                            'partial', 'range_of', 'Optimizer', 'PILImageBW', 'ConvLayer', 'Flatten', 'to_cpu', 'subplots',
                            'TensorImage', 'image2tensor', 'Tensor', 'store_attr', 'GetAttr', 'Self', 'defaults', 'parallel',
                            'progress_bar', 'MultiCategoryBlock', 'accuracy_multi', 'TfmdLists', 'Transform', 'pca', 'create_body',
-                           'PointBlock', 'show_points')
+                           'PointBlock', 'show_points', 'to_np', 'delegates', 'patch')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
@@ -26,3 +26,16 @@ def test_all_pickles_like_fastbook(tmp_path):
     ns['save_pickle'](tmp_path/'to.pkl', to)
     again = ns['load_pickle'](tmp_path/'to.pkl')
     assert again.train.xs.equals(to.train.xs) and again.classes == to.classes
+
+
+def test_all_runs_fastbooks_embedding_nn():
+    "fastbook's chapter 8 ends by subclassing `TabularModel` under `@delegates`, which `fastcourse.all` brings, as fastai's does."
+    ns = {}
+    exec('from fastcourse.all import *\n'
+         '@delegates(TabularModel)\n'
+         'class EmbeddingNN(TabularModel):\n'
+         '    def __init__(self, *args, **kwargs): super().__init__(*args, n_cont=0, out_sz=1, **kwargs)\n'
+         'model = EmbeddingNN([(944, 74), (1665, 102)], layers=[100, 50])\n', ns)
+    import inspect, torch
+    assert {'ps', 'y_range'} <= set(inspect.signature(ns['EmbeddingNN']).parameters)  # delegated: TabularModel's keyword arguments
+    assert ns['model'](torch.tensor([[1, 2], [3, 4]]), torch.zeros(2, 0)).shape == (2, 1)
