@@ -3,6 +3,7 @@
 from .course import *  # noqa: F403
 from .questionnaire import *  # noqa: F403
 from .checks import *  # noqa: F403
+from .torch_core import *  # noqa: F403
 from .external import *  # noqa: F403
 from .transforms import *  # noqa: F403
 from .augment import *  # noqa: F403

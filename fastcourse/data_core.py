@@ -9,18 +9,17 @@ from __future__ import annotations
 import numbers, os, random, sys
 from pathlib import Path
 
-import numpy as np
 import torch
 from fastcore.basics import listify
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
 from .categories import Categorize, _no_label, _one_class
 from .checks import check_sizes, check_splits, func_name, short_repr
+from .torch_core import default_device
 from .transforms import BatchTransform, IntToFloat
 
 # %% auto #0
-__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_device', 'to_device', 'to_cpu', 'to_np',
-           'default_num_workers', 'DataLoader', 'set_seed', 'DataLoaders']
+__all__ = ['ItemError', 'Datasets', 'check_item_tfms', 'DatasetSplit', 'default_num_workers', 'DataLoader', 'DataLoaders']
 
 # %% ../nbs/01c_data_core.ipynb #bbfc0431
 class ItemError(ValueError):
@@ -122,32 +121,6 @@ class DatasetSplit(torch.utils.data.Dataset):
     vocab = property(lambda self: self.dsets.vocab)  # fastbook's `dsets.train.vocab`
 
 # %% ../nbs/01c_data_core.ipynb #be65784f
-def default_device() -> torch.device:
-    "The GPU when there is one (CUDA, then Apple's MPS), else the CPU."
-    if torch.cuda.is_available(): return torch.device('cuda')
-    if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
-    return torch.device('cpu')
-
-def _apply(f, b):
-    "`f` applied to every tensor in `b`, in tuples, lists and dicts too; a number or a string is left as it is."
-    if isinstance(b, torch.Tensor): return f(b)
-    if isinstance(b, dict): return {k: _apply(f, v) for k, v in b.items()}
-    return type(b)(_apply(f, o) for o in b) if isinstance(b, (tuple, list)) else b
-
-def to_device(b, # a tensor, or tensors in tuples, lists and dicts (other values are left as they are)
-              device=None): # default: `default_device()`
-    "`b` with every tensor in it moved to `device`."
-    device = default_device() if device is None else device
-    return _apply(lambda t: t.to(device), b)
-
-def to_cpu(b):
-    "`b` moved to the CPU, as fastai's `to_cpu`: `xb, yb = to_cpu(dls.one_batch())` to look at a batch with NumPy."
-    return to_device(b, 'cpu')
-
-def to_np(b):
-    "`b` with every tensor in it as a NumPy array (detached, on the CPU), as fastai's `to_np`: for NumPy, pandas or scikit-learn."
-    return _apply(lambda t: t.detach().cpu().numpy(), b)
-
 def default_num_workers() -> int:
     "Worker processes for loading: up to 8 on Linux (forked, so notebook functions work), 0 elsewhere."
     if not sys.platform.startswith('linux'): return 0
@@ -227,15 +200,6 @@ class DataLoader:
         "Draw up to `max_n` samples (or `nrows` rows) of batch `b` (default: a new one) with their labels (`show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
         return show_batch(self, max_n, ncols, figsize, b=b, nrows=nrows, unique=unique)
-
-# %% ../nbs/01c_data_core.ipynb #9fdc11a5
-def set_seed(s:int, # the seed, like 42
-             reproducible:bool=False): # also make cuDNN choose deterministic algorithms (slower on some models)
-    "Seed Python's, NumPy's and PyTorch's random number generators (every GPU's too)."
-    if not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 0:
-        raise TypeError(f"A seed is a whole number, 0 or more, like 42, not {s!r}.")
-    random.seed(s); np.random.seed(s % 2**32); torch.manual_seed(s)  # manual_seed seeds every GPU too
-    if reproducible: torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
 
 # %% ../nbs/01c_data_core.ipynb #0b3757a4
 class DataLoaders:

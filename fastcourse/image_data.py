@@ -21,7 +21,8 @@ from .splitters import ColSplitter, GrandparentSplitter, RandomSplitter
 from .checks import check_kwargs
 from .categories import CategoryMap
 from .multilabel import MultiCategoryBlock
-from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets, default_device
+from .data_core import DataLoader, DataLoaders, DatasetSplit, Datasets
+from .torch_core import default_device
 from .transforms import PILImage, load_image, load_image_bw
 
 # %% auto #0

@@ -17,7 +17,8 @@ from fastcore.meta import delegates
 from .data import read_table
 from .splitters import RandomSplitter
 from .checks import check_columns, check_df, check_sizes
-from .data_core import DataLoaders, default_device
+from .data_core import DataLoaders
+from .torch_core import default_device
 from .saving import register_loader
 from .tabular_data import TabularPandas, _names
 

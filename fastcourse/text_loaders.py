@@ -18,7 +18,8 @@ from .data import read_table
 from .splitters import RandomSplitter
 from .checks import check_sizes
 from .categories import CategoryMap, _sorted_labels, warn_similar_labels
-from .data_core import DataLoaders, default_device
+from .data_core import DataLoaders
+from .torch_core import default_device
 from .saving import register_loader
 from .text_data import Numericalize, make_vocab, tokenize_texts
 
