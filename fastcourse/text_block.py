@@ -93,6 +93,15 @@ def _check_tfms(dblock):
         raise ValueError("item_tfms and batch_tfms are for images: a TextBlock tokenises, numericalises and batches its texts itself. "
                          "Leave them out (seq_len and bs go to dataloaders).")
 
+def _warn_train_only(df:pd.DataFrame):
+    "Warn about a class with a tenth or more of the training texts and no validation text: most likely not a label."
+    trn, val = df.label[~df.is_valid], set(df.label[df.is_valid])
+    for c, n in trn.value_counts().items():
+        if c not in val and n >= 0.1 * len(trn): warnings.warn(
+            f"The class {c!r} has {n:,} of the {len(trn):,} training texts and no validation text, so it is probably not a label: "
+            "the IMDB archive, for one, keeps 50,000 unlabelled reviews in train/unsup. Leave such files out of get_items, e.g. "
+            "get_items=lambda p: [f for f in get_text_files(p, folders=['train', 'test']) if f.parent.name != 'unsup'].")
+
 @patch
 def dataloaders(self:TextBlock,
                 dblock, # the `DataBlock` whose first block this is
@@ -109,7 +118,7 @@ def dataloaders(self:TextBlock,
     get_x, get_y = dblock.getters
     rows = [items[i] for i in trn + val]  # items in neither set (IMDB's `unsup` for a classifier split by folder) are left out
     df = pd.DataFrame({'text': [_text(self, get_x(o) if get_x else o) for o in rows], 'is_valid': [False] * len(trn) + [True] * len(val)})
-    if not self.is_lm: df['label'] = [get_y(o) for o in rows]
+    if not self.is_lm: df['label'] = [get_y(o) for o in rows]; _warn_train_only(df)
     blank = [isinstance(o, Path) and isinstance(t, str) and not t.strip() for o, t in zip(rows, df.text)]
     if any(blank):  # as TextDataLoaders.from_folder does; blank texts from a table are refused by from_df, with the fix
         warnings.warn(f"Skipped {sum(blank)} empty file(s), which hold no text: {_few([str(o) for o, b in zip(rows, blank) if b], w=200)}.")
