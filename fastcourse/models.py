@@ -15,12 +15,14 @@ import torchvision
 from torch import nn
 
 from .checks import check_sizes
+from .layers import ConvLayer, Flatten, NormType
 from .transforms import imagenet_stats
 
 # %% auto #0
-__all__ = ['archs', 'model_meta', 'resnet18', 'resnet34', 'resnet50', 'LITE_STATS', 'LITE0_CFG', 'efficientnet_lite0',
-           'imagenette_idx', 'ArchSpec', 'register_arch', 'arch_spec', 'SameConv2d', 'MBConv', 'EfficientNetLite',
-           'first_conv', 'adapt_first_conv', 'create_body']
+__all__ = ['archs', 'model_meta', 'resnet18', 'resnet34', 'resnet50', 'xresnet18', 'xresnet34', 'xresnet50', 'xresnet101',
+           'LITE_STATS', 'LITE0_CFG', 'efficientnet_lite0', 'imagenette_idx', 'ArchSpec', 'register_arch', 'arch_spec',
+           'init_cnn', 'ResBlock', 'XResNet', 'SameConv2d', 'MBConv', 'EfficientNetLite', 'first_conv',
+           'adapt_first_conv', 'create_body']
 
 # %% ../nbs/02b_models.ipynb #fbab4e6e
 def _sources(ni:int, n_in:int) -> list:
@@ -94,6 +96,55 @@ def _resnet_body(m): return nn.Sequential(*list(m.children())[:-2])  # everythin
 resnet18 = register_arch('resnet18', _tv_resnet('resnet18'), _resnet_body, split=6)
 resnet34 = register_arch('resnet34', _tv_resnet('resnet34'), _resnet_body, split=6)
 resnet50 = register_arch('resnet50', _tv_resnet('resnet50'), _resnet_body, split=6)
+
+# %% ../nbs/02b_models.ipynb #5335941d
+def init_cnn(m:nn.Module):
+    "Kaiming-normal weights for every convolution and linear layer of `m`, and every bias 0 (batchnorms' too), as fastai's."
+    for l in m.modules():
+        if isinstance(getattr(l, 'bias', None), torch.Tensor): nn.init.zeros_(l.bias)
+        if isinstance(l, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)): nn.init.kaiming_normal_(l.weight)
+
+class ResBlock(nn.Module):
+    "relu(convpath(x) + idpath(x)): two 3x3 `ConvLayer`s (`expansion` 1) or a 1x1-3x3-1x1 bottleneck (4), as fastai's."
+    def __init__(self, expansion:int, ni:int, nf:int, stride:int=1, act_cls=nn.ReLU):
+        super().__init__()
+        ni, nh, nf = ni * expansion, nf, nf * expansion
+        last = dict(norm_type=NormType.BatchZero, act_cls=None)  # zero scale: the block starts as the identity
+        self.convpath = nn.Sequential(*([ConvLayer(ni, nh, stride=stride, act_cls=act_cls), ConvLayer(nh, nf, **last)] if expansion == 1
+                                        else [ConvLayer(ni, nh, 1, act_cls=act_cls), ConvLayer(nh, nh, stride=stride, act_cls=act_cls),
+                                              ConvLayer(nh, nf, 1, **last)]))
+        self.idpath = nn.Sequential(*([nn.AvgPool2d(stride, ceil_mode=True)] if stride != 1 else []),  # pool, then widen
+                                    *([ConvLayer(ni, nf, 1, act_cls=None)] if ni != nf else []))
+        self.act = act_cls()
+    def forward(self, x): return self.act(self.convpath(x) + self.idpath(x))
+
+class XResNet(nn.Sequential):
+    "fastai's ResNet: a stem of three convolutions, `layers[i]` `ResBlock`s per stage, then pooling, dropout `p` and a linear layer."
+    def __init__(self, expansion:int, layers:list, c_in:int=3, n_out:int=1000, p:float=0., act_cls=nn.ReLU):
+        check_sizes(c_in=c_in, n_out=n_out)
+        stem = [ConvLayer(i, o, stride=2 if i == c_in else 1, act_cls=act_cls) for i, o in [(c_in, 32), (32, 32), (32, 64)]]
+        szs = [64 // expansion, 64, 128, 256, 512]
+        stages = [nn.Sequential(*[ResBlock(expansion, szs[i] if j == 0 else szs[i + 1], szs[i + 1], 2 if i > 0 and j == 0 else 1,
+                                           act_cls) for j in range(n)]) for i, n in enumerate(layers)]
+        super().__init__(*stem, nn.MaxPool2d(3, stride=2, padding=1), *stages, nn.AdaptiveAvgPool2d(1), Flatten(), nn.Dropout(p),
+                         nn.Linear(szs[len(layers)] * expansion, n_out))
+        init_cnn(self)
+
+def _xresnet(expansion:int, layers:list):
+    def create(pretrained:bool=False, # there are no pretrained weights: True is an error
+               **kwargs) -> XResNet: # c_in, n_out, p, act_cls of `XResNet`
+        if pretrained: raise ValueError("There are no pretrained weights for the xresnets in fastcourse: train one from scratch with "
+                                        "pretrained=False, or take efficientnet_lite0 or resnet50 for ImageNet weights.")
+        return XResNet(expansion, layers, **kwargs)
+    return create
+
+def _xresnet_body(m): return nn.Sequential(*list(m.children())[:-4])  # everything before the pooling, dropout and linear layer
+
+# parameter groups as fastai splits xresnets: the stem, then the stages, then the head
+xresnet18 = register_arch('xresnet18', _xresnet(1, [2, 2, 2, 2]), _xresnet_body, split=3)
+xresnet34 = register_arch('xresnet34', _xresnet(1, [3, 4, 6, 3]), _xresnet_body, split=3)
+xresnet50 = register_arch('xresnet50', _xresnet(4, [3, 4, 6, 3]), _xresnet_body, split=3)
+xresnet101 = register_arch('xresnet101', _xresnet(4, [3, 4, 23, 3]), _xresnet_body, split=3)
 
 # %% ../nbs/02b_models.ipynb #ab61ff8d
 LITE_STATS = ([0.498, 0.498, 0.498], [0.502, 0.502, 0.502])  # TF-Lite preprocessing (x*255 - 127) / 128
