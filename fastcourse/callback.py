@@ -53,6 +53,7 @@ class Callback:
         super().__setattr__(k, v)
     @property
     def name(self): return type(self).__name__
+    def __repr__(self): return type(self).__name__  # as fastai's: MixUp, not <...MixUp object at 0x...>
 
 def _old_event(k:str) -> str:
     "The event an old-style name means: fastai 1's `on_epoch_end` or `begin_fit`, Keras's `on_train_begin` (the whole fit)."
