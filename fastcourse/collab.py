@@ -242,7 +242,7 @@ def plot_item_pca(learn:Learner, items=None, n:int=50, figsize=(9, 9)):
 
 # %% ../nbs/06_collab.ipynb #3c74c353
 def pca(x:torch.Tensor, # (n, d): one row per item, such as the films' latent factors
-        k:int=3, # how many principal components to keep
+        k:int=2, # how many principal components to keep (2, as in fastai; the book asks for 3)
        ) -> torch.Tensor:
     "The rows of `x`, centred, in the coordinates of its first `k` principal components: (n, k), the most spread first."
     if not (isinstance(x, torch.Tensor) and x.ndim == 2):
