@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/text_data.html.md"""
 
 # %% ../nbs/04a_text_data.ipynb #fbb75b19
 from __future__ import annotations
-import html, os, re
+import html, io, os, re
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from .data import get_files
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
            'defaults_text_proc_rules', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces',
            'rm_useless_spaces', 'replace_all_caps', 'replace_maj', 'lowercase', 'word_tokenize', 'tokenize1',
-           'tokenize_texts', 'WordTokenizer', 'Tokenizer', 'get_text_files', 'make_vocab', 'Numericalize']
+           'tokenize_texts', 'WordTokenizer', 'Tokenizer', 'SubwordTokenizer', 'get_text_files', 'make_vocab',
+           'Numericalize']
 
 # %% ../nbs/04a_text_data.ipynb #a140ef9c
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = 'xxunk xxpad xxbos xxeos xxfld xxrep xxwrep xxup xxmaj'.split()
@@ -134,6 +135,48 @@ class Tokenizer:
     def decode(self, toks:list) -> str:
         "The tokens as one readable string (a string, such as `Numericalize.decode` gives, is already one)."
         return toks if isinstance(toks, str) else ' '.join(toks)
+
+# %% ../nbs/04a_text_data.ipynb #7fa44421
+class SubwordTokenizer:
+    "Cut texts into pieces learnt from the texts themselves (SentencePiece's unigram model by default), as fastai's."
+    def __init__(self,
+                 vocab_sz:int|None=None, # pieces to learn; default: a quarter of the distinct words, at least 29, as fastai's
+                 max_vocab_sz:int=30000, # the most pieces the default may give
+                 model_type:str='unigram', # or 'bpe' (byte-pair encoding), 'char', 'word'
+                 char_coverage:float=0.99999, # share of the characters seen that get a piece of their own (the rest: unknown)
+                 special_toks=None): # tokens kept whole, default `defaults_text_spec_tok`
+        if vocab_sz is not None: check_sizes(vocab_sz=vocab_sz)
+        if model_type not in ('unigram', 'bpe', 'char', 'word'):
+            raise ValueError(f"model_type is 'unigram', 'bpe', 'char' or 'word', not {model_type!r}.")
+        self.vocab_sz, self.max_vocab_sz, self.model_type, self.char_coverage = vocab_sz, max_vocab_sz, model_type, char_coverage
+        self.special_toks, self.tok = list(defaults_text_spec_tok if special_toks is None else special_toks), None
+    def setup(self, items, rules:list|None=None) -> SubwordTokenizer:
+        "Learn the pieces from the texts `items`, after `rules` (functions from text to text; default none, as fastai's)."
+        try: import sentencepiece as spm
+        except ImportError: raise ImportError("SubwordTokenizer needs SentencePiece: pip install sentencepiece.") from None
+        texts = list(items)
+        if not texts or not all(isinstance(t, str) for t in texts): raise TypeError("setup takes a list of texts (str) to learn from.")
+        for f in rules or []: texts = [f(t) for t in texts]
+        n = self.vocab_sz or min(self.max_vocab_sz, max(29, -(-len({w for t in texts for w in t.split()}) // 4 // 8) * 8))
+        if n <= len(self.special_toks): raise ValueError(f"vocab_sz={n} leaves no piece for the texts: the special tokens and "
+                                                         f"the unknown piece alone take {len(self.special_toks) + 1}. Give a larger vocab_sz.")
+        model = io.BytesIO()
+        try: spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(texts), model_writer=model, vocab_size=n, model_type=self.model_type, minloglevel=2,
+            character_coverage=self.char_coverage, user_defined_symbols=['▁' + s for s in self.special_toks],
+            unk_id=len(self.special_toks), pad_id=-1, bos_id=-1, eos_id=-1, hard_vocab_limit=False)
+        except RuntimeError as e:
+            if 'smaller than required_chars' not in str(e): raise
+            need = str(e).split(' vs ')[-1].split('.')[0]
+            raise ValueError(f"vocab_sz={n} is too small for these texts: their characters and the special tokens alone need {need} "
+                             "pieces. Give a larger vocab_sz.") from None
+        self.tok = spm.SentencePieceProcessor(model_proto=model.getvalue())
+        return self
+    def __call__(self, items) -> list[list[str]]:
+        "The pieces of each text of `items` (learnt from `items` first, if `setup` was not called)."
+        if isinstance(items, str): raise TypeError(f"A SubwordTokenizer takes a list of texts, not one str ({items!r:.40}): pass [text].")
+        if self.tok is None: self.setup(items)
+        return [self.tok.encode(t, out_type=str) for t in items]
 
 # %% ../nbs/04a_text_data.ipynb #c60973db
 def get_text_files(path, # folder to search

