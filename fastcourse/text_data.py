@@ -158,8 +158,9 @@ class SubwordTokenizer:
         if not texts or not all(isinstance(t, str) for t in texts): raise TypeError("setup takes a list of texts (str) to learn from.")
         for f in rules or []: texts = [f(t) for t in texts]
         n = self.vocab_sz or min(self.max_vocab_sz, max(29, -(-len({w for t in texts for w in t.split()}) // 4 // 8) * 8))
-        if n <= len(self.special_toks): raise ValueError(f"vocab_sz={n} leaves no piece for the texts: the special tokens and "
-                                                         f"the unknown piece alone take {len(self.special_toks) + 1}. Give a larger vocab_sz.")
+        if n <= len(self.special_toks): raise ValueError(
+            f"vocab_sz={n} leaves no piece for the texts: the special tokens and the unknown piece alone take "
+            f"{len(self.special_toks) + 1}. Give a larger vocab_sz.")
         model = io.BytesIO()
         try: spm.SentencePieceTrainer.train(
             sentence_iterator=iter(texts), model_writer=model, vocab_size=n, model_type=self.model_type, minloglevel=2,

@@ -9,7 +9,8 @@ def test_all_gives_what_fastai_code_expects():
                            'partial', 'range_of', 'Optimizer', 'PILImageBW', 'ConvLayer', 'Flatten', 'to_cpu', 'subplots',
                            'TensorImage', 'image2tensor', 'Tensor', 'store_attr', 'GetAttr', 'Self', 'defaults', 'parallel',
                            'progress_bar', 'MultiCategoryBlock', 'accuracy_multi', 'TfmdLists', 'Transform', 'pca', 'create_body',
-                           'PointBlock', 'show_points', 'to_np', 'delegates', 'patch', 'xresnet50', 'XResNet', 'ResBlock', 'SubwordTokenizer')
+                           'PointBlock', 'show_points', 'to_np', 'delegates', 'patch', 'xresnet50', 'XResNet', 'ResBlock',
+                           'SubwordTokenizer')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
