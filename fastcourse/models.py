@@ -122,7 +122,7 @@ class XResNet(nn.Sequential):
     "fastai's ResNet: a stem of three convolutions, `layers[i]` `ResBlock`s per stage, then pooling, dropout `p` and a linear layer."
     def __init__(self, expansion:int, layers:list, c_in:int=3, n_out:int=1000, p:float=0., act_cls=nn.ReLU):
         check_sizes(c_in=c_in, n_out=n_out)
-        stem = [ConvLayer(i, o, stride=2 if i == c_in else 1, act_cls=act_cls) for i, o in [(c_in, 32), (32, 32), (32, 64)]]
+        stem = [ConvLayer(i, o, stride=2 if k == 0 else 1, act_cls=act_cls) for k, (i, o) in enumerate([(c_in, 32), (32, 32), (32, 64)])]
         szs = [64 // expansion, 64, 128, 256, 512]
         stages = [nn.Sequential(*[ResBlock(expansion, szs[i] if j == 0 else szs[i + 1], szs[i + 1], 2 if i > 0 and j == 0 else 1,
                                            act_cls) for j in range(n)]) for i, n in enumerate(layers)]

@@ -41,7 +41,6 @@ def to_np(b):
     "`b` with every tensor in it as a NumPy array (detached, on the CPU), as fastai's `to_np`: for NumPy, pandas or scikit-learn."
     return _apply(lambda t: t.detach().cpu().numpy(), b)
 
-
 # %% ../nbs/00d_torch_core.ipynb #86c85279
 def set_seed(s:int, # the seed, like 42
              reproducible:bool=False): # also make cuDNN choose deterministic algorithms (slower on some models)
