@@ -118,4 +118,7 @@ def test_cpu_memory_cache_does_not_leave_its_memory_to_forked_workers():
         mb[mode] = float(r.stdout.split('TREE')[-1])
     print('memory of the process and its validation workers (MiB):', {k: round(v) for k, v in mb.items()})
     assert mb['cache'] < mb['no_trim'], mb  # trimming before the workers fork keeps the held memory out of them
-    assert mb['cache'] <= mb['without'], mb  # so the cache costs the process tree nothing here
+    # Without the cache, glibc's adaptive thresholds leave a varying amount in the process (1127 to 1389 MiB in three
+    # runs of this script on one machine, 941 in a CI run), so the two trees can come within a few MiB in either order.
+    # What the cache may cost is the fragmentation 02j documents for ResNet-18 at 128 pixels: about 3%, not more.
+    assert mb['cache'] <= 1.03 * mb['without'], mb
