@@ -10,16 +10,30 @@ import numbers, random
 
 import numpy as np
 import torch
+from fastcore.basics import defaults
 
 # %% auto #0
 __all__ = ['default_device', 'to_device', 'to_cpu', 'to_np', 'set_seed']
 
 # %% ../nbs/00d_torch_core.ipynb #bbd889ea
-def default_device() -> torch.device:
-    "The GPU when there is one (CUDA, then Apple's MPS), else the CPU."
+def _gpu() -> torch.device|None:
+    "The GPU PyTorch sees (CUDA, then Apple's MPS), or None."
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
-    return torch.device('cpu')
+
+def default_device(use=-1, # -1: as set before; None: a GPU when there is one; False: the CPU; True: a GPU, or an error
+                   ) -> torch.device:
+    "The device new loaders (and so learners) use: the GPU when there is one (CUDA, then Apple's MPS), else the CPU."
+    if use is not None and not isinstance(use, bool) and use != -1:
+        raise TypeError(f"default_device takes -1 (keep the setting), None (a GPU when there is one), False (the CPU) "
+                        f"or True (a GPU), not {use!r}; to move tensors to a device of your choice, use to_device(b, device).")
+    if use is not None and not isinstance(use, bool): use = getattr(defaults, 'use_cuda', None)  # -1: fastai's setting too
+    gpu = _gpu()
+    if use is True and gpu is None:
+        raise RuntimeError("default_device(True) asks for a GPU, and PyTorch sees none (no CUDA, no MPS): "
+                           "default_device(None) uses one when there is one, the CPU otherwise.")
+    defaults.use_cuda = use  # fastai's name for the switch, on fastcore's `defaults`
+    return gpu if use is not False and gpu is not None else torch.device('cpu')
 
 def _apply(f, b):
     "`f` applied to every tensor in `b`, in tuples, lists and dicts too; a number or a string is left as it is."
@@ -28,10 +42,11 @@ def _apply(f, b):
     return type(b)(_apply(f, o) for o in b) if isinstance(b, (tuple, list)) else b
 
 def to_device(b, # a tensor, or tensors in tuples, lists and dicts (other values are left as they are)
-              device=None): # default: `default_device()`
+              device=None, # default: `default_device()`
+              non_blocking:bool=False): # from pinned CPU memory to a GPU: copy while the GPU goes on computing
     "`b` with every tensor in it moved to `device`."
     device = default_device() if device is None else device
-    return _apply(lambda t: t.to(device), b)
+    return _apply(lambda t: t.to(device, non_blocking=non_blocking), b)
 
 def to_cpu(b):
     "`b` moved to the CPU, as fastai's `to_cpu`: `xb, yb = to_cpu(dls.one_batch())` to look at a batch with NumPy."
