@@ -29,6 +29,8 @@ class ProgressCallback(Callback):
     def before_fit(self):
         self.mbar, self._table = master_bar(range(self.n_epoch)) if self.bar else None, False
         if self.mbar: self.mbar.on_iter_begin()
+    def before_epoch(self):
+        if self.mbar: self.mbar.update(self.epoch)  # the epochs' bar moves on ('Epoch 2/5' in a terminal)
     def before_train(self): self._bar(self.dls.train)
     def before_validate(self): self._bar(self.dls.valid)
     def _bar(self, dl):
