@@ -13,6 +13,7 @@ import torch
 from fastcore.basics import listify
 from torch import nn
 
+from .course import shown_once
 from .optim import get_hyper
 
 # %% auto #0
@@ -233,7 +234,7 @@ class Recorder(Callback):
         if with_valid and self.values:
             ax.plot(self.iters, [v[1] for v in self.values], 'o-', label='valid')
         ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax.legend()
-        return fig
+        return shown_once(fig)
     def plot_sched(self):
         "Plot the learning rate and momentum of the last parameter group over the batches."
         self._check_recorded()
@@ -241,7 +242,7 @@ class Recorder(Callback):
         axs[0].plot([l[-1] for l in self.lrs]); axs[0].set_title('learning rate')
         axs[1].plot([m[-1] for m in self.moms]); axs[1].set_title('momentum')
         for ax in axs: ax.set_xlabel('batches')
-        return fig
+        return shown_once(fig)
 
 # %% ../nbs/02d_callbacks.ipynb #76a8c9dd
 class MixedPrecision(Callback):

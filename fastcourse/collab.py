@@ -17,6 +17,7 @@ from torch import nn
 from .data import RegressionBlock
 from .splitters import RandomSplitter
 from .checks import check_df, check_sizes, near_miss
+from .course import shown_once
 from .layers import Embedding, check_range, layer_sizes, sigmoid_range
 from .saving import register_builder
 from .learner import Learner, check_dls
@@ -238,7 +239,7 @@ def plot_item_pca(learn:Learner, items=None, n:int=50, figsize=(9, 9)):
     ax.scatter(xy[:, 0], xy[:, 1], s=8)
     for (x, y), t in zip(xy.tolist(), items): ax.text(x, y, str(t)[:40], fontsize=8)
     ax.set_xlabel('first principal component'); ax.set_ylabel('second principal component')
-    return fig
+    return shown_once(fig)
 
 # %% ../nbs/06_collab.ipynb #3c74c353
 def pca(x:torch.Tensor, # (n, d): one row per item, such as the films' latent factors

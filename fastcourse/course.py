@@ -7,6 +7,7 @@ Docs: https://fastcourse.github.io/fastcourse/course.html.md"""
 # %% ../nbs/00_course.ipynb #421851fa
 from __future__ import annotations
 import difflib, html, inspect, json, os, re, sys, tempfile
+from functools import partial
 from pathlib import Path
 
 from fastcore.docments import docments
@@ -14,7 +15,7 @@ from fastcore.docments import docments
 import fastcourse
 
 # %% auto #0
-__all__ = ['doc_info', 'Doc', 'in_notebook', 'doc', 'TaughtIndex', 'atomic_write']
+__all__ = ['doc_info', 'Doc', 'in_notebook', 'doc', 'shown_once', 'TaughtIndex', 'atomic_write']
 
 # %% ../nbs/00_course.ipynb #debc4f89
 _TAUGHT = Path(fastcourse.__file__).parent/'taught.json'
@@ -140,6 +141,21 @@ def doc(obj):
         from IPython.display import display
         display(d)
     else: print(d)
+
+# %% ../nbs/00_course.ipynb #2e1097a3
+def _display_once(fig):
+    "Jupyter's display of a figure `shown_once` marked: drawn now, and closed in pyplot's inline backend, which would draw it again."
+    import matplotlib, matplotlib.pyplot as plt
+    from IPython.display import display
+    if 'inline' in matplotlib.get_backend(): plt.close(fig)  # the figure lives on; pyplot forgets it
+    del fig._ipython_display_  # drawn as any figure...
+    try: display(fig)
+    finally: fig._ipython_display_ = partial(_display_once, fig)  # ...and marked again, for a later cell
+
+def shown_once(fig):
+    "`fig`, marked so that a notebook draws it once when a function that drew it with pyplot also returns it."
+    fig._ipython_display_ = partial(_display_once, fig)
+    return fig
 
 # %% ../nbs/00_course.ipynb #0537a9b8
 def _defined_names(src:str) -> list[str]:

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .callback import Callback
+from .course import shown_once
 
 # %% auto #0
 __all__ = ['Hook', 'hook_output', 'Hooks', 'hook_outputs', 'ActivationStats']
@@ -137,7 +138,7 @@ class ActivationStats(Callback):
         for ax, row, title in zip(axs, self.layer_stats(idx), ('mean', 'std', '% near zero')):
             ax.plot(row if title != '% near zero' else row * 100); ax.set_title(title); ax.set_xlabel('batch')
         fig.suptitle(f'layer {idx % len(self.names)}: {self.names[idx]}'); fig.tight_layout()
-        return fig
+        return shown_once(fig)
     def hist(self, idx:int) -> torch.Tensor:
         "(40 bins, n batches) log(1 + count) of layer `idx`'s activations: the image `color_dim` draws."
         if not self.with_hist: raise ValueError("No histograms: create the callback with ActivationStats(with_hist=True).")

@@ -15,6 +15,7 @@ from PIL import Image
 from torch import nn
 
 from .checks import check_sizes
+from .course import shown_once
 from .inference import in_order
 from .learner import Learner
 from .show import to_plot
@@ -99,7 +100,7 @@ class ClassificationInterpretation(Interpretation):
                             color='white' if cm[i, j] > cm.max() / 2 else 'black')
         ax.set_xlabel('predicted'); ax.set_ylabel('actual')
         fig.tight_layout()  # room for the class names and the axis labels
-        return fig
+        return shown_once(fig)
 
     def print_classification_report(self):
         "Precision, recall, F1 and the number of images of each class, then their averages (plain and weighted by images), as text."
@@ -146,7 +147,7 @@ class ClassificationInterpretation(Interpretation):
             ax.set_title(f'{self.vocab[int(p.argmax())]} / {self.vocab[t]}\n{l:.2f} / {p[t]:.2f}', fontsize=9)
         fig.suptitle('predicted / actual  —  loss / probability of actual')
         fig.tight_layout()
-        return fig
+        return shown_once(fig)
 
 # %% ../nbs/02l_interpret.ipynb #dd9df34d
 def _cam_class(cls, vocab, n:int) -> int:

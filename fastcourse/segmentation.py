@@ -18,6 +18,7 @@ from torch import nn
 from .data import DataBlock, ImageBlock, MaskBlock
 from .splitters import RandomSplitter
 from .checks import check_kwargs, check_sizes
+from .course import shown_once
 from .data_core import DataLoaders
 from .image_data import check_fnames
 from .interpret import Interpretation
@@ -208,4 +209,4 @@ class SegmentationInterpretation(Interpretation):
                 ax.imshow(img); ax.axis('off'); ax.set_title(title, fontsize=10)
                 if m is not None: show_mask(m, ax, alpha=0.5)
         fig.tight_layout()
-        return fig
+        return shown_once(fig)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .checks import check_sizes
+from .course import shown_once
 from .categories import Categorize
 from .data_core import DataLoader
 from .multilabel import label_names
@@ -88,7 +89,7 @@ def show_batch(dl:DataLoader, max_n:int=9,
             else: titles.append(_label(dec.decode(o[i])) if dec is not None else str(o[i].item()) if o[i].numel() == 1 else _nums(o[i]))
         ax.set_title(' / '.join(titles), fontsize=10)
     fig.tight_layout()
-    return fig
+    return shown_once(fig)
 
 # %% ../nbs/01d_show.ipynb #113a30c0
 def _mask(ax, img, m, title):
@@ -115,7 +116,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             if ys is not None: _mask(axs[i, 0], img, ys[i], 'actual')
             _mask(axs[i, cols - 1], img, preds[i].argmax(0), 'predicted')
         fig.tight_layout()
-        return fig
+        return shown_once(fig)
     dec = dl.decoders[n_inp] if len(dl.decoders) > n_inp else None
     if dec is None and vocab is not None: dec = Categorize(vocab)  # new items: class names from the training vocabulary
     nrows = -(-len(imgs) // ncols)
@@ -139,7 +140,7 @@ def show_results(dl:DataLoader, b:tuple, preds:torch.Tensor, max_n:int=9, ncols:
             title, right = _nums(preds[i]) + ('' if ys is None else f' / {_nums(ys[i])}'), True
         ax.set_title(title, fontsize=10, color='green' if right else 'red')
     fig.tight_layout()
-    return fig
+    return shown_once(fig)
 
 # %% ../nbs/01d_show.ipynb #c7e4789a
 def show_image(im, # a tensor (c, h, w), (h, w, c) or (h, w), a PIL image, or an array (h, w) or (h, w, c)
