@@ -33,8 +33,8 @@ def get_files(
     extensions=None, # keep only these suffixes, e.g. ['.csv'] (any case); None keeps all
     recurse:bool=True, # search subfolders too
     folders=None, # only look inside these top-level subfolders
-) -> list[Path]:
-    "Sorted list of the files under `path`, skipping hidden files and folders."
+) -> L:
+    "The files under `path`, sorted, as fastcore's `L` (as fastai's: `.map`, `.filter`), skipping hidden files and folders."
     path = Path(path)
     if not path.is_dir(): raise FileNotFoundError(f"get_files: {path} is not a folder.")
     exts = {e.lower() if e.startswith('.') else f'.{e.lower()}' for e in extensions} if extensions else None
@@ -44,11 +44,11 @@ def get_files(
         dirs[:] = sorted(d for d in dirs if not d.startswith('.') and recurse and (not top or not folders or d in folders))
         if top and folders: files = []  # with `folders`, only files inside them count
         res += [Path(root)/f for f in sorted(files) if not f.startswith('.') and (exts is None or Path(f).suffix.lower() in exts)]
-    return res
+    return L(res)
 
 image_extensions = {'.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff'}  # .jpe, .jfif: JPEG too
 
-def get_image_files(path, recurse:bool=True, folders=None) -> list[Path]:
+def get_image_files(path, recurse:bool=True, folders=None) -> L:
     "Sorted image files under `path`."
     return get_files(path, image_extensions, recurse, folders)
 

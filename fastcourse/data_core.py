@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 from fastcore.basics import listify
+from fastcore.foundation import L
 from torch.utils.data import DataLoader as TorchDataLoader, default_collate
 
 from .categories import Categorize, _no_label, _one_class
@@ -228,7 +229,7 @@ class DataLoaders:
                             f"of the new items and pass it to learn.get_preds(dl=...).")
         ds = self.train.dataset.dsets
         if hasattr(items, 'columns') and hasattr(items, 'to_dict'): items = items.to_dict('records')  # a table: its rows, as from_df
-        n, files = ds.n_inp, isinstance(items, (list, tuple)) and all(isinstance(o, (str, os.PathLike)) for o in items)
+        n, files = ds.n_inp, isinstance(items, (list, tuple, L)) and all(isinstance(o, (str, os.PathLike)) for o in items)
         n_out = len(ds.tfms) if with_labels else n
         if with_labels and files and any(p and getattr(p[0], 'reads_rows', False) for p in ds.tfms[n:]): raise ValueError(
             "with_labels=True, but this model's labels come from a column of its table, and these items are files, not rows: pass the "

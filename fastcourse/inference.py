@@ -11,6 +11,7 @@ import copy, functools, inspect, types
 import torch
 import torch.nn.functional as F
 from fastcore.basics import listify, patch
+from fastcore.foundation import L
 from torch import nn
 
 from .callback import MixedPrecision
@@ -62,7 +63,7 @@ def _pick_dl(learn:InferenceMixin, ds_idx:int, dl):
     if isinstance(dl, (list, tuple)) and dl and all(_is_batch(b) for b in dl):  # fastbook's get_preds(dl=[(x, y)]): batches themselves
         n_inp = getattr(getattr(learn.dls, 'train', None), 'n_inp', 1)
         return _Batches(types.SimpleNamespace(device=dl[0][0].device, n_inp=n_inp), list(dl))
-    if isinstance(dl, (list, tuple, str)) or not hasattr(dl, '__iter__'):
+    if isinstance(dl, (list, tuple, L, str)) or not hasattr(dl, '__iter__'):
         raise TypeError(f"dl= takes a data loader or a list of batches (like [(x, y)]), not a {type(dl).__name__} of items: for new "
                         "items, pass dl=learn.dls.test_dl(items).")
     return in_order(dl)  # as fastai does: predictions line up with the items

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from fastcore.basics import defaults
+from fastcore.foundation import L
 
 from .checks import check_sizes
 from .data import get_files
@@ -181,8 +182,8 @@ class SubwordTokenizer:
 def get_text_files(path, # folder to search
                    recurse:bool=True, # search subfolders too
                    folders=None, # only look inside these top-level subfolders, like ['train', 'test']
-                  ) -> list[Path]:
-    "Sorted list of the `.txt` files under `path`, as `get_files(path, ['.txt'], ...)` gives them."
+                  ) -> L:
+    "The `.txt` files under `path`, sorted, as `get_files(path, ['.txt'], ...)` gives them (an `L`)."
     return get_files(path, ['.txt'], recurse, folders)
 
 # %% ../nbs/04a_text_data.ipynb #dcd17a76
