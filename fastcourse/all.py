@@ -48,6 +48,8 @@ from .collab import *  # noqa: F403
 # What fastai's `all` modules also give, so that code written for fastai and its book runs as it is: the usual
 # libraries under their usual names, the fastcore helpers the book calls (`L`, `first`, `range_of`, `coll_repr`, `save_pickle`,
 # chapter 8's `delegates`, and chapter 19's `store_attr`, `GetAttr`, `Self`, `defaults`, `parallel`, `patch`), and fastprogress's bars.
+import math, os, random, re  # noqa: E402, F401
+import matplotlib  # noqa: E402, F401
 from functools import partial  # noqa: E402, F401
 from pathlib import Path  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402, F401

@@ -7,6 +7,7 @@ Docs: https://fastcourse.github.io/fastcourse/callbacks.html.md"""
 # %% ../nbs/02d_callbacks.ipynb #13d1efdc
 from __future__ import annotations
 import difflib, math, numbers, re, time, warnings
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import torch
@@ -17,10 +18,10 @@ from .course import shown_once
 from .optim import get_hyper
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelValidException', 'norm_types', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
-           'CancelValidateException', 'CancelBatchException', 'CancelBackwardException', 'CancelStepException',
-           'Callback', 'check_callback', 'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric', 'accuracy',
-           'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback', 'Recorder', 'MixedPrecision',
+__all__ = ['EVENTS', 'event', 'CancelValidException', 'norm_types', 'CancelFitException', 'CancelEpochException',
+           'CancelTrainException', 'CancelValidateException', 'CancelBatchException', 'CancelBackwardException',
+           'CancelStepException', 'Callback', 'check_callback', 'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric',
+           'accuracy', 'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback', 'Recorder', 'MixedPrecision',
            'GradientClip', 'ChannelsLast', 'to_channels_last']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
@@ -28,6 +29,7 @@ _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
 EVENTS = [f'{w}_{s}' for s in _stages for w in ('before', 'after')] + \
          ['after_pred', 'after_loss', 'before_backward', 'after_backward', 'before_step', 'after_step'] + \
          [f'after_cancel_{s}' for s in _stages + ['backward', 'step']]
+event = SimpleNamespace(**{e: e for e in EVENTS})  # fastai's `event.after_batch`: each name, with tab completion and no typo
 
 class CancelFitException(Exception): "Stop training now, then run `after_fit`."
 class CancelEpochException(Exception): "Skip the rest of this epoch."
