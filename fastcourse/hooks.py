@@ -52,7 +52,7 @@ class Hook:
     def __repr__(self): return f"Hook({'removed' if self.removed else 'active'}, stored={type(self.stored).__name__})"
 
 def _output(m, i, o): return o
-def _grad_output(m, gi, go): return go[0] if isinstance(go, tuple) and len(go) == 1 else go
+def _grad_output(m, gi, go): return go  # a tuple, one gradient per output, as fastai keeps it
 
 def hook_output(m:nn.Module, # the module whose output to keep
                 detach:bool=True, # cut it from the graph
