@@ -203,10 +203,11 @@ class ConvLayer(nn.Sequential):
                  nf:int, # output channels
                  ks:int=3, # kernel size
                  stride:int=1, # 2 halves the height and width
-                 padding:int|None=None, # default (ks-1)//2: the same size out as in, at stride 1
+                 padding:int|None=None, # default (ks-1)//2: the same size out as in, at stride 1 (transposed: 0)
                  bias:bool|None=None, # default: a bias only without batchnorm
                  norm_type:NormType|None=NormType.Batch, # `NormType.BatchZero` for the last layer of a residual path
                  act_cls:type|None=nn.ReLU, # the activation's class, or None for none
+                 transpose:bool=False, # a transposed convolution: stride 2 doubles the height and width (a U-Net's way up)
                  **kwargs): # more arguments of `nn.Conv2d`, like groups
         check_sizes(ni=ni, nf=nf, ks=ks, stride=stride)
         if not (norm_type is None or isinstance(norm_type, NormType)):
@@ -214,8 +215,9 @@ class ConvLayer(nn.Sequential):
         if not (act_cls is None or isinstance(act_cls, type) and issubclass(act_cls, nn.Module)):
             raise TypeError(f"act_cls is an activation's class like nn.ReLU (no parentheses), or None, not {act_cls!r}.")
         bn = norm_type is not None
-        conv = nn.Conv2d(ni, nf, ks, stride=stride, padding=(ks - 1) // 2 if padding is None else padding,
-                         bias=not bn if bias is None else bias, **kwargs)
+        conv = (nn.ConvTranspose2d if transpose else nn.Conv2d)(
+            ni, nf, ks, stride=stride, padding=(0 if transpose else (ks - 1) // 2) if padding is None else padding,
+            bias=not bn if bias is None else bias, **kwargs)
         if act_cls in (nn.ReLU, nn.ReLU6, nn.LeakyReLU): nn.init.kaiming_uniform_(conv.weight)  # sized for a ReLU, as fastai
         if conv.bias is not None: nn.init.normal_(conv.bias, 0, 0.01)
         layers = [conv]
