@@ -15,7 +15,7 @@ from .callback import Callback
 from .course import shown_once
 
 # %% auto #0
-__all__ = ['Hook', 'hook_output', 'Hooks', 'hook_outputs', 'ActivationStats']
+__all__ = ['Hook', 'hook_output', 'Hooks', 'hook_outputs', 'HookCallback', 'ActivationStats']
 
 # %% ../nbs/02n_hooks.ipynb #c2b70007
 def _detach(o, cpu:bool):
@@ -93,39 +93,68 @@ def hook_outputs(modules, # a list of modules, or a model (its direct children)
     "`Hooks` keeping the output of each of `modules` (or, with `grad`, the gradient of each output)."
     return Hooks(modules, _grad_output if grad else _output, is_forward=not grad, detach=detach, cpu=cpu)
 
-# %% ../nbs/02n_hooks.ipynb #c2b7000d
+# %% ../nbs/02n_hooks.ipynb #ad308fcb
 def _modules_with_weights(model:nn.Module) -> list:
     "The modules of `model` that hold weights themselves (convolutions, linear and batchnorm layers), in order."
     return [m for m in model.modules() if next(m.parameters(recurse=False), None) is not None]
 
-class ActivationStats(Callback):
-    "Record the mean, standard deviation and share near zero of each weighted layer's activations at every training batch."
+class HookCallback(Callback):
+    "Hooks on `modules` while the learner fits: a subclass defines `hook(m, i, o)` and reads `self.hooks.stored`, as in fastai."
     order = -20  # hooks in place before anything else runs the model
+    def __init__(self,
+                 modules:list|None=None, # the layers to watch (default: every module holding weights)
+                 every:int|None=None, # hooks on only every `every` training batches (default: all batches, validation too)
+                 remove_end:bool=True, # remove the hooks when the fit ends
+                 is_forward:bool=True, # False: hook the backward pass, with the gradients
+                 detach:bool=True, # detach what the hook receives from the graph
+                 cpu:bool=True): # move it to the CPU first (as fastai's)
+        if type(self).hook is HookCallback.hook:
+            raise TypeError(f"{type(self).__name__} needs a hook method: subclass HookCallback and define hook(self, m, i, o), "
+                            "which returns what to keep from module m's input i and output o.")
+        if every is not None and not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
+            raise ValueError(f"every is a whole number of batches, at least 1, not {every!r}.")
+        self._given, self.modules, self.every, self.remove_end = modules, None, every, remove_end
+        self.is_forward, self.detach, self.cpu, self.hooks = is_forward, detach, cpu, None
+    def hook(self, m, i, o): "What to keep from module `m`'s input `i` and output `o` (a subclass defines it)."
+    def _now(self) -> bool: return self.training and self.train_iter % self.every == 0  # a batch with hooks, under `every`
+    def before_fit(self):
+        self.modules = _modules_with_weights(self.model) if self._given is None else list(self._given)
+        if not self.modules: raise ValueError(f"{type(self).__name__} has no layer to watch: pass modules=[...], layers of this model.")
+        if self.every is None: self._register()
+    def before_batch(self):
+        if self.every is not None and self._now(): self._register()
+    def after_batch(self):
+        if self.every is not None and self._now(): self._remove()
+    def after_fit(self):
+        if self.remove_end: self._remove()
+    def _register(self): self.hooks = Hooks(self.modules, self.hook, self.is_forward, self.detach, self.cpu)
+    def _remove(self):
+        if self.hooks is not None: self.hooks.remove()
+
+# %% ../nbs/02n_hooks.ipynb #c2b7000d
+class ActivationStats(HookCallback):
+    "Record the mean, standard deviation and share near zero of each weighted layer's activations at every training batch."
     def __init__(self,
                  modules:list|None=None, # the layers to watch (default: every module holding weights)
                  with_hist:bool=False, # also record a histogram of each layer's activations (for `color_dim`)
                  every:int|None=None): # only every `every` training batches (default: all)
-        if every is not None and not (isinstance(every, int) and every >= 1):
-            raise ValueError(f"every is a whole number of batches, at least 1, not {every!r}.")
-        self.modules, self.with_hist, self.every = modules, with_hist, every
-        self.stats, self.names = [], []  # one entry per recorded batch: a dict per layer
-    def _stats(self, m, i, o):
+        super().__init__(modules, every, cpu=False)  # the statistics are computed where the activations are
+        self.with_hist, self.stats, self.names = with_hist, [], []  # `stats`: one entry per recorded batch, a dict per layer
+    def hook(self, m, i, o):
         o = o[0] if isinstance(o, (tuple, list)) else o  # a layer with several outputs: its first
         o = o.float()
         res = {'mean': o.mean().item(), 'std': o.std().item(), 'near_zero': (o <= 0.05).float().mean().item()}
         if self.with_hist: res['hist'] = o.histc(40, 0, 10).cpu()
         return res
     def before_fit(self):
-        ms = _modules_with_weights(self.model) if self.modules is None else list(self.modules)
-        if not ms: raise ValueError("ActivationStats has no layer to watch: pass modules=[...], layers of this model.")
-        self.names = [type(m).__name__ for m in ms]
-        self.hooks, self.stats = Hooks(ms, self._stats), []
+        super().before_fit()
+        self.names, self.stats = [type(m).__name__ for m in self.modules], []
     def before_batch(self):
-        for h in self.hooks: h.stored = None  # only this batch's forward pass counts
+        super().before_batch()
+        for h in self.hooks or []: h.stored = None  # only this batch's forward pass counts
     def after_batch(self):
-        if self.training and (self.every is None or self.train_iter % self.every == 0):
-            self.stats.append(self.hooks.stored)
-    def after_fit(self): self.hooks.remove()
+        if self.training and (self.every is None or self._now()): self.stats.append(self.hooks.stored)
+        super().after_batch()
 
     def layer_stats(self, idx:int) -> torch.Tensor:
         "(3, n batches): mean, standard deviation and share near zero of layer `idx` (in the order of `names`)."
