@@ -259,6 +259,7 @@ class Optimizer(torch.optim.Optimizer):
                     kw = {**state, **hyper}  # a setting wins over kept state of the same name, as in fastai
                     if lack := [k for k in needs if k not in kw]: raise TypeError(_lacks(cb, lack, hyper, state))
                     new = cb(p, **kw)
+                    if new is p: continue  # `p.add_(...)` as a lambda's value, or fastai's adam_step: p changed in place
                     if new is not None and not isinstance(new, dict):
                         raise TypeError(f"The step callback {_name(cb)} returned a {type(new).__name__}: a step callback changes p in "
                                         "place and returns None, or a dict of what to keep for the next steps, like {'grad_avg': ...}.")
