@@ -124,8 +124,14 @@ class Tokenizer:
         "fastai's tokenizer for the text files under `path`: here any `Tokenizer` reads a file it is given, so `path` is only checked."
         if not Path(path).is_dir(): raise FileNotFoundError(f"from_folder takes the folder of the text files, and {path} is not one.")
         return cls(tok, rules)
+    def setup(self, items) -> Tokenizer:
+        "As fastai's `tok.setup(txts)`: train the word tokenizer on the texts `items` if it learns (a `SubwordTokenizer`)."
+        if hasattr(self.tok, 'setup'): self.tok.setup([self._read(t) for t in items], rules=self.rules)
+        return self  # a plain word tokenizer has nothing to learn
+    def _read(self, text): return Path(text).read_text(encoding='utf-8') if isinstance(text, os.PathLike) else text
     def __call__(self, text:str) -> list[str]:
-        if isinstance(text, os.PathLike): text = Path(text).read_text(encoding='utf-8')  # a file of `get_text_files`
+        if isinstance(text, tuple): return tuple(self(t) for t in text)  # each part of a sample, as fastai's transforms do
+        text = self._read(text)  # a file of `get_text_files`
         if not isinstance(text, str):
             raise TypeError(f"A Tokenizer takes one text (a str) or a text file, not a {type(text).__name__}: for a list, use "
                             "tokenize_texts(texts) or [tkn(t) for t in texts].")
