@@ -126,12 +126,31 @@ def _mismatch(parts, name) -> str:
             "Resize the masks to their images' size first, with nearest-neighbour resampling so that class indices are not blended "
             "(e.g. PIL's mask.resize(image.size, Image.NEAREST)).")
 
+def _own_kind(o) -> str|None: return 'image' if isinstance(o, Image.Image) or isinstance(o, Tensor) and o.ndim == 3 else None
+
+def _back(t:Tensor, o):
+    "`t` `(c, h, w)` as the kind of image `o` was: the same PIL class for a PIL image, else the tensor."
+    if not isinstance(o, Image.Image): return t
+    a = t.permute(1, 2, 0).numpy()
+    a = a[..., 0] if a.shape[-1] == 1 else a  # one channel: (h, w), as PIL wants it
+    return type(o).create(a) if isinstance(o, PILImage) else Image.fromarray(a)
+
 class ItemTransform:
     "Base class: transform every image-like part of a sample with parameters drawn once per sample."
     order = 10
     def before_call(self, x:Tensor, split_idx:int): "Draw this sample's random parameters from its first image `x` `(c, h, w)`."
     def apply(self, x:Tensor, kind:str) -> Tensor: return x
-    def __call__(self, sample:tuple, kinds:tuple, split_idx:int=0) -> tuple:
+    def __call__(self,
+                 sample:tuple, # the sample's parts; or, called on its own, an image or a tuple of them (PIL or `(c, h, w)`)
+                 kinds:tuple|None=None, # what each part is ('image', 'mask', 'point', 'category'...); None: images, as above
+                 split_idx:int=0) -> tuple: # 0: training (random), 1: validation
+        if kinds is None:  # on its own, as fastai's `Resize(224)(img)`: images and tuples of them, others parts kept
+            parts = sample if isinstance(sample, tuple) else (sample,)
+            kinds = tuple(_own_kind(o) for o in parts)
+            out = self(tuple(image2tensor(o) if isinstance(o, Image.Image) else o for o in parts), kinds, split_idx)
+            out = [_back(t, o) if k else t for t, o, k in zip(out, parts, kinds)]
+            if not isinstance(sample, tuple): return out[0]
+            return tuple(out) if type(sample) is tuple else type(sample)(out)  # a tuple class of its own (fastbook's SiameseImage)
         first = next((o for o, k in zip(sample, kinds) if k in IMAGE_KINDS), None)
         if first is None: return sample
         parts = [(k, tuple(o.shape[-2:])) for o, k in zip(sample, kinds) if k in IMAGE_KINDS]
