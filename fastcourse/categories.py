@@ -39,7 +39,10 @@ class Categorize:
         self.o2i = self.vocab.o2i
     def __call__(self, o) -> int:
         if _no_label(o): raise ValueError(f"The label is {o!r}: every item needs one (check the labelling function or the label column).")
-        try: return self.o2i[o]
+        o2i = getattr(self, 'o2i', None) or (self.vocab.o2i if self.vocab is not None else None)  # a given vocab: no setup needed
+        if o2i is None: raise ValueError("This Categorize has no vocabulary yet: cat.setup(labels) learns it from the training "
+                                         "labels, or pass it, Categorize(vocab=['neg', 'pos']).")
+        try: return o2i[o]
         except KeyError:
             same = [v for v in self.vocab if str(v) == str(o)]  # 3 in the vocabulary, '3' the label: another type
             why = (f"the vocabulary holds {same[0]!r} ({type(same[0]).__name__}) and the label is {type(o).__name__}: make them one "
