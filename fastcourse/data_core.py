@@ -7,6 +7,7 @@ Docs: https://fastcourse.github.io/fastcourse/data_core.html.md"""
 # %% ../nbs/01c_data_core.ipynb #590f3f3c
 from __future__ import annotations
 import numbers, os, random, sys
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -142,18 +143,23 @@ def _collate(samples:list):
                          "the data an item transform that makes them one size, e.g. item_tfms=Resize(224) for images (points: give every "
                          "image the same number).") from None
 
+def _collate_after(before_batch, samples:list): return _collate(before_batch(samples))
+
 class DataLoader:
     "Batches of `dataset` on `device`, passed through `batch_tfms` there."
     def __init__(self, dataset, bs:int=64, shuffle:bool=False, drop_last:bool=False, num_workers:int|None=None,
                  device=None, batch_tfms=None, kinds:tuple|None=None, decoders:list|None=None,
-                 batch_size:int|None=None): # PyTorch's name for `bs`, which fastai's loaders take too
+                 batch_size:int|None=None, # PyTorch's name for `bs`, which fastai's loaders take too
+                 before_batch=None): # f(list of samples) -> samples, before they are stacked: fastai's, as `pad_input` (04c)
         if batch_size is not None: bs = batch_size
         check_sizes(bs=bs)
+        if before_batch is not None and not callable(before_batch):
+            raise TypeError(f"before_batch is a function of the list of a batch's samples, like pad_input, not {before_batch!r}.")
         for t in listify(batch_tfms):
             if not callable(t) or isinstance(t, type) or not hasattr(t, 'order'):  # e.g. batch_tfms=aug_transforms, not called
                 raise TypeError(f"batch_tfms holds batch transforms (like aug_transforms(size=224) or Normalize(mean, std)), not "
                                 f"{getattr(t, '__name__', None) or repr(t)}{': call it to make them' if callable(t) else ''}.")
-        self.dataset, self.bs, self.shuffle, self.drop_last = dataset, bs, shuffle, drop_last
+        self.dataset, self.bs, self.shuffle, self.drop_last, self.before_batch = dataset, bs, shuffle, drop_last, before_batch
         self.device = torch.device(device) if device is not None else default_device()
         self.kinds = kinds or getattr(getattr(dataset, 'dsets', None), 'kinds', ())
         self.decoders = decoders if decoders is not None else getattr(getattr(dataset, 'dsets', None), 'decoders', list)()
@@ -163,7 +169,8 @@ class DataLoader:
         kw = dict(multiprocessing_context='fork', persistent_workers=True) if nw > 0 and sys.platform.startswith('linux') else {}
         if nw > 0: kw['worker_init_fn'] = _ignore_sigint
         self._dl = TorchDataLoader(dataset, batch_size=bs, shuffle=shuffle, drop_last=drop_last, num_workers=nw,
-                                   collate_fn=_collate, pin_memory=self.device.type == 'cuda', **kw)
+                                   collate_fn=_collate if before_batch is None else partial(_collate_after, before_batch),
+                                   pin_memory=self.device.type == 'cuda', **kw)
         self.batch_tfms = sorted([IntToFloat(), *listify(batch_tfms)], key=lambda t: t.order)
 
     def __len__(self): return len(self._dl)
@@ -181,7 +188,7 @@ class DataLoader:
     def new(self, shuffle:bool=False, drop_last:bool=False) -> DataLoader:
         "A loader of the same items and transforms, by default in order and with every item: what predictions need."
         dl = DataLoader(self.dataset, self.bs, shuffle, drop_last, self._dl.num_workers, self.device, kinds=self.kinds,
-                        decoders=self.decoders)
+                        decoders=self.decoders, before_batch=self.before_batch)
         dl.batch_tfms = self.batch_tfms
         return dl
     def add_tfms(self, tfms):
@@ -196,7 +203,7 @@ class DataLoader:
         "A batch of item `i` (default: a random one) `n` times, each through its own draw of the random transforms."
         check_sizes(n=n)
         if i is None: i = random.randrange(len(self.dataset))
-        return self._on_device(_collate([self.dataset[i] for _ in range(n)]))
+        return self._on_device(self._dl.collate_fn([self.dataset[i] for _ in range(n)]))
     def show_batch(self, max_n:int=9, ncols:int|None=None, figsize=None, nrows:int|None=None, unique:bool=False, b=None):
         "Draw up to `max_n` samples (or `nrows` rows) of batch `b` (default: a new one) with their labels (`show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module

@@ -21,7 +21,7 @@ _all_ = ['fastuple']  # fastcore's tuple, which fastai's book subclasses for a s
 
 # %% auto #0
 __all__ = ['IntToFloatTensor', 'Transform', 'Pipeline', 'TfmdLists', 'show_sample', 'show_at', 'ToTensor', 'dataloaders_from',
-           'fastuple']
+           'pad_input', 'fastuple']
 
 # %% ../nbs/01j_pipelines.ipynb #c1j00007
 def _in_type(f) -> type|None:
@@ -167,11 +167,13 @@ def dataloaders_from(dsets, # a `TfmdLists` or `Datasets`: its `train` and `vali
                      after_item=None, # transforms of each sample: `ToTensor` and item transforms like `Resize(224)`
                      after_batch=None, # batch transforms, like `Normalize.from_stats(*imagenet_stats)`
                      shuffle:bool=True, # shuffle the training loader
-                     num_workers:int|None=None, device=None, path='.', **kwargs) -> DataLoaders:
+                     num_workers:int|None=None, device=None, path='.',
+                     before_batch=None, # f(list of samples) -> samples before they are stacked, like `pad_input` for texts
+                     **kwargs) -> DataLoaders:
     "fastai's `dsets.dataloaders(after_item=..., after_batch=...)`; the parts that are byte tensors `(c, h, w)` are the images."
-    if kwargs: raise TypeError(f"dataloaders takes bs, after_item, after_batch, shuffle, num_workers, device and path, not {list(kwargs)}: "
-                               "texts are padded and sorted by length (fastai's before_batch=pad_input, dl_type=SortedDL) in "
-                               "TextDataLoaders and DataBlock(blocks=(TextBlock, CategoryBlock)) instead.")
+    if kwargs: raise TypeError(f"dataloaders takes bs, after_item, after_batch, shuffle, num_workers, device, path and before_batch, not "
+                               f"{list(kwargs)}: texts sorted by length (fastai's dl_type=SortedDL) come from TextDataLoaders and "
+                               "DataBlock(blocks=(TextBlock, CategoryBlock)) instead.")
     item_tfms = sorted(map(_instance, listify(after_item)), key=lambda t: getattr(t, 'order', 0))
     batch_tfms = [t for t in map(_instance, listify(after_batch)) if not isinstance(t, IntToFloat)]  # every DataLoader starts with it
     for t in batch_tfms:
@@ -187,8 +189,25 @@ def dataloaders_from(dsets, # a `TfmdLists` or `Datasets`: its `train` and `vali
     kinds = given if any(given) else _kinds(s if isinstance(s, tuple) else (s,))
     n_inp = getattr(dsets, 'n_inp', None) or (max(1, len(s) - 1) if isinstance(s, tuple) else 1)  # fastai: all but the last are inputs
     dls = [DataLoader(p, bs, shuffle=shuffle and i == 0, drop_last=i == 0 and len(p) > bs, num_workers=num_workers, device=device,
-                      batch_tfms=batch_tfms, kinds=kinds) for i, p in enumerate(parts)]
+                      batch_tfms=batch_tfms, kinds=kinds, before_batch=before_batch) for i, p in enumerate(parts)]
     for dl in dls: dl.n_inp = n_inp
     for t in dls[0].batch_tfms:
         if hasattr(t, 'setup'): t.setup(dls[0])  # `Normalize()` without statistics takes them from a training batch
     return DataLoaders(*dls, path=path)
+
+# %% ../nbs/01j_pipelines.ipynb #fcd9e9b3
+def pad_input(samples:list, # the batch's samples, tuples (text ids, ...), as `before_batch` receives them
+              pad_idx:int=1, # the padding token's index: `xxpad` is 1 in the library's vocabularies
+              pad_fields=0, # which part (or parts) of each sample to pad
+              pad_first:bool=False, # pad before the text instead of after
+              backwards:bool=False) -> list: # also reverse each padded text, for a model that reads backwards
+    "fastai's `before_batch=pad_input`: the `pad_fields` of every sample padded with `pad_idx` to the batch's longest, so they stack."
+    fields = listify(pad_fields)
+    longest = {f: max(len(s[f]) for s in samples) for f in fields}
+    if backwards: pad_first = not pad_first
+    def pad(f, x):
+        if f not in longest: return x
+        fill = x.new_full((longest[f] - len(x),), pad_idx)
+        x = torch.cat([fill, x] if pad_first else [x, fill])
+        return x.flip(0) if backwards else x
+    return [tuple(pad(f, x) for f, x in enumerate(s)) for s in samples]

@@ -10,7 +10,7 @@ def test_all_gives_what_fastai_code_expects():
                            'TensorImage', 'image2tensor', 'Tensor', 'store_attr', 'GetAttr', 'Self', 'defaults', 'parallel',
                            'progress_bar', 'MultiCategoryBlock', 'accuracy_multi', 'TfmdLists', 'Transform', 'pca', 'create_body',
                            'PointBlock', 'show_points', 'to_np', 'delegates', 'patch', 'xresnet50', 'XResNet', 'ResBlock',
-                           'SubwordTokenizer', 'math', 'os', 'random', 're', 'matplotlib', 'event', 'HookCallback')
+                           'SubwordTokenizer', 'math', 'os', 'random', 're', 'matplotlib', 'event', 'HookCallback', 'pad_input')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
