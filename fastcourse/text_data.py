@@ -138,7 +138,7 @@ class Tokenizer:
         for f in self.rules: text = f(text)
         return self.tok([text])[0]
     def decode(self, toks:list) -> str:
-        "The tokens as one readable string (a string, such as `Numericalize.decode` gives, is already one)."
+        "The tokens (such as `Numericalize.decode` gives) as one string; a string is already one."
         return toks if isinstance(toks, str) else ' '.join(toks)
 
 # %% ../nbs/04a_text_data.ipynb #7fa44421
@@ -235,4 +235,6 @@ class Numericalize:
         if isinstance(toks, str):  # a str is a list of characters: each would become a token, silently
             raise TypeError(f"Numericalize takes a list of tokens, like tokenize1(text), not a str ({toks!r:.40}).")
         return torch.tensor([self.o2i.get(t, self.unk) for t in toks], dtype=torch.long)
-    def decode(self, ids) -> str: return ' '.join(self.vocab[i] for i in ids.tolist() if i != self.pad)
+    def decode(self, ids) -> L:
+        "The tokens of the indices `ids` (a tensor or a list), pads left out, as fastai's: `Tokenizer.decode` joins them."
+        return L(self.vocab[i] for i in (ids.tolist() if isinstance(ids, torch.Tensor) else ids) if i != self.pad)

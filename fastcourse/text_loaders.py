@@ -69,7 +69,8 @@ class LMDataLoader:
         "Each stream of batch `b` as text, and the text it should predict."
         if self.num is None: raise ValueError("This LMDataLoader has no Numericalize to turn indices back into tokens: pass it, "
                                               "LMDataLoader(docs, num).")
-        return pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]], 'text_': [self.num.decode(y) for y in b[1][:max_n]]})
+        return pd.DataFrame({'text': [' '.join(self.num.decode(x)) for x in b[0][:max_n]],
+                             'text_': [' '.join(self.num.decode(y)) for y in b[1][:max_n]]})
 
 # %% ../nbs/04c_text_loaders.ipynb #cc74f347
 def pad_chunks(docs:list, pad_idx:int, seq_len:int=72) -> torch.Tensor:
@@ -115,7 +116,7 @@ class TextClasDataLoader:
         return next(iter(self))
     def decode_batch(self, b:tuple, max_n:int=9) -> pd.DataFrame:
         "The texts (as tokens) and labels of batch `b`."
-        df = pd.DataFrame({'text': [self.num.decode(x) for x in b[0][:max_n]]})
+        df = pd.DataFrame({'text': [' '.join(self.num.decode(x)) for x in b[0][:max_n]]})
         if len(b) > 1: df['category'] = [self.vocab[int(y)] for y in b[1][:max_n]]
         return df
     def show_results(self, b:tuple, preds:torch.Tensor, max_n:int=9) -> pd.DataFrame:
