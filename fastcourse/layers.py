@@ -11,6 +11,7 @@ from enum import Enum
 
 import pandas as pd
 import torch
+from fastcore.meta import PrePostInitMeta
 from torch import nn
 
 from .checks import check_sizes
@@ -156,16 +157,9 @@ def layer_summary(model:nn.Module, *xb) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/02c_layers.ipynb #2501b2e5
-class _PreInit(type(nn.Module)):
-    "Metaclass that sets up `nn.Module` before the class's own `__init__` runs."
-    def __call__(cls, *args, **kwargs):
-        res = cls.__new__(cls)
-        nn.Module.__init__(res)
-        res.__init__(*args, **kwargs)
-        return res
-
-class Module(nn.Module, metaclass=_PreInit):
-    "fastai's `Module`: an `nn.Module` whose subclasses need not call `super().__init__()`."
+class Module(nn.Module, metaclass=PrePostInitMeta):
+    "fastai's `Module`: an `nn.Module` whose subclasses need not call `super().__init__()`, and show their `__init__`'s signature."
+    def __pre_init__(self, *args, **kwargs): nn.Module.__init__(self)  # runs before the subclass's own __init__
     def __init__(self): pass  # `nn.Module.__init__` already ran; a subclass's super().__init__() lands here and does nothing
 
 # %% ../nbs/02c_layers.ipynb #18afc390
