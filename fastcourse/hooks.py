@@ -174,7 +174,7 @@ class ActivationStats(HookCallback):
         if not self.stats: raise ValueError("No statistics yet: fit the learner with this callback first.")
         return torch.stack([s[idx]['hist'] for s in self.stats if s[idx] is not None]).t().float().log1p()
     def color_dim(self, idx:int, figsize=(10, 5), ax=None):
-        "The 'colourful dimension' plot of layer `idx`: its activation histograms side by side, one column per batch."
+        "The 'colourful dimension' plot of layer `idx` (on `ax` if given): its activation histograms side by side, one column per batch."
         if ax is None: ax = plt.subplots(figsize=figsize)[1]
         ax.imshow(self.hist(idx), origin='lower', aspect='auto'); ax.axis('off')
-        return ax
+        return shown_once(ax.figure)  # the figure, as the other plots: a cell ending with it draws it once, without an <Axes> line
