@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'size_hw', 'pad_mode_name', 'check_kwargs',
-           'near_miss', 'check_df', 'check_finite', 'check_columns', 'check_splits']
+__all__ = ['func_name', 'short_repr', 'check_sizes', 'check_number', 'check_fraction', 'check_batch', 'size_hw', 'pad_mode_name',
+           'check_kwargs', 'near_miss', 'check_df', 'check_finite', 'check_columns', 'check_splits']
 
 # %% ../nbs/00c_checks.ipynb #c00c0006
 def func_name(f) -> str:
@@ -45,6 +45,13 @@ def check_fraction(name:str, v, lo_open:bool=False) -> float:
     if not (isinstance(v, numbers.Real) and not isinstance(v, bool) and (0 < v if lo_open else 0 <= v) and v <= 1):
         raise ValueError(f"{name} must be a fraction from 0 to 1{' (0 excluded)' if lo_open else ''}, not {v!r}.")
     return v
+
+def check_batch(b):
+    "`b`, the batch `show_batch` takes first (as fastai's), or None; a number there was meant as `max_n`, and the error says so."
+    if isinstance(b, numbers.Number) and not isinstance(b, bool):
+        raise TypeError(f"show_batch takes a batch first, as fastai's: show_batch(b=None, max_n=9). For {b} samples, write "
+                        f"show_batch(max_n={b}).")
+    return b
 
 # %% ../nbs/00c_checks.ipynb #b7eaf693
 def size_hw(size) -> tuple[int, int]:

@@ -204,10 +204,10 @@ class DataLoader:
         check_sizes(n=n)
         if i is None: i = random.randrange(len(self.dataset))
         return self._on_device(self._dl.collate_fn([self.dataset[i] for _ in range(n)]))
-    def show_batch(self, max_n:int=9, ncols:int|None=None, figsize=None, nrows:int|None=None, unique:bool=False, b=None):
+    def show_batch(self, b=None, max_n:int=9, ncols:int|None=None, figsize=None, nrows:int|None=None, unique:bool=False):
         "Draw up to `max_n` samples (or `nrows` rows) of batch `b` (default: a new one) with their labels (`show_batch`, notebook 01d)."
         from fastcourse.show import show_batch  # imported here: fastcourse.show builds on this module
-        return show_batch(self, max_n, ncols, figsize, b=b, nrows=nrows, unique=unique)
+        return show_batch(self, b, max_n, ncols, figsize, nrows=nrows, unique=unique)
 
 # %% ../nbs/01c_data_core.ipynb #0b3757a4
 class DataLoaders:
@@ -256,9 +256,9 @@ class DataLoaders:
     def add_tfms(self, tfms):
         "Add batch transforms to every loader."
         for dl in self.loaders: dl.add_tfms(tfms)
-    def show_batch(self, max_n:int=9, ncols:int|None=None, figsize=None, ds_idx:int=0, nrows:int|None=None, unique:bool=False, b=None):
+    def show_batch(self, b=None, max_n:int=9, ncols:int|None=None, figsize=None, ds_idx:int=0, nrows:int|None=None, unique:bool=False):
         "Draw up to `max_n` samples (or `nrows` rows) of batch `b` (default: one of loader `ds_idx`, 0 training, 1 validation)."
-        return self[ds_idx].show_batch(max_n, ncols, figsize, nrows, unique=unique, b=b)
+        return self[ds_idx].show_batch(b, max_n, ncols, figsize, nrows, unique=unique)
 
     @classmethod
     def from_dsets(cls,

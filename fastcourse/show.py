@@ -13,7 +13,7 @@ from matplotlib.colors import ListedColormap
 import numpy as np
 import torch
 
-from .checks import check_sizes
+from .checks import check_batch, check_sizes
 from .course import shown_once
 from .categories import Categorize
 from .data_core import DataLoader
@@ -63,13 +63,15 @@ def to_plot(imgs) -> list:
 def _nums(t) -> str: return ', '.join(f'{v:.2f}' for v in t.flatten()[:4].tolist())  # several numbers (points): up to four
 def _label(v) -> str: return ';'.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)  # several labels: 'Car;Road', as fastai
 
-def show_batch(dl:DataLoader, max_n:int=9,
+def show_batch(dl:DataLoader,
+               b:tuple|None=None, # the batch to draw (default: the first of `dl`), first as in fastai's `dls.show_batch(b)`
+               max_n:int=9,
                ncols:int|None=None, # samples per row; default 3, or, with `nrows` alone, as many as fill `nrows` rows (fastai's way)
-               figsize=None, b:tuple|None=None,
+               figsize=None,
                nrows:int|None=None, # rows of the grid; with `ncols` too, at most `nrows * ncols` samples, as in fastai
                unique:bool=False): # one random item `max_n` times, to see what the random transforms do to it
     "Draw up to `max_n` samples of batch `b` (default: the first batch of `dl`)."
-    check_sizes(max_n=max_n, **({} if nrows is None else {'nrows': nrows}), **({} if ncols is None else {'ncols': ncols}))
+    check_batch(b); check_sizes(max_n=max_n, **({} if nrows is None else {'nrows': nrows}), **({} if ncols is None else {'ncols': ncols}))
     if nrows is not None and ncols is not None: max_n = min(max_n, nrows * ncols)
     if unique and b is not None: raise ValueError("unique=True draws a batch of one item repeated: pass it, or b, not both.")
     b = dl.decode_batch(b if b is not None else dl.repeat_batch(max_n) if unique else dl.one_batch())

@@ -16,7 +16,7 @@ from fastcore.meta import delegates
 
 from .data import read_table
 from .splitters import RandomSplitter
-from .checks import check_columns, check_df, check_sizes
+from .checks import check_batch, check_columns, check_df, check_sizes
 from .data_core import DataLoaders
 from .torch_core import default_device
 from .saving import register_loader
@@ -161,11 +161,11 @@ class TabularDataLoaders(DataLoaders):
         tensors = self.to.process(_rows(items), with_labels)
         return TabDataLoader(self.to, *tensors, bs=self.train.bs if bs is None else bs, device=self.device)
 
-    def show_batch(self, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
-        "The first `max_n` rows of a batch, decoded back to their original values."
-        check_sizes(max_n=max_n)
+    def show_batch(self, b=None, max_n:int=10, ds_idx:int=0) -> pd.DataFrame:
+        "The first `max_n` rows of batch `b` (default: one of loader `ds_idx`), decoded back to their original values."
+        check_batch(b); check_sizes(max_n=max_n)
         dl = self[ds_idx]
-        return dl.decode_batch(dl.one_batch()).head(max_n)
+        return dl.decode_batch(dl.one_batch() if b is None else b).head(max_n)
 
     def inference_config(self) -> dict:
         "Plain-data description of the preprocessing, for `Learner.export`."

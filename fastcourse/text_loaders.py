@@ -16,7 +16,7 @@ from fastcore.meta import delegates
 
 from .data import read_table
 from .splitters import RandomSplitter
-from .checks import check_sizes
+from .checks import check_batch, check_sizes
 from .categories import CategoryMap, _sorted_labels, warn_similar_labels
 from .data_core import DataLoaders
 from .torch_core import default_device
@@ -282,11 +282,11 @@ class TextDataLoaders(DataLoaders):
         return TextClasDataLoader([self.num(t) for t in tokenize_texts(texts)], None, self.num, self.vocab,
                                   bs=bs, seq_len=self.loaders[0].seq_len, device=self.device, texts=texts)
 
-    def show_batch(self, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
-        "The first `max_n` rows of a batch, as tokens."
-        check_sizes(max_n=max_n)
+    def show_batch(self, b=None, max_n:int=9, ds_idx:int=0) -> pd.DataFrame:
+        "The first `max_n` rows of batch `b` (default: one of loader `ds_idx`), as tokens."
+        check_batch(b); check_sizes(max_n=max_n)
         dl = self[ds_idx]
-        return dl.decode_batch(dl.one_batch(), max_n)
+        return dl.decode_batch(dl.one_batch() if b is None else b, max_n)
 
     def inference_config(self) -> dict:
         "Plain-data description of the tokens and classes, for `Learner.export`."
