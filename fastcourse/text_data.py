@@ -73,10 +73,12 @@ defaults.text_proc_rules, defaults.text_spec_tok = defaults_text_proc_rules, def
 
 # %% ../nbs/04a_text_data.ipynb #11f3f5b2
 _sfx, _nt = r"['’](?i:s|re|ve|ll|d|m)\b", r"(?i:n['’]t)\b"  # 's 're 've 'll 'd 'm, and n't
-# a run of line breaks is one token, as in spaCy
-_re_tok = re.compile(rf"\w+(?={_nt})|(?<=\w){_nt}|(?<=\w){_sfx}|\w+(?:(?!{_sfx})['’]\w+)*|\n+|[^\w\s]")
+_dots = r"\d+(?:[.,]\d+)+|\w+(?:\.\w+)+"  # 1.00, 1,000, fast.ai, u.s: whole, as spaCy cuts lowered text
+_can = r"(?i:\bcan(?=not\b)|(?<=\bcan)not\b)"  # cannot: can + not, as spaCy cuts it
+# a run of line breaks is one token, as are -- and .., as in spaCy
+_re_tok = re.compile(rf"{_dots}|{_can}|\w+(?={_nt})|(?<=\w){_nt}|(?<=\w){_sfx}|\w+(?:(?!{_sfx})['’]\w+)*|\n+|-{{2,}}|\.{{2,}}|[^\w\s]")
 def word_tokenize(t:str) -> list[str]:
-    "Words (`o'brien` whole), numbers, contractions after a word (`do` `n't`, `it` `'s`), line breaks, every other character alone."
+    "Words (`o'brien`, `fast.ai`, `1.00` whole), contractions after a word (`do` `n't`, `it` `'s`), line breaks, other characters alone."
     return _re_tok.findall(t)
 
 # %% ../nbs/04a_text_data.ipynb #a77f4529
