@@ -17,7 +17,8 @@ from .checks import check_fraction, check_number, check_sizes
 from .optim import set_hyper
 
 # %% auto #0
-__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_cos', 'combine_scheds',
+__all__ = ['TrainingMixin', 'check_lr', 'check_wd', 'check_trainable', 'resolve_lr', 'sched_lin', 'sched_cos', 'sched_no',
+           'sched_exp', 'SchedLin', 'SchedCos', 'SchedNo', 'SchedExp', 'SchedPoly', 'combine_scheds', 'combined_cos',
            'ParamScheduler', 'GradientAccumulation']
 
 # %% ../nbs/02e_training.ipynb #39bd2027
@@ -53,9 +54,43 @@ def resolve_lr(lr, n_groups:int) -> list:
     return [lo * (hi / lo) ** (i / (n_groups - 1)) for i in range(n_groups)]
 
 # %% ../nbs/02e_training.ipynb #a715896f
-def sched_cos(start:float, end:float):
-    "Cosine from `start` (pct=0) to `end` (pct=1)."
-    return lambda pct: start + (1 + math.cos(math.pi * (1 - pct))) * (end - start) / 2
+def sched_lin(start:float, end:float, pos:float) -> float:
+    "The value at `pos` (0 to 1) of a straight line from `start` to `end`."
+    return start + pos * (end - start)
+def sched_cos(start:float, end:float, pos:float) -> float:
+    "The value at `pos` (0 to 1) of half a cosine from `start` to `end`: flat at both ends, steepest half way."
+    return start + (1 + math.cos(math.pi * (1 - pos))) * (end - start) / 2
+def sched_no(start:float, end:float, pos:float) -> float:
+    "`start` at every `pos` (`end` is not used)."
+    return start
+def sched_exp(start:float, end:float, pos:float) -> float:
+    "The value at `pos` (0 to 1) of an exponential from `start` to `end`: the same factor for each equal step."
+    return start * (end / start) ** pos
+
+class _Annealer:
+    "`f(start, end, pct)` as a schedule, a function of `pct` alone (fastai's name for it), shown by the name it was made with."
+    def __init__(self, name:str, f, start, end): self.name, self.f, self.start, self.end = name, f, start, end
+    def __call__(self, pct:float) -> float: return self.f(self.start, self.end, pct)
+    def __repr__(self): return f'{self.name}({self.start!r}, {self.end!r})'
+
+def SchedLin(start:float, end:float) -> _Annealer:
+    "A schedule along a straight line from `start` (pct=0) to `end` (pct=1)."
+    return _Annealer('SchedLin', sched_lin, start, end)
+def SchedCos(start:float, end:float) -> _Annealer:
+    "A schedule along half a cosine from `start` (pct=0) to `end` (pct=1)."
+    return _Annealer('SchedCos', sched_cos, start, end)
+def SchedNo(start:float, end:float) -> _Annealer:
+    "A schedule that stays at `start`."
+    return _Annealer('SchedNo', sched_no, start, end)
+def SchedExp(start:float, end:float) -> _Annealer:
+    "A schedule from `start` (pct=0) to `end` (pct=1) by a constant factor, both above 0."
+    if not all(isinstance(v, numbers.Real) and v > 0 for v in (start, end)):
+        raise ValueError(f"SchedExp multiplies by a constant factor, so start and end are above 0, not {start!r} and {end!r}; "
+                         f"to reach 0, use SchedLin or SchedCos.")
+    return _Annealer('SchedExp', sched_exp, start, end)
+def SchedPoly(start:float, end:float, power:float) -> _Annealer:
+    "A schedule from `start` (pct=0) to `end` (pct=1) along `pct ** power`."
+    return _Annealer(f'SchedPoly[power={power}]', lambda s, e, pct: s + (e - s) * pct ** power, start, end)
 
 def combine_scheds(pcts:list, scheds:list):
     "Run `scheds[i]` during fraction `pcts[i]` of training."
@@ -71,15 +106,19 @@ def combine_scheds(pcts:list, scheds:list):
         return scheds[i]((pct - bounds[i]) / span if span > 0 else 1.)
     return _f
 
+def combined_cos(pct:float, start:float, middle:float, end:float):
+    "Half a cosine from `start` to `middle` during the first `pct` of training, then another from `middle` to `end`."
+    return combine_scheds([pct, 1 - pct], [SchedCos(start, middle), SchedCos(middle, end)])
+
 class ParamScheduler(Callback):
     "Set hyper-parameters before every training batch from `scheds` = {name: [f(pct) for each group]}."
     order = 1
     def __init__(self, scheds:dict):  # {name: f} (every group) or {name: [f for each group]}
-        if not isinstance(scheds, dict): raise TypeError(f"scheds is a dict {{name: schedule}}, like {{'lr': sched_cos(1e-3, 1e-2)}}, "
+        if not isinstance(scheds, dict): raise TypeError(f"scheds is a dict {{name: schedule}}, like {{'lr': SchedCos(1e-3, 1e-2)}}, "
                                                          f"not {type(scheds).__name__}.")
         self.scheds = {k: list(fs) if isinstance(fs, (list, tuple)) else [fs] for k, fs in scheds.items()}
         bad = next((f for fs in self.scheds.values() for f in fs if not callable(f)), None)
-        if bad is not None: raise TypeError(f"A schedule is a function of the share of training done, like sched_cos(1e-3, 1e-2), "
+        if bad is not None: raise TypeError(f"A schedule is a function of the share of training done, like SchedCos(1e-3, 1e-2), "
                                             f"not {bad!r}.")
     def before_batch(self):
         if self.training:
@@ -106,7 +145,7 @@ def fit_one_cycle(self:TrainingMixin, n_epoch:int, lr_max=None, div:float=25., d
     _check_one_cycle(n_epoch, div, div_final, pct_start, m, wd)
     if self.opt is None or reset_opt: self.create_opt()
     lrs = resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
-    two = lambda a, b, c: combine_scheds([pct_start, 1 - pct_start], [sched_cos(a, b), sched_cos(b, c)])
+    two = lambda a, b, c: combine_scheds([pct_start, 1 - pct_start], [SchedCos(a, b), SchedCos(b, c)])
     scheds = {'lr': [two(l / div, l, l / div_final) for l in lrs], 'mom': [two(*m)] * len(lrs)}
     return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler(scheds), *listify(cbs)])
 
@@ -126,7 +165,7 @@ def fit_flat_cos(self:TrainingMixin,
     check_fraction('pct_start (the share of training at the flat rate)', pct_start)
     if self.opt is None or reset_opt: self.create_opt()
     lrs = resolve_lr(self.lr if lr is None else lr, self._n_groups)
-    scheds = [combine_scheds([pct_start, 1 - pct_start], [sched_cos(l, l), sched_cos(l, l / div_final)]) for l in lrs]
+    scheds = [combine_scheds([pct_start, 1 - pct_start], [SchedNo(l, l), SchedCos(l, l / div_final)]) for l in lrs]
     return self.fit(n_epoch, lr=lrs, wd=wd, cbs=[ParamScheduler({'lr': scheds}), *listify(cbs)])
 
 @patch
@@ -143,7 +182,7 @@ def fit_sgdr(self:TrainingMixin,
     if self.opt is None or reset_opt: self.create_opt()
     lrs = resolve_lr(self.lr if lr_max is None else lr_max, self._n_groups)
     lens = [cycle_len * cycle_mult ** i for i in range(n_cycles)]  # epochs of each annealing (fastai divides by cycle_mult - 1)
-    scheds = [combine_scheds([n / sum(lens) for n in lens], [sched_cos(l, 0.) for _ in lens]) for l in lrs]
+    scheds = [combine_scheds([n / sum(lens) for n in lens], [SchedCos(l, 0.) for _ in lens]) for l in lrs]
     return self.fit(sum(lens), lr=lrs, wd=wd, cbs=[ParamScheduler({'lr': scheds}), *listify(cbs)])
 
 # %% ../nbs/02e_training.ipynb #b7478266
