@@ -1,4 +1,4 @@
-"""`show_batch`, `show_results`, `show_mask`, `show_image`: batches with labels or predictions, and one image.
+"""`show_batch`, `show_results`, `show_mask`, `show_image`, `show_images`: batches with labels or predictions, and images.
 
 Docs: https://fastcourse.github.io/fastcourse/show.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/show.html.md"""
 
 # %% ../nbs/01d_show.ipynb #cce89105
 from __future__ import annotations
-import warnings
+import math, warnings
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
@@ -20,7 +20,8 @@ from .data_core import DataLoader
 from .multilabel import label_names
 
 # %% auto #0
-__all__ = ['show_mask', 'show_points', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage']
+__all__ = ['show_mask', 'show_points', 'to_plot', 'show_batch', 'show_results', 'show_image', 'subplots', 'TensorImage',
+           'show_images']
 
 # %% ../nbs/01d_show.ipynb #20695cef
 _mask_colors = ListedColormap(plt.cm.tab20.colors + plt.cm.tab20b.colors)  # 40 distinct colours: class i is always colour i
@@ -187,3 +188,25 @@ def subplots(nrows:int=1, # rows of axes
 class TensorImage(torch.Tensor):
     "An image tensor `(c, h, w)` that draws itself, as fastai's: `TensorImage(t).show(ctx=ax)`."
     def show(self, ctx=None, **kwargs): return show_image(self.as_subclass(torch.Tensor), ax=ctx, **kwargs)
+
+# %% ../nbs/01d_show.ipynb #39112eeb
+def show_images(ims, # images as `show_image` takes them, in a list, or a batch tensor (n, c, h, w) or (n, h, w)
+                nrows:int=1, # rows of the grid
+                ncols:int|None=None, # columns of the grid; default: as many as the images need
+                titles:list|None=None, # one title per image
+                **kwargs): # passed on to `subplots`, like imsize= or figsize=
+    "Draw `ims` on a grid, each with its title, as fastai's `show_images`, and return the figure (drawn once)."
+    ims = list(ims)
+    if not ims: raise ValueError("show_images got no images: give it a list of images or a batch tensor (n, c, h, w).")
+    check_sizes(nrows=nrows)
+    ncols = math.ceil(len(ims) / nrows) if ncols is None else ncols
+    check_sizes(ncols=ncols)
+    if nrows * ncols < len(ims):
+        raise ValueError(f"{len(ims)} images do not fit a grid of {nrows} x {ncols}: leave ncols out, and it is worked out.")
+    if titles is not None and len(titles) != len(ims):
+        raise ValueError(f"show_images takes one title per image: {len(titles)} titles for {len(ims)} images.")
+    fig, axs = subplots(nrows, ncols, **kwargs)
+    for i, ax in enumerate(np.asarray(axs).flatten()):
+        if i < len(ims): show_image(ims[i], ax=ax, title=None if titles is None else titles[i])
+        else: ax.axis('off')  # a blank cell at the end of the grid
+    return shown_once(fig)
