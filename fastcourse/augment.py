@@ -1,4 +1,4 @@
-"""Random crops, flips, rotations, zooms, warps and lighting for a whole batch in one resampling, then every transform written down as plain data for export.
+"""Crops, flips, rotations, zooms, warps and lighting for a batch in one resampling (or one by one), random erasing; transforms as data.
 
 Docs: https://fastcourse.github.io/fastcourse/augment.html.md"""
 
@@ -15,23 +15,25 @@ from .checks import check_fraction, pad_mode_name, size_hw
 from .transforms import IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize
 
 # %% auto #0
-__all__ = ['TFMS', 'AffineAug', 'Lighting', 'aug_transforms', 'tfm_to_dict', 'tfm_from_dict']
+__all__ = ['TFMS', 'AffineAug', 'Lighting', 'aug_transforms', 'Flip', 'Dihedral', 'Rotate', 'Zoom', 'Warp', 'Brightness',
+           'Contrast', 'RandomErasing', 'tfm_to_dict', 'tfm_from_dict']
 
 # %% ../nbs/01f_augment.ipynb #73979be4
 class AffineAug(BatchTransform):
     "Random crop, flip, rotation, zoom and perspective warp in one resampling per image."
     order, kinds = 30, IMAGE_KINDS + ('point',)  # points move with the pixels
     def __init__(self, size=None, min_scale:float=1., do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.,
-                 min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection'):
+                 min_zoom:float=1., max_zoom:float=1.1, max_warp:float=0.2, p_affine:float=0.75, pad_mode:str='reflection',
+                 p_flip:float=0.5):
         self.size = None if size is None else size_hw(size)
-        check_fraction('min_scale', min_scale, lo_open=True); check_fraction('p_affine', p_affine)
+        check_fraction('min_scale', min_scale, lo_open=True); check_fraction('p_affine', p_affine); check_fraction('p_flip', p_flip)
         for k, v in (('max_rotate', max_rotate), ('max_warp', max_warp)):  # each is drawn from -v to v
             if not (isinstance(v, numbers.Real) and v >= 0): raise ValueError(f"{k} is a largest magnitude, 0 or more, not {v!r}.")
         if not (isinstance(min_zoom, numbers.Real) and isinstance(max_zoom, numbers.Real) and 0 < min_zoom <= max_zoom):
             raise ValueError(f"Zooms are drawn from min_zoom to max_zoom (1: no zoom), so 0 < min_zoom <= max_zoom is needed, not min_zoom="
                              f"{min_zoom!r} and max_zoom={max_zoom!r}.")
         self.min_scale, self.do_flip, self.flip_vert, self.max_rotate = min_scale, do_flip, flip_vert, max_rotate
-        self.min_zoom, self.max_zoom, self.max_warp, self.p_affine = min_zoom, max_zoom, max_warp, p_affine
+        self.min_zoom, self.max_zoom, self.max_warp, self.p_affine, self.p_flip = min_zoom, max_zoom, max_warp, p_affine, p_flip
         self.pad_mode = pad_mode_name(pad_mode, False)
 
     def before_call(self, b, kinds, split_idx):
@@ -54,14 +56,14 @@ class AffineAug(BatchTransform):
         z = torch.where(on(self.p_affine), U(self.min_zoom, self.max_zoom), torch.ones(bs, device=dev))
         sx, sy = sx / z, sy / z
         tx, ty = U(-1, 1) * (1 - sx), U(-1, 1) * (1 - sy)
-        fx = torch.where(on(0.5), -1., 1.) if self.do_flip else torch.ones(bs, device=dev)
-        fy = torch.where(on(0.5), -1., 1.) if self.do_flip and self.flip_vert else torch.ones(bs, device=dev)
+        fx = torch.where(on(self.p_flip), -1., 1.) if self.do_flip else torch.ones(bs, device=dev)
+        fy = torch.where(on(self.p_flip), -1., 1.) if self.do_flip and self.flip_vert else torch.ones(bs, device=dev)
         ang = torch.where(on(self.p_affine), U(-self.max_rotate, self.max_rotate), torch.zeros(bs, device=dev)) * math.pi / 180
         # output (u, v) in [-1, 1] → crop in pixels → rotate in pixel space → input normalised coordinates
         cos, sin = torch.cos(ang), torch.sin(ang)
         m = torch.stack([torch.stack([cos * sx * fx, -sin * sy * fy * H / W], -1),
                          torch.stack([sin * sx * fx * W / H, cos * sy * fy], -1)], 1)  # (bs, 2, 2)
-        if self.do_flip and self.flip_vert: m = torch.where(on(0.5)[:, None, None], m.flip(-1), m)  # and transposes: all 8 symmetries
+        if self.do_flip and self.flip_vert: m = torch.where(on(self.p_flip)[:, None, None], m.flip(-1), m)  # transposes: 8 symmetries
         v, u = torch.meshgrid(torch.linspace(-1 + 1/h, 1 - 1/h, h, device=dev), torch.linspace(-1 + 1/w, 1 - 1/w, w, device=dev), indexing='ij')
         base = torch.stack([u, v], -1).expand(bs, h, w, 2)  # (bs, h, w, 2)
         self._m, self._t, self._warp = m, torch.stack([tx, ty], -1), None  # kept to move points: (bs, 2, 2), (bs, 2)
@@ -89,18 +91,20 @@ class AffineAug(BatchTransform):
 
 # %% ../nbs/01f_augment.ipynb #1d955331
 class Lighting(BatchTransform):
-    "Random brightness and contrast changes of up to `max_lighting`, each image with probability `p`."
+    "Random brightness and contrast changes (either can be turned off) of up to `max_lighting`, each image with probability `p`."
     order = 40
-    def __init__(self, max_lighting:float=0.2, p:float=0.75):
+    def __init__(self, max_lighting:float=0.2, p:float=0.75, brightness:bool=True, contrast:bool=True):
         if not (isinstance(max_lighting, numbers.Real) and 0 <= max_lighting < 1):
             raise ValueError(f"max_lighting is a fraction from 0 up to (not including) 1, not {max_lighting!r}.")
         self.max_lighting, self.p = max_lighting, check_fraction('p_lighting', p)
+        self.brightness, self.contrast = brightness, contrast
     def encodes(self, x, kind, split_idx):
         if split_idx or kind != 'image' or self.max_lighting == 0: return x
         bs, m, dev = x.shape[0], self.max_lighting, x.device
         on = (torch.rand(bs, 1, 1, 1, device=dev) < self.p).to(x.dtype)
         c = torch.exp(torch.empty(bs, 1, 1, 1, device=dev).uniform_(math.log(1 - m), -math.log(1 - m)))
         d = torch.empty(bs, 1, 1, 1, device=dev).uniform_(-m / 2, m / 2)
+        c, d = c if self.contrast else torch.ones_like(c), d if self.brightness else torch.zeros_like(d)  # drawn all the same
         return (x + on * ((x - 0.5) * (c - 1) + d)).clamp(0, 1)
 
 # %% ../nbs/01f_augment.ipynb #933362e8
@@ -126,6 +130,68 @@ def aug_transforms(
     return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, max_zoom, max_warp * mult, p_affine, pad_mode),
             Lighting(max_lighting * mult, p_lighting)]
 
+# %% ../nbs/01f_augment.ipynb #cbc38645
+_still = dict(do_flip=False, max_rotate=0., max_zoom=1., max_warp=0.)  # an AffineAug that moves nothing
+
+def Flip(p:float=0.5, pad_mode:str='reflection') -> AffineAug:
+    "Flip each image (and its mask or points) left to right with probability `p`, as fastai's `Flip`."
+    return AffineAug(**_still | dict(do_flip=True), p_flip=p, pad_mode=pad_mode)
+
+def Dihedral(p:float=0.5, pad_mode:str='reflection') -> AffineAug:
+    "Flip left to right, flip top to bottom and transpose, each with probability `p`: with 0.5, the 8 symmetries of a square alike."
+    return AffineAug(**_still | dict(do_flip=True), flip_vert=True, p_flip=p, pad_mode=pad_mode)
+
+def Rotate(max_deg:float=10., p:float=0.5, pad_mode:str='reflection') -> AffineAug:
+    "Rotate each image with probability `p`, by an angle drawn from -`max_deg` to `max_deg` degrees, as fastai's `Rotate`."
+    return AffineAug(**_still | dict(max_rotate=max_deg), p_affine=p, pad_mode=pad_mode)
+
+def Zoom(min_zoom:float=1., max_zoom:float=1.1, p:float=0.5, pad_mode:str='reflection') -> AffineAug:
+    "Zoom each image with probability `p`, by a factor drawn from `min_zoom` to `max_zoom` (below 1: zoom out), as fastai's `Zoom`."
+    return AffineAug(**_still | dict(min_zoom=min_zoom, max_zoom=max_zoom), p_affine=p, pad_mode=pad_mode)
+
+def Warp(magnitude:float=0.2, p:float=0.5, pad_mode:str='reflection') -> AffineAug:
+    "Tilt each image in perspective with probability `p`, by up to `magnitude` in x and in y, as fastai's `Warp`."
+    return AffineAug(**_still | dict(max_warp=magnitude), p_affine=p, pad_mode=pad_mode)
+
+def Brightness(max_lighting:float=0.2, p:float=0.75) -> Lighting:
+    "Lighten or darken each image with probability `p`, by up to `max_lighting`/2, as fastai's `Brightness`."
+    return Lighting(max_lighting, p, contrast=False)
+
+def Contrast(max_lighting:float=0.2, p:float=0.75) -> Lighting:
+    "Scale each image's contrast with probability `p`, by 1 - `max_lighting` to 1 / (1 - `max_lighting`), as fastai's `Contrast`."
+    return Lighting(max_lighting, p, brightness=False)
+
+# %% ../nbs/01f_augment.ipynb #521b51fb
+class RandomErasing(BatchTransform):
+    "Paint 1 to `max_count` random rectangles of each training image with normal noise, with probability `p` (after `Normalize`)."
+    order, kinds = 100, ('image',)  # after Normalize (99): noise of the scale of normalised pixels
+    def __init__(self,
+                 p:float=0.5, # the chance that an image is erased
+                 sl:float=0., # the smallest share of the image's area to erase
+                 sh:float=0.3, # the largest share
+                 min_aspect:float=0.3, # each rectangle's height/width ratio is drawn from min_aspect to 1/min_aspect
+                 max_count:int=1): # an image gets 1 to max_count rectangles, which share the erased area
+        check_fraction('p', p); check_fraction('sl', sl); check_fraction('sh', sh); check_fraction('min_aspect', min_aspect, lo_open=True)
+        if sl > sh: raise ValueError(f"The share erased is drawn from sl to sh, so sl <= sh is needed, not sl={sl} and sh={sh}.")
+        if not (isinstance(max_count, numbers.Integral) and max_count >= 1): raise ValueError(f"max_count is 1 or more, not {max_count!r}.")
+        self.p, self.sl, self.sh, self.min_aspect, self.max_count = p, sl, sh, min_aspect, max_count
+
+    def encodes(self, x, kind, split_idx):
+        if split_idx: return x  # validation: as it is
+        (bs, _, H, W), dev = x.shape, x.device
+        U = lambda lo, hi: torch.empty(bs, device=dev).uniform_(lo, hi)
+        on, count = torch.rand(bs, device=dev) < self.p, torch.randint(1, self.max_count + 1, (bs,), device=dev)
+        rows, cols = torch.arange(H, device=dev)[None, :, None], torch.arange(W, device=dev)[None, None, :]
+        erase = torch.zeros(bs, H, W, dtype=torch.bool, device=dev)
+        for k in range(self.max_count):
+            area, aspect = U(self.sl, self.sh) * H * W / count, torch.exp(U(math.log(self.min_aspect), -math.log(self.min_aspect)))
+            h, w = (area * aspect).sqrt().round().clamp(max=H), (area / aspect).sqrt().round().clamp(max=W)
+            y0, x0 = (torch.rand(bs, device=dev) * (H - h + 1)).floor(), (torch.rand(bs, device=dev) * (W - w + 1)).floor()
+            y0, x0, y1, x1 = (v[:, None, None] for v in (y0, x0, y0 + h, x0 + w))
+            box = (rows >= y0) & (rows < y1) & (cols >= x0) & (cols < x1)
+            erase |= box & (on & (count > k))[:, None, None]
+        return torch.where(erase[:, None], torch.randn_like(x), x)
+
 # %% ../nbs/01f_augment.ipynb #8a17f4aa
 def _args(t):
     if isinstance(t, Normalize): return {k: None if v is None else v.flatten().tolist() for k, v in (('mean', t.mean), ('std', t.std))}
@@ -142,4 +208,4 @@ def tfm_from_dict(d:dict):
     return TFMS[d['cls']](**d['args'])
 
 # %% ../nbs/01f_augment.ipynb #926eefc5
-TFMS = {c.__name__: c for c in (Resize, RandomResizedCrop, AffineAug, Lighting, Normalize, IntToFloat)}
+TFMS = {c.__name__: c for c in (Resize, RandomResizedCrop, AffineAug, Lighting, RandomErasing, Normalize, IntToFloat)}

@@ -295,7 +295,7 @@ class Normalize(BatchTransform):
         "Without statistics, take each channel's mean and std from one training batch of `dl`, as fastai's `Normalize()` does."
         if self.mean is not None: return
         tfms = dl.batch_tfms
-        dl.batch_tfms = [t for t in tfms if t is not self]  # the batch as it reaches this transform
+        dl.batch_tfms = [t for t in tfms if t.order < self.order]  # the batch as it reaches this transform (not RandomErasing's)
         try: b = dl.one_batch()
         finally: dl.batch_tfms = tfms
         x = next((o for o, k in zip(b, dl.kinds) if k == 'image'), None)
