@@ -1,4 +1,4 @@
-"""Normalisation, progressive resizing, test-time augmentation, MixUp and label smoothing: what they do, and what they buy on a small budget.
+"""Normalisation, progressive resizing, test-time augmentation, MixUp, CutMix, label smoothing: what they do, and buy on a small budget.
 
 Docs: https://fastcourse.github.io/fastcourse/tta.html.md"""
 
@@ -17,7 +17,7 @@ from .inference import unreduced
 from .transforms import Normalize
 
 # %% auto #0
-__all__ = ['image_stats', 'MixUp', 'LabelSmoothingCrossEntropy']
+__all__ = ['image_stats', 'MixUp', 'CutMix', 'LabelSmoothingCrossEntropy']
 
 # %% ../nbs/08_tta.ipynb #e4cc3297
 def image_stats(dl, n_batches:int=8) -> tuple[list, list]:
@@ -79,6 +79,33 @@ class MixUp(Callback):
         l2, l1 = item(self._each(pred, *self._yb2)), item(self._each(pred, *yb))
         l = torch.lerp(l2, l1, self.lam.to(l1.dtype))  # (bs,)
         return l.sum() if self._red == 'sum' else l if self._red == 'none' else l.mean()
+
+# %% ../nbs/08_tta.ipynb #2ecd4a3e
+class CutMix(MixUp):
+    "Paste a random box of another image of the batch into each image, with the losses blended by the share of the area each keeps."
+    def __init__(self, alpha:float=1.): # the pasted share of the area is drawn from Beta(alpha, alpha): uniform for 1
+        if not (isinstance(alpha, numbers.Real) and alpha > 0):
+            raise ValueError(f"CutMix's alpha must be a positive number, like 1., not {alpha!r}.")
+        self.alpha = alpha
+
+    def before_batch(self):
+        if not self.training: return
+        x = self.xb[0]
+        if len(self.xb) != 1 or x.ndim != 4 or not x.is_floating_point(): raise TypeError(
+            f"CutMix pastes boxes of images, one input of pixels (bs, channels, height, width), and these inputs are "
+            f"{[(tuple(o.shape), str(o.dtype)) for o in self.xb]}: for other inputs of numbers, use MixUp.")
+        bs, (H, W), dev = x.shape[0], x.shape[-2:], x.device
+        cut = (1 - torch.distributions.Beta(self.alpha, self.alpha).sample((bs,))).sqrt().to(dev)  # the box's side, as a share
+        h, w = (cut * H).long(), (cut * W).long()
+        cy, cx = torch.randint(0, H, (bs,), device=dev), torch.randint(0, W, (bs,), device=dev)  # its centre, anywhere
+        y0, y1, x0, x1 = (cy - h // 2).clamp(0, H), (cy + h // 2).clamp(0, H), (cx - w // 2).clamp(0, W), (cx + w // 2).clamp(0, W)
+        rows, cols = torch.arange(H, device=dev)[None, :, None], torch.arange(W, device=dev)[None, None, :]
+        inside = (rows >= y0[:, None, None]) & (rows < y1[:, None, None]) & (cols >= x0[:, None, None]) & (cols < x1[:, None, None])
+        self.mask = inside[:, None]  # (bs, 1, H, W): where the partner's pixels go
+        self.lam = 1 - inside.float().mean((1, 2))  # (bs,): the share of each image left its own, its weight in the loss
+        self.perm = torch.randperm(bs, device=dev)
+        self.learn.xb = (torch.where(self.mask, x[self.perm], x),)
+        self._yb2 = tuple(y[self.perm] for y in self.yb)
 
 # %% ../nbs/08_tta.ipynb #43032bfa
 class LabelSmoothingCrossEntropy(nn.CrossEntropyLoss):
