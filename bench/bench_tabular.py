@@ -5,7 +5,8 @@ fastcourse's `RandomSplitter(0.2, seed=42)` are given to fastai as `valid_idx`),
 epochs, one-cycle schedule, seeds and `torch.set_num_threads`:
 
 - `adult`: ADULT_SAMPLE, 8 categorical and 6 continuous columns, target `salary`, procs Categorify, FillMissing,
-  Normalize; `tabular_learner(layers=[200, 100])`, bs 256, `fit_one_cycle(3, 1e-2)`; metric: accuracy.
+  Normalize; `tabular_learner(layers=[200, 100])`, bs 256, `fit_one_cycle(3, 1e-2)`; metric: accuracy (and the ROC AUC of
+  `>=50k`, from each library's `RocAucBinary`: fastai's calls scikit-learn, ours ranks in torch; the bare loop has none).
 - `ml_sample`: ML_SAMPLE ratings, `collab_learner(n_factors=50, y_range=(0.5, 5.5))`, bs 64, `fine_tune(10)`;
   metric: validation MSE.
 - `ml100k`: MovieLens 100k with titles as items, `collab_learner(n_factors=50, y_range=(0, 5.5))`, bs 64,
@@ -84,7 +85,7 @@ def train(learn, task:dict):
 
 def run_fastai(task:dict, data:Path, a) -> dict:
     from fastai.callback.progress import ProgressCallback
-    from fastai.metrics import accuracy
+    from fastai.metrics import RocAucBinary, accuracy
     t0 = time.perf_counter()
     seed_everything(a.seed)
     df, names = load_table(task, data)
@@ -92,7 +93,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
     if task['kind'] == 'tabular':
         from fastai.tabular.all import Categorify, FillMissing, Normalize, TabularDataLoaders, tabular_learner
         dls = TabularDataLoaders.from_df(df, data, procs=[Categorify, FillMissing, Normalize], valid_idx=vidx, bs=task['bs'], **names)
-        learn = tabular_learner(dls, layers=task['layers'], metrics=accuracy)
+        learn = tabular_learner(dls, layers=task['layers'], metrics=[accuracy, RocAucBinary()])
     else:
         from fastai.collab import CollabDataLoaders, collab_learner
         dls = CollabDataLoaders.from_df(df, bs=task['bs'], **names, **SPLIT)
@@ -106,11 +107,13 @@ def run_fastai(task:dict, data:Path, a) -> dict:
     final = dict(zip(rec.metric_names[1:-1], rec.values[-1]))
     res = {'final_train_loss': float(final['train_loss']), 'final_valid_loss': float(final['valid_loss'])}
     if 'accuracy' in final: res['final_accuracy'] = float(final['accuracy'])
+    if 'roc_auc_score' in final: res['final_roc_auc'] = float(final['roc_auc_score'])
     return {'_t0': t0, 'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': list(timer.times), **res,
             'n_train': len(dls.train_ds), 'n_valid': len(dls.valid_ds), 'valid_digest': digest(map(str, dls.valid_ds.items.index))}
 
 def run_fastcourse(task:dict, data:Path, a) -> dict:
     from fastcourse.callback import accuracy
+    from fastcourse.metrics import RocAucBinary
     t0 = time.perf_counter()
     seed_everything(a.seed)
     df, names = load_table(task, data)
@@ -120,7 +123,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
         from fastcourse.tabular_loaders import TabularDataLoaders
         dls = TabularDataLoaders.from_df(df, data, procs=[Categorify, FillMissing, Normalize], valid_idx=valid_idx(len(df)),
                                          bs=task['bs'], **names)
-        learn = tabular_learner(dls, layers=task['layers'], metrics=accuracy)
+        learn = tabular_learner(dls, layers=task['layers'], metrics=[accuracy, RocAucBinary()])
     else:
         from fastcourse.collab import CollabDataLoaders, collab_learner
         dls = CollabDataLoaders.from_df(df, bs=task['bs'], **names, **SPLIT)
@@ -133,6 +136,7 @@ def run_fastcourse(task:dict, data:Path, a) -> dict:
     rec = learn.recorder
     res = {'final_train_loss': float(rec.final('train_loss')), 'final_valid_loss': float(rec.final('valid_loss'))}
     if task['metric'] == 'accuracy': res['final_accuracy'] = float(rec.final('accuracy'))
+    if task['metric'] == 'accuracy': res['final_roc_auc'] = float(rec.final('roc_auc_score'))
     return {'_t0': t0, 'setup_s': t1 - t0, 'fit_s': t2 - t1, 'epoch_s': list(timer.times), **res,
             'n_train': dls.train.n, 'n_valid': dls.valid.n, 'valid_digest': digest(map(str, dls.to.splits[1]))}
 
@@ -257,8 +261,9 @@ def summary(runs:list, metric:str) -> dict:
     if not ok: return {'error': 'every run failed'}
     key = 'final_accuracy' if metric == 'accuracy' else 'final_valid_loss'
     vals, spe = [r[key] for r in ok], [r['s_per_epoch'] for r in ok]
+    auc = {'roc_auc_per_seed': [r['final_roc_auc'] for r in ok]} if all('final_roc_auc' in r for r in ok) else {}
     return {'n_runs': len(ok), 's_per_epoch_median': statistics.median(spe), f'{metric}_mean': statistics.mean(vals),
-            f'{metric}_min': min(vals), f'{metric}_max': max(vals), f'{metric}_per_seed': vals,
+            f'{metric}_min': min(vals), f'{metric}_max': max(vals), f'{metric}_per_seed': vals, **auc,
             'peak_rss_mb_max': max(r['peak_rss_mb'] for r in ok)}
 
 def run_task(name:str, a) -> dict:
