@@ -14,6 +14,7 @@ from .data_core import *  # noqa: F403
 from .show import *  # noqa: F403
 from .splitters import *  # noqa: F403
 from .data import *  # noqa: F403
+from .image_files import *  # noqa: F403
 from .pipelines import *  # noqa: F403
 from .image_data import *  # noqa: F403
 from .optim import *  # noqa: F403
