@@ -1,4 +1,4 @@
-"""Errors (`mae`, `rmse`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `RocAuc`, `Dice`... over every batch; `accuracy_multi`.
+"""Errors (`mae`, `rmse`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `RocAuc`, `Dice`... over every batch; `accuracy_multi`, `F1ScoreMulti`.
 
 Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
@@ -15,8 +15,8 @@ from .layers import check_thresh
 
 # %% auto #0
 __all__ = ['mae', 'mse', 'rmse', 'msle', 'exp_rmspe', 'SetMetric', 'ErrorMetric', 'R2Score', 'ClassCounts', 'Precision', 'Recall',
-           'F1Score', 'top_k_accuracy', 'accuracy_multi', 'RocAuc', 'RocAucBinary', 'RocAucMulti', 'MaskMetric', 'Dice',
-           'DiceMulti', 'JaccardCoeff']
+           'F1Score', 'top_k_accuracy', 'accuracy_multi', 'PrecisionMulti', 'RecallMulti', 'F1ScoreMulti', 'RocAuc',
+           'RocAucBinary', 'RocAucMulti', 'MaskMetric', 'Dice', 'DiceMulti', 'JaccardCoeff']
 
 # %% ../nbs/02h_metrics.ipynb #b051af9f
 class SetMetric(Metric):
@@ -198,6 +198,37 @@ def accuracy_multi(inp, # one score (or, with `sigmoid=False`, probability) per 
     if sigmoid: inp = torch.sigmoid(inp)
     return ((inp > thresh) == targ.bool()).float().mean()
 accuracy_multi.lower_is_better = False
+
+# %% ../nbs/02h_metrics.ipynb #b3b29b8c
+class _MultiCounts:
+    "Per-label counts of a multi-label model, a label predicted where its probability passes `thresh`: the `ClassCounts` of `Precision`..."
+    def __init__(self,
+                 thresh:float=0.5, # a label is predicted where its probability passes this
+                 sigmoid:bool=True, # apply the sigmoid first (raw scores, as a learner's metrics get)
+                 average:str='macro'): # 'macro', 'weighted' (by targets) or 'micro' (pooled counts) over the labels
+        if average == 'binary': raise ValueError("A multi-label score averages over the labels: average='macro', 'weighted' or 'micro'.")
+        super().__init__(average=average)
+        self.thresh, self.sigmoid = check_thresh(thresh), sigmoid
+    def add(self, pred, targ):
+        pred, targ = torch.as_tensor(pred).detach(), torch.as_tensor(targ).detach()
+        if pred.shape != targ.shape or pred.ndim < 2:
+            raise ValueError(f"{self.name} compares each score with a 0/1 target, and the predictions {tuple(pred.shape)} do not fit the "
+                             f"targets {tuple(targ.shape)}: one score per label for each item. For one class per item, use {self._single}.")
+        if targ.numel() and not ((targ == 0) | (targ == 1)).all(): raise ValueError(f"{self.name} takes 0/1 targets, one per label.")
+        p = ((pred.float().sigmoid() if self.sigmoid else pred) > self.thresh).reshape(-1, pred.shape[-1])
+        t = targ.bool().reshape(-1, targ.shape[-1])
+        counts = torch.stack([(p & t).sum(0), p.sum(0), t.sum(0)]).cpu()  # (3, n_labels): TP, predicted, actual
+        self.counts = counts if self.counts is None else self.counts + counts
+
+class PrecisionMulti(_MultiCounts, Precision):
+    "Of the items predicted to have a label, the share that have it, averaged over the labels."
+    _single = 'Precision'
+class RecallMulti(_MultiCounts, Recall):
+    "Of the items that have a label, the share predicted to have it, averaged over the labels."
+    _single = 'Recall'
+class F1ScoreMulti(_MultiCounts, F1Score):
+    "Harmonic mean of each label's precision and recall, averaged over the labels."
+    _single = 'F1Score'
 
 # %% ../nbs/02h_metrics.ipynb #3ca9fc92
 def _auc(score:torch.Tensor, pos:torch.Tensor) -> float:
