@@ -1,4 +1,4 @@
-"""Errors (`mae`, `rmse`...), `R2Score`, `Precision`, `Recall`, `F1Score`, `RocAuc`, `Dice`... over every batch; `accuracy_multi`, `F1ScoreMulti`.
+"""Errors (`rmse`...), `R2Score`, `F1Score`, `RocAuc`, `Dice`... of the whole validation set; `accuracy_multi`, `F1ScoreMulti`.
 
 Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
