@@ -107,7 +107,7 @@ def resize_images(path, # the folder of images
                   ext:str|None=None, # write every image with this extension, like '.jpg'
                   img_format:str|None=None, # PIL's format name, when the extension does not say
                   resample=Image.BILINEAR, # how PIL resamples
-                  resume:bool|None=None, # skip the files `dest` has (default: only when shrinking into another folder)
+                  resume:bool=False, # skip the files `dest` already has, to finish a run that was interrupted
                   **kwargs) -> L: # passed to PIL's `save`, like quality=90
     "Shrink (and convert) every image of `path` into `dest`, as fastai's `resize_images`; return the files written."
     path = Path(path)
@@ -119,7 +119,6 @@ def resize_images(path, # the folder of images
     if max_size is not None: check_sizes(max_size=max_size)
     if max_workers is not None: check_sizes(max_workers=max_workers)
     dest = Path(dest)
-    if resume is None: resume = dest.resolve() != path.resolve()
     files = [f.relative_to(path) for f in get_image_files(path, recurse=recurse)]
     def one(f):
         try: return resize_image(f, dest, src=path, max_size=max_size, n_channels=n_channels, ext=ext, img_format=img_format,
