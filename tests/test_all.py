@@ -10,7 +10,11 @@ def test_all_gives_what_fastai_code_expects():
                            'TensorImage', 'image2tensor', 'Tensor', 'store_attr', 'GetAttr', 'Self', 'defaults', 'parallel',
                            'progress_bar', 'MultiCategoryBlock', 'accuracy_multi', 'TfmdLists', 'Transform', 'pca', 'create_body',
                            'PointBlock', 'show_points', 'to_np', 'delegates', 'patch', 'xresnet50', 'XResNet', 'ResBlock',
-                           'SubwordTokenizer', 'math', 'os', 'random', 're', 'matplotlib', 'event', 'HookCallback', 'pad_input')
+                           'SubwordTokenizer', 'math', 'os', 'random', 're', 'matplotlib', 'event', 'HookCallback', 'pad_input',
+                           'RocAuc', 'RocAucBinary', 'RocAucMulti', 'F1ScoreMulti', 'PrecisionMulti', 'RecallMulti', 'SchedCos',
+                           'SchedLin', 'SchedNo', 'SchedExp', 'SchedPoly', 'sched_cos', 'combined_cos', 'show_images', 'Flip',
+                           'Dihedral', 'Rotate', 'Zoom', 'Warp', 'Brightness', 'Contrast', 'RandomErasing', 'CutMix',
+                           'download_images', 'resize_images')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
