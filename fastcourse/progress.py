@@ -1,4 +1,4 @@
-"""`ProgressCallback` draws bars and the results table; `ShowGraphCallback` plots the losses; `CSVLogger` logs epochs.
+"""`ProgressCallback` draws bars and the results table; `ShowGraphCallback` plots losses; `CSVLogger` logs epochs; `ShortEpochCallback`.
 
 Docs: https://fastcourse.github.io/fastcourse/progress.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/progress.html.md"""
 
 # %% ../nbs/02i_progress.ipynb #f97e88dc
 from __future__ import annotations
-import csv, time
+import csv, itertools, math, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,11 +16,12 @@ from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
 
 from .callback import Callback
+from .checks import check_fraction
 from .course import in_notebook
 from .lr_finder import finding_lr
 
 # %% auto #0
-__all__ = ['ProgressCallback', 'ProgressMixin', 'ShowGraphCallback', 'CSVLogger']
+__all__ = ['ProgressCallback', 'ProgressMixin', 'ShowGraphCallback', 'CSVLogger', 'ShortEpochCallback']
 
 # %% ../nbs/02i_progress.ipynb #effa1264
 class ProgressCallback(Callback):
@@ -31,8 +32,8 @@ class ProgressCallback(Callback):
         if self.mbar: self.mbar.on_iter_begin()
     def before_epoch(self):
         if self.mbar: self.mbar.update(self.epoch)  # the epochs' bar moves on ('Epoch 2/5' in a terminal)
-    def before_train(self): self._bar(self.dls.train)
-    def before_validate(self): self._bar(self.dls.valid)
+    def before_train(self): self._bar(self.dl)  # the phase's loader (shortened, by ShortEpochCallback say)
+    def before_validate(self): self._bar(self.dl)
     def _bar(self, dl):
         self.pbar = progress_bar(range(len(dl)), parent=self.mbar, leave=False) if self.bar else None
         if self.pbar: self.pbar.update(0)
@@ -132,3 +133,25 @@ class CSVLogger(Callback):
         "The log as a table, one row per epoch."
         if 'log_path' not in self.__dict__: raise ValueError("Nothing is logged yet: the log is written during learn.fit(..., cbs=logger).")
         return pd.read_csv(self.log_path)
+
+# %% ../nbs/02i_progress.ipynb #bbdcd0d1
+class _FirstBatches:
+    "The first `n` batches of the loader `dl`: its length is `n`, and its other attributes are the loader's."
+    def __init__(self, dl, n:int): self.dl, self.n = dl, n
+    def __len__(self): return self.n
+    def __iter__(self): return itertools.islice(iter(self.dl), self.n)
+    def __getattr__(self, k):
+        if k == 'dl': raise AttributeError(k)  # not set yet (while unpickling, say): no endless lookup
+        return getattr(self.dl, k)
+
+class ShortEpochCallback(Callback):
+    "Train on the first `pct` of each epoch's batches, and validate on as many unless `short_valid=False`, as fastai's: a trial run."
+    order = -15  # before the callbacks that read the phase's loader or its length (progress bars, schedules)
+    def __init__(self,
+                 pct:float=0.01, # the share of each phase's batches to run, rounded up: at least one batch
+                 short_valid:bool=True): # cut validation short too
+        self.pct, self.short_valid = check_fraction('pct', pct, lo_open=True), short_valid
+    def _shorten(self): self.learn.dl = _FirstBatches(self.dl, max(1, math.ceil(self.pct * len(self.dl))))
+    def before_train(self): self._shorten()
+    def before_validate(self):
+        if self.short_valid: self._shorten()
