@@ -10,6 +10,7 @@ import math, numbers
 
 import torch
 import torch.nn.functional as F
+from fastcore.basics import listify
 
 from .checks import check_fraction, pad_mode_name, size_hw
 from .transforms import IMAGE_KINDS, BatchTransform, IntToFloat, Normalize, RandomResizedCrop, Resize
@@ -119,6 +120,7 @@ def aug_transforms(
     max_warp:float=0.2, # largest perspective warp
     p_affine:float=0.75, # probability of rotate/zoom/warp for each image
     p_lighting:float=0.75, # probability of a lighting change for each image
+    xtra_tfms:list|None=None, # more batch transforms to add at the end, like [RandomErasing()]
     size=None, # output size (int or `(h, w)`); None keeps the input size
     pad_mode:str='reflection', # how to fill pixels from outside the image: 'reflection', 'zeros' or 'border' (or torch's names)
     min_scale:float=1., # smallest fraction of the image area a random crop keeps
@@ -128,7 +130,7 @@ def aug_transforms(
         raise ValueError(f"aug_transforms scales max_lighting={max_lighting} by mult={mult}, to {max_lighting * mult:g}, and max_lighting "
                          "is a fraction from 0 up to (not including) 1: lower mult (or max_lighting) so that their product stays below 1.")
     return [AffineAug(size, min_scale, do_flip, flip_vert, max_rotate * mult, min_zoom, max_zoom, max_warp * mult, p_affine, pad_mode),
-            Lighting(max_lighting * mult, p_lighting)]
+            Lighting(max_lighting * mult, p_lighting), *listify(xtra_tfms)]
 
 # %% ../nbs/01f_augment.ipynb #cbc38645
 _still = dict(do_flip=False, max_rotate=0., max_zoom=1., max_warp=0.)  # an AffineAug that moves nothing
