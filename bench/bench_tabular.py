@@ -113,7 +113,7 @@ def run_fastai(task:dict, data:Path, a) -> dict:
 
 def run_fastcourse(task:dict, data:Path, a) -> dict:
     from fastcourse.callback import accuracy
-    from fastcourse.metrics import RocAucBinary
+    from fastcourse.ranking import RocAucBinary
     t0 = time.perf_counter()
     seed_everything(a.seed)
     df, names = load_table(task, data)

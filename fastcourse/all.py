@@ -27,6 +27,7 @@ from .lr_finder import *  # noqa: F403
 from .hooks import *  # noqa: F403
 from .tracker import *  # noqa: F403
 from .metrics import *  # noqa: F403
+from .ranking import *  # noqa: F403
 from .progress import *  # noqa: F403
 from .inference import *  # noqa: F403
 from .saving import *  # noqa: F403

@@ -1,4 +1,4 @@
-"""Errors (`rmse`...), `R2Score`, `F1Score`, `RocAuc`, `Dice`... of the whole validation set; `accuracy_multi`, `F1ScoreMulti`.
+"""Errors (`rmse`...), `R2Score`, `F1Score`, `Dice`... of the whole validation set; `accuracy_multi`, `F1ScoreMulti`.
 
 Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://fastcourse.github.io/fastcourse/metrics.html.md"""
 
 # %% ../nbs/02h_metrics.ipynb #f49dbf0f
 from __future__ import annotations
-import copy, math, numbers, warnings
+import copy, math, numbers
 
 import torch
 
@@ -15,8 +15,8 @@ from .layers import check_thresh
 
 # %% auto #0
 __all__ = ['mae', 'mse', 'rmse', 'msle', 'exp_rmspe', 'SetMetric', 'ErrorMetric', 'R2Score', 'ClassCounts', 'Precision', 'Recall',
-           'F1Score', 'top_k_accuracy', 'accuracy_multi', 'PrecisionMulti', 'RecallMulti', 'F1ScoreMulti', 'RocAuc',
-           'RocAucBinary', 'RocAucMulti', 'MaskMetric', 'Dice', 'DiceMulti', 'JaccardCoeff']
+           'F1Score', 'top_k_accuracy', 'accuracy_multi', 'PrecisionMulti', 'RecallMulti', 'F1ScoreMulti', 'MaskMetric',
+           'Dice', 'DiceMulti', 'JaccardCoeff']
 
 # %% ../nbs/02h_metrics.ipynb #b051af9f
 class SetMetric(Metric):
@@ -229,79 +229,6 @@ class RecallMulti(_MultiCounts, Recall):
 class F1ScoreMulti(_MultiCounts, F1Score):
     "Harmonic mean of each label's precision and recall, averaged over the labels."
     _single = 'F1Score'
-
-# %% ../nbs/02h_metrics.ipynb #3ca9fc92
-def _auc(score:torch.Tensor, pos:torch.Tensor) -> float:
-    "Area under the ROC curve: the chance that an item where `pos` is True outscores one where it is False (a tie counts half)."
-    n_pos = int(pos.sum()); n_neg = pos.numel() - n_pos
-    if not (n_pos and n_neg): return float('nan')  # one kind of item only: no pair to compare
-    _, where, counts = torch.unique(score.double(), return_inverse=True, return_counts=True)  # sorted distinct scores
-    ranks = (counts.cumsum(0) - (counts - 1) / 2)[where]  # each score's rank from 1, tied scores sharing their mean rank
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))  # Mann-Whitney U over the pairs
-
-class RocAuc(SetMetric):
-    "Area under the ROC curve of each class against the rest, from the softmax of the scores, averaged over the classes."
-    _name = 'roc_auc_score'
-    def __init__(self,
-                 average:str='macro', # 'macro': the classes' mean; 'weighted': weighted by their number of targets
-                 axis:int=-1): # the axis of the class scores in the predictions
-        if average not in ('macro', 'weighted'):
-            raise ValueError(f"average is 'macro' (each class counts the same) or 'weighted' (by its targets), not {average!r}.")
-        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool): raise TypeError(f"axis is a whole number, not {axis!r}.")
-        self.average, self.axis = average, int(axis)
-        self.reset()  # `value` is NaN before any batch
-    def reset(self): self.parts = []
-    def scores(self, pred, targ) -> tuple:
-        "(scores, positives), both (n_items, n_columns): each column is ranked on its own."
-        n = _check_scores(pred, targ, self.axis, self.name)
-        t = targ.reshape(-1)
-        if t.numel() and (t.min() < 0 or t.max() >= n):
-            raise ValueError(f"{self.name}: the targets go from {int(t.min())} to {int(t.max())}, "
-                             f"but the model scores {n} classes (0 to {n - 1}).")
-        return pred.float().softmax(self.axis).movedim(self.axis, -1).reshape(-1, n), t[:, None] == torch.arange(n, device=t.device)
-    def add(self, pred, targ):
-        pred, targ = torch.as_tensor(pred).detach(), torch.as_tensor(targ).detach()  # numpy arrays too
-        if targ.dtype == torch.bool: targ = targ.long()
-        self.parts.append(tuple(x.cpu() for x in self.scores(pred, targ)))
-    @property
-    def value(self) -> float:
-        if not self.parts: return float('nan')
-        s, pos = (torch.cat(x) for x in zip(*self.parts))
-        aucs, support = torch.tensor([_auc(s[:, j], pos[:, j]) for j in range(s.shape[1])], dtype=torch.float64), pos.sum(0).double()
-        ok = ~aucs.isnan()
-        if not ok.all():
-            warnings.warn(f"{self.name}: column(s) {ok.logical_not().nonzero().flatten().tolist()} have only positive or only negative "
-                          f"targets in the validation set, so no ROC curve; the {self.average} average leaves them out.")
-        if not ok.any(): return float('nan')
-        if self.average == 'weighted': return float((aucs[ok] * support[ok]).sum() / support[ok].sum())
-        return float(aucs[ok].mean())
-
-class RocAucBinary(RocAuc):
-    "Area under the ROC curve of class 1 for a two-class model: its softmax probability (or one score per item) against 0/1 targets."
-    def scores(self, pred, targ) -> tuple:
-        if pred.ndim == targ.ndim + 1 and pred.shape[self.axis] != 1:  # a score per class
-            n = _check_scores(pred, targ, self.axis, self.name)
-            if n != 2: raise ValueError(f"{self.name} ranks class 1 of a two-class problem, and these predictions have {n} classes: "
-                                        f"for more, use RocAuc (one class against the rest).")
-            pred = pred.float().softmax(self.axis).select(self.axis, 1)
-        elif pred.numel() != targ.numel():
-            raise ValueError(f"{self.name}: predictions {tuple(pred.shape)} do not fit targets {tuple(targ.shape)}: give one score per "
-                             f"item, or two (one per class) along axis {self.axis}.")
-        t = targ.reshape(-1)
-        if t.numel() and not ((t == 0) | (t == 1)).all():
-            raise ValueError(f"{self.name} takes 0/1 targets, and these have {sorted(set(t.unique().tolist()))[:5]}: for more than two "
-                             f"classes, use RocAuc.")
-        return pred.float().reshape(-1, 1), t[:, None] == 1  # one score: the sigmoid would not change the ranks
-
-class RocAucMulti(RocAuc):
-    "Area under the ROC curve of each label of a multi-label model (scores and 0/1 targets of one shape), averaged over the labels."
-    def scores(self, pred, targ) -> tuple:
-        if pred.shape != targ.shape:
-            raise ValueError(f"{self.name} compares each score with a 0/1 target, and the predictions {tuple(pred.shape)} do not fit the "
-                             f"targets {tuple(targ.shape)}. For one class per item, use RocAuc.")
-        if targ.numel() and not ((targ == 0) | (targ == 1)).all(): raise ValueError(f"{self.name} takes 0/1 targets, one per label.")
-        n = pred.shape[self.axis]
-        return pred.float().movedim(self.axis, -1).reshape(-1, n), targ.movedim(self.axis, -1).reshape(-1, n) == 1
 
 # %% ../nbs/02h_metrics.ipynb #65a2f86f
 class MaskMetric:
