@@ -27,6 +27,16 @@ def _url_name(url:str) -> tuple[str, str]:
     p = Path(urlparse(url).path)
     return p.stem or 'image', p.suffix.lower() if p.suffix.lower() in image_extensions else '.jpg'
 
+def _each(f, items:list, n_workers:int, failed:str, show=str) -> L:
+    "`f(item)` for every item, `n_workers` at a time; one warning, `failed` and the first errors, for the items where `f` raised."
+    def one(o):
+        try: return f(o), None
+        except Exception as e: return None, f'{show(o)} ({type(e).__name__}: {e})'
+    with ThreadPoolExecutor(n_workers) as ex: res = list(ex.map(one, items))
+    errors = [err for _, err in res if err is not None]
+    if errors: warnings.warn(f"{len(errors)} of {len(items)} {failed}: {'; '.join(errors[:3])}")
+    return L(r for r, err in res if err is None)
+
 def download_images(dest, # the folder to download into (made if missing)
                     url_file=None, # a text file with one URL per line
                     urls=None, # or the URLs themselves, a list
@@ -53,13 +63,8 @@ def download_images(dest, # the folder to download into (made if missing)
         name = f'{stem}{ext}' if preserve_filename else f'{uuid.uuid4().hex}{ext}'
         if name in seen: name = f'{stem}-{i}{ext}'  # two URLs with one file name: keep both
         seen.add(name); names.append(name)
-    def one(url, name):
-        try: return download_url(str(url), dest/name, show_progress=False, timeout=timeout), None
-        except Exception as e: return None, f'{url} ({type(e).__name__}: {e})'
-    with ThreadPoolExecutor(n_workers) as ex: res = list(ex.map(one, urls, names))
-    failed = [err for _, err in res if err is not None]
-    if failed: warnings.warn(f"{len(failed)} of {len(urls)} downloads failed, for example: {'; '.join(failed[:3])}")
-    return L(f for f, _ in res if f is not None)
+    fetch = lambda o: download_url(str(o[0]), dest/o[1], show_progress=False, timeout=timeout)
+    return _each(fetch, list(zip(urls, names)), n_workers, 'downloads failed, for example', show=lambda o: o[0])
 
 # %% ../nbs/01l_image_files.ipynb #0d4ed724
 _MODES = {3: 'RGB', 1: 'L'}  # n_channels -> PIL mode
@@ -120,11 +125,6 @@ def resize_images(path, # the folder of images
     if max_workers is not None: check_sizes(max_workers=max_workers)
     dest = Path(dest)
     files = [f.relative_to(path) for f in get_image_files(path, recurse=recurse)]
-    def one(f):
-        try: return resize_image(f, dest, src=path, max_size=max_size, n_channels=n_channels, ext=ext, img_format=img_format,
-                                 resample=resample, resume=resume, **kwargs), None
-        except Exception as e: return None, f'{path/f} ({type(e).__name__}: {e})'
-    with ThreadPoolExecutor(max_workers or os.cpu_count()) as ex: res = list(ex.map(one, files))
-    failed = [err for _, err in res if err is not None]
-    if failed: warnings.warn(f"{len(failed)} of {len(files)} images could not be resized, left as they are: {'; '.join(failed[:3])}")
-    return L(f for f, _ in res if f is not None)
+    resize = lambda f: resize_image(f, dest, src=path, max_size=max_size, n_channels=n_channels, ext=ext, img_format=img_format,
+                                    resample=resample, resume=resume, **kwargs)
+    return _each(resize, files, max_workers or os.cpu_count(), 'images could not be resized, left as they are', show=lambda f: path/f)

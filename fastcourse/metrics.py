@@ -200,6 +200,13 @@ def accuracy_multi(inp, # one score (or, with `sigmoid=False`, probability) per 
 accuracy_multi.lower_is_better = False
 
 # %% ../nbs/02h_metrics.ipynb #b3b29b8c
+def _check_multilabel(pred, targ, name:str, single:str):
+    "A clear error unless `pred` has one score per label for each item and `targ` the 0/1 targets of the same shape."
+    if pred.shape != targ.shape or pred.ndim < 2:
+        raise ValueError(f"{name} compares each score with a 0/1 target, and the predictions {tuple(pred.shape)} do not fit the "
+                         f"targets {tuple(targ.shape)}: one score per label for each item. For one class per item, use {single}.")
+    if targ.numel() and not ((targ == 0) | (targ == 1)).all(): raise ValueError(f"{name} takes 0/1 targets, one per label.")
+
 class _MultiCounts:
     "Per-label counts of a multi-label model, a label predicted where its probability passes `thresh`: the `ClassCounts` of `Precision`..."
     def __init__(self,
@@ -211,10 +218,7 @@ class _MultiCounts:
         self.thresh, self.sigmoid = check_thresh(thresh), sigmoid
     def add(self, pred, targ):
         pred, targ = torch.as_tensor(pred).detach(), torch.as_tensor(targ).detach()
-        if pred.shape != targ.shape or pred.ndim < 2:
-            raise ValueError(f"{self.name} compares each score with a 0/1 target, and the predictions {tuple(pred.shape)} do not fit the "
-                             f"targets {tuple(targ.shape)}: one score per label for each item. For one class per item, use {self._single}.")
-        if targ.numel() and not ((targ == 0) | (targ == 1)).all(): raise ValueError(f"{self.name} takes 0/1 targets, one per label.")
+        _check_multilabel(pred, targ, self.name, self._single)
         p = ((pred.float().sigmoid() if self.sigmoid else pred) > self.thresh).reshape(-1, pred.shape[-1])
         t = targ.bool().reshape(-1, targ.shape[-1])
         counts = torch.stack([(p & t).sum(0), p.sum(0), t.sum(0)]).cpu()  # (3, n_labels): TP, predicted, actual

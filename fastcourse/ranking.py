@@ -10,7 +10,7 @@ import numbers, warnings
 
 import torch
 
-from .metrics import SetMetric, _check_scores
+from .metrics import SetMetric, _check_multilabel, _check_scores
 
 # %% auto #0
 __all__ = ['RocAuc', 'RocAucBinary', 'RocAucMulti']
@@ -81,9 +81,6 @@ class RocAucBinary(RocAuc):
 class RocAucMulti(RocAuc):
     "Area under the ROC curve of each label of a multi-label model (scores and 0/1 targets of one shape), averaged over the labels."
     def scores(self, pred, targ) -> tuple:
-        if pred.shape != targ.shape:
-            raise ValueError(f"{self.name} compares each score with a 0/1 target, and the predictions {tuple(pred.shape)} do not fit the "
-                             f"targets {tuple(targ.shape)}. For one class per item, use RocAuc.")
-        if targ.numel() and not ((targ == 0) | (targ == 1)).all(): raise ValueError(f"{self.name} takes 0/1 targets, one per label.")
+        _check_multilabel(pred, targ, self.name, 'RocAuc')
         n = pred.shape[self.axis]
         return pred.float().movedim(self.axis, -1).reshape(-1, n), targ.movedim(self.axis, -1).reshape(-1, n) == 1
