@@ -18,6 +18,7 @@ from .image_files import *  # noqa: F403
 from .pipelines import *  # noqa: F403
 from .image_data import *  # noqa: F403
 from .optim import *  # noqa: F403
+from .optimizers import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .callback import *  # noqa: F403
 from .cpu_memory import *  # noqa: F403

@@ -6,14 +6,14 @@ Docs: https://fastcourse.github.io/fastcourse/sgd_from_scratch.html.md"""
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #4a674340
 from __future__ import annotations
-import inspect, numbers
+import numbers
 from collections.abc import Iterator
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper', 'Optimizer']
+__all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #73b501d3
 def tensor(x, # a number, a list, a generator, a NumPy array, a PIL image, a pandas Series or DataFrame, or a tensor
@@ -224,49 +224,3 @@ def _get(g, name):
     if name == 'sqr_mom' and 'betas' in g: return g['betas'][1]
     if name == 'wd': return g['wd'] if 'wd' in g else g.get('weight_decay', 0.)
     return g[name]
-
-# %% ../nbs/07_sgd_from_scratch.ipynb #97035f67
-def _required(f) -> list:
-    "The arguments step callback `f` cannot do without, after the parameter itself: those with no default."
-    try: ps = list(inspect.signature(f).parameters.values())[1:]
-    except (TypeError, ValueError): return []  # no signature to read: it will fail on its own
-    return [q.name for q in ps if q.default is q.empty and q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY)]
-
-def _name(f) -> str: return getattr(getattr(f, 'func', f), '__name__', type(f).__name__)  # a partial: its function's name
-
-class Optimizer(torch.optim.Optimizer):
-    "fastai's general optimiser: each step runs the step callbacks `cbs`, in order, on every parameter that has a gradient."
-    def __init__(self,
-                 params, # parameters or parameter groups (dicts with 'params')
-                 cbs, # step callbacks f(p, **settings_and_state): change `p`, return a dict of state to keep (or None)
-                 **defaults): # settings of every group, like lr=0.1, mom=0.9 (over those in a callback's `defaults`)
-        self.cbs = list(cbs) if isinstance(cbs, (list, tuple)) else [cbs]
-        if bad := [cb for cb in self.cbs if not callable(cb)]:
-            raise TypeError(f"cbs holds step functions like f(p, lr, **kwargs), passed without calling them, not {bad[0]!r}.")
-        defaults = {k: v for cb in self.cbs for k, v in getattr(cb, 'defaults', {}).items()} | defaults
-        if 'weight_decay' in defaults: defaults['wd'] = defaults.pop('weight_decay')  # PyTorch's name, as a Learner passes its `wd`
-        moms = {k: v for k, v in defaults.items() if k in _HYPERS - {'lr'}}
-        super().__init__(_rename(_check(params, defaults.get('lr', 0.), **moms), wd='weight_decay'), defaults)
-        self._needs = [_required(cb) for cb in self.cbs]
-    @torch.no_grad()
-    def step(self, closure=None):
-        with torch.enable_grad(): loss = closure() if closure is not None else None
-        for g in self.param_groups:
-            hyper = {k: v for k, v in g.items() if k != 'params'}
-            for p in (p for p in g['params'] if p.grad is not None):
-                state = self.state[p]
-                for cb, needs in zip(self.cbs, self._needs):
-                    kw = {**state, **hyper}  # a setting wins over kept state of the same name, as in fastai
-                    if lack := [k for k in needs if k not in kw]: raise TypeError(_lacks(cb, lack, hyper, state))
-                    new = cb(p, **kw)
-                    if new is p: continue  # `p.add_(...)` as a lambda's value, or fastai's adam_step: p changed in place
-                    if new is not None and not isinstance(new, dict):
-                        raise TypeError(f"The step callback {_name(cb)} returned a {type(new).__name__}: a step callback changes p in "
-                                        "place and returns None, or a dict of what to keep for the next steps, like {'grad_avg': ...}.")
-                    state.update(new or {})
-        return loss
-
-def _lacks(cb, lack:list, hyper:dict, state:dict) -> str:
-    return (f"The step callback {_name(cb)} needs {', '.join(lack)}, which is neither a setting of the optimiser ({', '.join(hyper)}) "
-            f"nor kept by an earlier callback ({', '.join(state) or 'nothing yet'}): pass it, as in partial(Optimizer, cbs=[...], "
-            f"{lack[0]}=...), or list the callback that returns it before {_name(cb)}.")
