@@ -9,6 +9,7 @@
 #   bench/run.sh text [options]       chapter 4's AWD-LSTM language model and classifier on IMDB_SAMPLE (bench_text.py)
 #   bench/run.sh memory [options]     the pets recipe with and without the CPU memory cache (bench_memory.py)
 #   bench/run.sh quality [options]    the pets recipe's error rates over training seeds, and from scratch (pets_quality.py)
+#   bench/run.sh optim [options]      chapter 7a's optimisers against fastai's, on threes and sevens (bench_optim.py)
 #   bench/run.sh all                  every one of the above with its recorded settings, one after the other, so every file
 #                                     in bench/results/ comes from one commit and sitting (hours: on 2026-12-03 the first three
 #                                     scripts alone took 31 minutes on the 2-core CI machine)
@@ -36,6 +37,7 @@ if [ "${1:-}" = all ]; then
   py bench_text.py
   py bench_memory.py
   py pets_quality.py
+  py bench_optim.py
   echo "##### done ($(date -u +%H:%M:%S) UTC)"
   exit 0
 fi
@@ -49,5 +51,6 @@ case "${1:-}" in
   text)    script=bench_text.py; shift ;;
   memory)  script=bench_memory.py; shift ;;
   quality) script=pets_quality.py; shift ;;
+  optim)   script=bench_optim.py; shift ;;
 esac
 exec "$VENV/bin/python" "bench/$script" "$@"

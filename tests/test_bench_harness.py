@@ -124,7 +124,8 @@ def test_report_records_the_source():
 
 @pytest.mark.parametrize('script,contender', [('bench_train', 'fastcourse'), ('bench_tabular', 'fastcourse'), ('bench_tta', 'fastcourse'),
                                                ('bench_segmentation', 'fastcourse'), ('bench_text', 'fastcourse'),
-                                               ('bench_memory', 'cache'), ('pets_quality', 'from_scratch'), ('bench_points', 'fastcourse')])
+                                               ('bench_memory', 'cache'), ('pets_quality', 'from_scratch'), ('bench_points', 'fastcourse'),
+                                               ('bench_optim', 'fastcourse')])
 def test_every_script_builds_its_options_on_the_harness(script, contender):
     "Each script imports (without fastai) and its parser takes the common options."
     spec = importlib.util.spec_from_file_location(script, ROOT/'bench'/f'{script}.py')
