@@ -89,13 +89,15 @@ class ShowGraphCallback(Callback):
         if in_notebook():
             from IPython.display import display
             self.handle = display(self.fig, display_id=True)
+    def before_train(self):
+        if self.active: self.n_batches = len(self.learn.dl)  # this epoch's loader: shorter under ShortEpochCallback
     def after_epoch(self):
         if not self.active: return
         rec, ax = self.recorder, self.ax
         ax.clear()
         ax.plot(range(len(rec.losses)), rec.losses, label='train')
         ax.plot(rec.iters, [v[1] for v in rec.values], 'o-', label='valid')  # rows: [train_loss, valid_loss, *metrics]
-        ax.set_xlim(0, self.n_epoch * len(self.dls.train))  # the whole fit, so the curve grows from left to right
+        ax.set_xlim(0, self.n_epoch * self.n_batches)  # the whole fit, so the curve grows from left to right
         ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax.legend()
         if self.handle is not None: self.handle.update(self.fig)
 
