@@ -1,4 +1,4 @@
-"""`RocAucBinary`, `RocAuc`, `RocAucMulti`: how well a model orders the items, whatever its threshold.
+"""`RocAucBinary`, `RocAuc`, `RocAucMulti`, `APScoreBinary`, `APScoreMulti`: how well a model orders the items, whatever its threshold.
 
 Docs: https://fastcourse.github.io/fastcourse/ranking.html.md"""
 
@@ -13,7 +13,7 @@ import torch
 from .metrics import SetMetric, _check_multilabel, _check_scores
 
 # %% auto #0
-__all__ = ['RocAuc', 'RocAucBinary', 'RocAucMulti']
+__all__ = ['RocAuc', 'RocAucBinary', 'RocAucMulti', 'APScoreBinary', 'APScoreMulti']
 
 # %% ../nbs/02o_ranking.ipynb #3ca9fc92
 def _auc(score:torch.Tensor, pos:torch.Tensor) -> float:
@@ -27,6 +27,8 @@ def _auc(score:torch.Tensor, pos:torch.Tensor) -> float:
 class RocAuc(SetMetric):
     "Area under the ROC curve of each class against the rest, from the softmax of the scores, averaged over the classes."
     _name = 'roc_auc_score'
+    _measure = staticmethod(_auc)  # the area of one column, NaN where it has none
+    _missing = 'only positive or only negative targets in the validation set, so no ROC curve'
     def __init__(self,
                  average:str='macro', # 'macro': the classes' mean; 'weighted': weighted by their number of targets
                  axis:int=-1): # the axis of the class scores in the predictions
@@ -52,11 +54,12 @@ class RocAuc(SetMetric):
     def value(self) -> float:
         if not self.parts: return float('nan')
         s, pos = (torch.cat(x) for x in zip(*self.parts))
-        aucs, support = torch.tensor([_auc(s[:, j], pos[:, j]) for j in range(s.shape[1])], dtype=torch.float64), pos.sum(0).double()
+        aucs = torch.tensor([self._measure(s[:, j], pos[:, j]) for j in range(s.shape[1])], dtype=torch.float64)
+        support = pos.sum(0).double()
         ok = ~aucs.isnan()
         if not ok.all():
-            warnings.warn(f"{self.name}: column(s) {ok.logical_not().nonzero().flatten().tolist()} have only positive or only negative "
-                          f"targets in the validation set, so no ROC curve; the {self.average} average leaves them out.")
+            warnings.warn(f"{self.name}: column(s) {ok.logical_not().nonzero().flatten().tolist()} have {self._missing}; the "
+                          f"{self.average} average leaves them out.")
         if not ok.any(): return float('nan')
         if self.average == 'weighted': return float((aucs[ok] * support[ok]).sum() / support[ok].sum())
         return float(aucs[ok].mean())
@@ -80,7 +83,33 @@ class RocAucBinary(RocAuc):
 
 class RocAucMulti(RocAuc):
     "Area under the ROC curve of each label of a multi-label model (scores and 0/1 targets of one shape), averaged over the labels."
+    def __init__(self,
+                 sigmoid:bool=True, # fastai's: whether the scores are raw; the sigmoid changes no order, so the area is the same
+                 average:str='macro', # 'macro': the labels' mean; 'weighted': weighted by their number of positive targets
+                 axis:int=-1): # the axis of the label scores in the predictions
+        if not isinstance(sigmoid, bool): raise TypeError(f"sigmoid is True or False, not {sigmoid!r}: pass average= by name.")
+        super().__init__(average, axis); self.sigmoid = sigmoid
     def scores(self, pred, targ) -> tuple:
         _check_multilabel(pred, targ, self.name, 'RocAuc')
         n = pred.shape[self.axis]
         return pred.float().movedim(self.axis, -1).reshape(-1, n), targ.movedim(self.axis, -1).reshape(-1, n) == 1
+
+# %% ../nbs/02o_ranking.ipynb #360d5b65
+def _ap(score:torch.Tensor, pos:torch.Tensor) -> float:
+    "Average precision: the precision at each distinct score, from the highest down, weighted by the share of positives it adds."
+    n_pos = int(pos.sum())
+    if not n_pos: return float('nan')  # no positive to find
+    s, order = score.double().sort(descending=True)
+    tp, seen = pos[order].double().cumsum(0), torch.arange(1, len(s) + 1, dtype=torch.float64)
+    last = torch.cat([s[1:] != s[:-1], torch.tensor([True])])  # the last item of each run of tied scores
+    tp, seen = tp[last], seen[last]
+    return float((torch.diff(tp, prepend=tp.new_zeros(1)) / n_pos * tp / seen).sum())
+
+class APScoreBinary(RocAucBinary):
+    "Average precision of class 1 for a two-class model: its softmax probability (or one score per item) against 0/1 targets."
+    _name, _measure = 'average_precision_score', staticmethod(_ap)
+    _missing = 'no positive targets in the validation set, so no precision-recall curve'
+
+class APScoreMulti(RocAucMulti):
+    "Average precision of each label of a multi-label model (scores and 0/1 targets of one shape), averaged over the labels."
+    _name, _measure, _missing = APScoreBinary._name, staticmethod(_ap), APScoreBinary._missing
