@@ -138,7 +138,7 @@ def _wd(decouple_wd:bool) -> list: return [weight_decay] if decouple_wd else [l2
 def RAdam(params, # parameters or parameter groups (dicts with 'params')
           lr:float, # learning rate
           mom:float=0.9, # moving average of the gradients (beta1)
-          sqr_mom:float=0.99, # moving average of their squares (beta2)
+          sqr_mom:float=0.99, # moving average of the squared gradients (beta2)
           eps:float=1e-5, # added to the denominator for stability
           wd:float=0., # weight decay
           beta:float=0., # above 0: softplus of the denominator with this beta (SAdam)
@@ -159,7 +159,7 @@ def qhadam_step(p, lr, mom, sqr_mom, sqr_avg, nu_1, nu_2, step, grad_avg, eps, *
 def QHAdam(params, # parameters or parameter groups (dicts with 'params')
            lr:float, # learning rate
            mom:float=0.999, # moving average of the gradients (beta1)
-           sqr_mom:float=0.999, # moving average of their squares (beta2)
+           sqr_mom:float=0.999, # moving average of the squared gradients (beta2)
            nu_1:float=0.7, # share of the averaged gradient in the step, the rest the current gradient
            nu_2:float=1.0, # share of the averaged square in the denominator
            eps:float=1e-8, # added to the denominator for stability
@@ -210,7 +210,7 @@ def lamb_step(p, lr, mom, step, sqr_mom, grad_avg, sqr_avg, eps, **kwargs):
 def Lamb(params, # parameters or parameter groups (dicts with 'params')
          lr:float, # learning rate: how far each tensor moves, relative to its size
          mom:float=0.9, # moving average of the gradients (beta1)
-         sqr_mom:float=0.99, # moving average of their squares (beta2)
+         sqr_mom:float=0.99, # moving average of the squared gradients (beta2)
          eps:float=1e-5, # added to the denominator for stability
          wd:float=0., # weight decay
          decouple_wd:bool=True, # True: shrink the weights directly; False: add `wd * w` to the gradient (L2)
@@ -221,7 +221,7 @@ def Lamb(params, # parameters or parameter groups (dicts with 'params')
 
 # %% ../nbs/07a_optimizers.ipynb #8521af79
 class Lookahead(torch.optim.Optimizer):
-    "Lookahead (Zhang et al., 2019), fastai's: `opt` takes `k` fast steps, then the weights go `alpha` of the way back from slow ones."
+    "Lookahead (Zhang et al., 2019), fastai's: every `k` steps of `opt`, slow weights move `alpha` of the way to its and it restarts there."
     def __init__(self,
                  opt:torch.optim.Optimizer, # the optimiser taking the fast steps, like RAdam(...) or Adam(...)
                  k:int=6, # fast steps between two updates of the slow weights
