@@ -1,4 +1,4 @@
-"""Hooks look inside a model as it runs; `ActivationStats` watches each layer's activations during training.
+"""Hooks look inside a model as it runs: `model_sizes` finds the shapes through it, `ActivationStats` watches its layers train.
 
 Docs: https://fastcourse.github.io/fastcourse/hooks.html.md"""
 
@@ -15,7 +15,8 @@ from .callback import Callback
 from .course import shown_once
 
 # %% auto #0
-__all__ = ['Hook', 'hook_output', 'Hooks', 'hook_outputs', 'HookCallback', 'ActivationStats']
+__all__ = ['Hook', 'hook_output', 'Hooks', 'hook_outputs', 'in_channels', 'dummy_eval', 'model_sizes', 'num_features_model',
+           'HookCallback', 'ActivationStats']
 
 # %% ../nbs/02n_hooks.ipynb #c2b70007
 def _detach(o, cpu:bool):
@@ -92,6 +93,38 @@ def hook_outputs(modules, # a list of modules, or a model (its direct children)
                 ) -> Hooks:
     "`Hooks` keeping the output of each of `modules` (or, with `grad`, the gradient of each output)."
     return Hooks(modules, _grad_output if grad else _output, is_forward=not grad, detach=detach, cpu=cpu)
+
+# %% ../nbs/02n_hooks.ipynb #d97bdd0c
+def in_channels(m:nn.Module) -> int:
+    "The channels of the images `m` takes: those of its first layer with 4-d weights, a convolution, as fastai's."
+    w = next((w for l in m.modules() if isinstance(w := getattr(l, 'weight', None), torch.Tensor) and w.ndim == 4), None)
+    if w is None: raise TypeError(f"This {type(m).__name__} has no convolution (no layer with 4-d weights), so no number of image "
+                                  "channels to read: dummy_eval, model_sizes and num_features_model are for models of images.")
+    return w.shape[1]
+
+def dummy_eval(m:nn.Module, size:tuple=(64, 64)) -> torch.Tensor:
+    "The output of `m` for one random image of `size` (height, width), without gradients and in eval mode; `m` keeps its mode."
+    p = next(m.parameters())
+    x = torch.empty(1, in_channels(m), *size, device=p.device, dtype=p.dtype).uniform_(-1, 1)
+    training = m.training
+    try:
+        with torch.no_grad(): return m.eval()(x)
+    finally: m.train(training)
+
+def model_sizes(m:nn.Module, size:tuple=(64, 64)) -> list:
+    "The output shape of each child of `m` for one random image of `size`."
+    with hook_outputs(m) as hooks:
+        dummy_eval(m, size)
+        return [o.shape for o in hooks.stored]
+
+def num_features_model(m:nn.Module) -> int:
+    "The channels of the last child's output of `m` (a body's features, for the head), trying images from 32 pixels up to 2048."
+    sz = 32
+    while True:
+        try: return model_sizes(m, (sz, sz))[-1][1]
+        except RuntimeError:  # the image shrank to nothing on its way through: try a larger one
+            sz *= 2
+            if sz > 2048: raise
 
 # %% ../nbs/02n_hooks.ipynb #ad308fcb
 def _modules_with_weights(model:nn.Module) -> list:
