@@ -22,7 +22,7 @@ __all__ = ['EVENTS', 'event', 'CancelValidException', 'norm_types', 'CancelFitEx
            'CancelTrainException', 'CancelValidateException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'Callback', 'check_callback', 'as_callbacks', 'callback_attr', 'Metric', 'AvgMetric',
            'accuracy', 'error_rate', 'TrainEvalCallback', 'DeviceCallback', 'NanCallback', 'Recorder', 'MixedPrecision',
-           'GradientClip', 'ChannelsLast', 'to_channels_last']
+           'GradientClip', 'TerminateOnNaNCallback', 'ChannelsLast', 'to_channels_last']
 
 # %% ../nbs/02d_callbacks.ipynb #9a401cac
 _stages = ['fit', 'epoch', 'train', 'validate', 'batch']
@@ -273,6 +273,16 @@ class GradientClip(Callback):
             raise ValueError(f"max_norm is the largest gradient norm to allow, a number above 0 (like 1.0), not {max_norm!r}.")
         self.max_norm = max_norm
     def after_backward(self): nn.utils.clip_grad_norm_(self.model.parameters(), self.max_norm)
+
+# %% ../nbs/02d_callbacks.ipynb #e8bf0ae6
+class TerminateOnNaNCallback(Callback):
+    "fastai's: end the fit quietly, with a message, once a loss is NaN or infinite; the weights stay those of the last good batch."
+    order = NanCallback.order - 1  # before NanCallback's error
+    def after_loss(self):
+        if not torch.isfinite(self.loss).all():
+            print(f"TerminateOnNaNCallback: the loss is {self.loss.item()} at epoch {self.epoch}, batch {self.iter} "
+                  f"({'training' if self.training else 'validation'}); the fit stops here.")
+            raise CancelFitException
 
 # %% ../nbs/02d_callbacks.ipynb #9b75db0c
 class ChannelsLast(Callback):
