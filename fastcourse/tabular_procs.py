@@ -1,4 +1,4 @@
-"""`Categorify`, `FillMissing`, `NormalizeTab`: steps that learn from the training rows, then change any rows alike.
+"""`Categorify`, `FillMissing`, `NormalizeTab`: steps that learn from the training rows, then change any rows alike; `df_shrink`.
 
 Docs: https://fastcourse.github.io/fastcourse/tabular_procs.html.md"""
 
@@ -15,7 +15,7 @@ from .categories import CategoryMap
 from .transforms import Normalize
 
 # %% auto #0
-__all__ = ['PROCS', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab']
+__all__ = ['PROCS', 'TabularProc', 'Categorify', 'FillMissing', 'NormalizeTab', 'df_shrink_dtypes', 'df_shrink']
 
 # %% ../nbs/05c_tabular_procs.ipynb #798330d1
 class TabularProc:
@@ -100,3 +100,39 @@ def _proc(p) -> TabularProc:
         raise TypeError(f"{p!r} is not a tabular proc: pass the classes Categorify, FillMissing, Normalize "
                         "(or instances, e.g. FillMissing('mean')).")
     return copy.deepcopy(p)  # the table fits its own copy: the caller's instance stays a template that other tables can share
+
+# %% ../nbs/05c_tabular_procs.ipynb #198d35f6
+_INTS = {'i': (np.int8, np.int16, np.int32, np.int64), 'u': (np.uint8, np.uint16, np.uint32, np.uint64)}
+
+def df_shrink_dtypes(df:pd.DataFrame, # the table
+                     skip:list=(), # names of columns to leave as they are
+                     obj2cat:bool=True, # text columns become pandas categories
+                     int2uint:bool=False # whole-number columns without negative values may become unsigned
+                    ) -> dict:
+    "For each column of `df` that a smaller type can hold, that type: `{column: dtype}`, for `df.astype`."
+    if not isinstance(df, pd.DataFrame): raise TypeError(f"df_shrink takes a pandas DataFrame, not a {type(df).__name__}.")
+    skip = [skip] if isinstance(skip, str) else list(skip)
+    if bad := [c for c in skip if c not in df.columns]:
+        raise ValueError(f"skip names {bad}, which are not columns of the table: its columns are {list(df.columns)}.")
+    out = {}
+    for col, t in df.dtypes.items():
+        if col in skip: continue
+        s, new = df[col], None
+        if isinstance(t, np.dtype) and t.kind in 'iu' and len(s):  # numpy integers (pandas' nullable Int64 may hold <NA>)
+            lo, hi = s.min(), s.max()
+            kinds = _INTS['u'] if t.kind == 'u' or (int2uint and lo >= 0) else _INTS['i']
+            new = next(np.dtype(k) for k in kinds if np.iinfo(k).min <= lo and hi <= np.iinfo(k).max)
+        elif isinstance(t, np.dtype) and t.kind == 'f' and t.itemsize > 4:
+            f32 = np.finfo(np.float32)
+            if not (s.min() < f32.min or s.max() > f32.max): new = np.dtype(np.float32)  # NaN-only and empty columns too
+        elif obj2cat and (t == object or isinstance(t, pd.StringDtype)): new = 'category'
+        if new is not None and new != t: out[col] = new
+    return out
+
+def df_shrink(df:pd.DataFrame, # the table
+              skip:list=(), # names of columns to leave as they are
+              obj2cat:bool=True, # text columns become pandas categories
+              int2uint:bool=False # whole-number columns without negative values may become unsigned
+             ) -> pd.DataFrame:
+    "A copy of `df` with each column in the smallest type that holds its values (`df_shrink_dtypes`)."
+    return df.astype(df_shrink_dtypes(df, skip, obj2cat, int2uint))
