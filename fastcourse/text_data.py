@@ -22,8 +22,8 @@ from .data import get_files
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_text_spec_tok',
            'defaults_text_proc_rules', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces',
            'rm_useless_spaces', 'replace_all_caps', 'replace_maj', 'lowercase', 'word_tokenize', 'tokenize1',
-           'tokenize_texts', 'WordTokenizer', 'Tokenizer', 'SubwordTokenizer', 'get_text_files', 'make_vocab',
-           'Numericalize']
+           'tokenize_texts', 'WordTokenizer', 'Tokenizer', 'tokenize_df', 'SubwordTokenizer', 'get_text_files',
+           'make_vocab', 'Numericalize']
 
 # %% ../nbs/04a_text_data.ipynb #a140ef9c
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = 'xxunk xxpad xxbos xxeos xxfld xxrep xxwrep xxup xxmaj'.split()
@@ -142,6 +142,31 @@ class Tokenizer:
     def decode(self, toks:list) -> str:
         "The tokens (such as `Numericalize.decode` gives) as one string; a string is already one."
         return toks if isinstance(toks, str) else ' '.join(toks)
+
+# %% ../nbs/04a_text_data.ipynb #25ad00e8
+def tokenize_df(df:pd.DataFrame, # the table
+                text_cols, # the column (or columns, joined in this order) holding the texts: names or positions
+                n_workers:int|None=None, # accepted for fastai's code; the texts are tokenised in this process
+                rules:list|None=None, # the text rules (default `defaults_text_proc_rules`)
+                mark_fields:bool|None=None, # put `xxfld 1`, `xxfld 2`... before each column's text (default: if several)
+                tok=None, # the word tokenizer, like `WordTokenizer()` (the default)
+                tok_text_col:str='text' # the name of the column of tokens
+               ) -> tuple[pd.DataFrame, Counter]:
+    "A copy of `df` with the texts of `text_cols` as one column of tokens and one of their lengths, and the count of every token."
+    cols = [df.columns[c] if isinstance(c, int) else c for c in ([text_cols] if isinstance(text_cols, (str, int)) else text_cols)]
+    if bad := [c for c in cols if c not in df.columns]:
+        raise ValueError(f"text_cols names {bad}, which are not columns of the table: its columns are {list(df.columns)}.")
+    if mark_fields is None: mark_fields = len(cols) > 1
+    for c in cols:
+        if (bad := df[c].map(lambda t: not isinstance(t, str))).any():
+            e = _not_text(i := int(bad.to_numpy().argmax()), df[c].iloc[i])
+            raise type(e)(f"In column {c!r}: {e}") from None
+    texts = [' '.join((f'{FLD} {j} ' if mark_fields else '') + t for j, t in enumerate(row, 1)) for row in zip(*(df[c] for c in cols))]
+    tkn = Tokenizer(tok, rules)
+    toks = [tkn(t) for t in texts]
+    res = df.drop(columns=cols)
+    res[tok_text_col], res[f'{tok_text_col}_length'] = toks, [len(t) for t in toks]
+    return res, Counter(t for ts in toks for t in ts)
 
 # %% ../nbs/04a_text_data.ipynb #7fa44421
 class SubwordTokenizer:
