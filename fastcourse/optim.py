@@ -6,14 +6,14 @@ Docs: https://fastcourse.github.io/fastcourse/sgd_from_scratch.html.md"""
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #4a674340
 from __future__ import annotations
-import numbers
+import inspect, numbers
 from collections.abc import Iterator
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper']
+__all__ = ['tensor', 'Adam', 'SGD', 'RMSProp', 'norm_bias_params', 'get_hyper', 'set_hyper', 'OptimWrapper']
 
 # %% ../nbs/07_sgd_from_scratch.ipynb #73b501d3
 def tensor(x, # a number, a list, a generator, a NumPy array, a PIL image, a pandas Series or DataFrame, or a tensor
@@ -224,3 +224,36 @@ def _get(g, name):
     if name == 'sqr_mom' and 'betas' in g: return g['betas'][1]
     if name == 'wd': return g['wd'] if 'wd' in g else g.get('weight_decay', 0.)
     return g[name]
+
+# %% ../nbs/07_sgd_from_scratch.ipynb #0fa0cac5
+def _torch_names(opt_cls, kw:dict) -> dict:
+    "`kw` with fastai's names (mom, sqr_mom, wd) turned into those `opt_cls` takes (betas, momentum, alpha, weight_decay)."
+    try: takes = set(inspect.signature(opt_cls).parameters)
+    except (TypeError, ValueError): takes = set()
+    kw = dict(kw)
+    if 'wd' in kw: kw['weight_decay'] = kw.pop('wd')
+    if 'betas' in takes and ({'mom', 'sqr_mom'} & set(kw)):
+        b = inspect.signature(opt_cls).parameters['betas'].default
+        kw['betas'] = (kw.pop('mom', b[0]), kw.pop('sqr_mom', b[1]))
+    if 'momentum' in takes and 'mom' in kw: kw['momentum'] = kw.pop('mom')
+    if 'alpha' in takes and 'sqr_mom' in kw: kw['alpha'] = kw.pop('sqr_mom')
+    return kw
+
+def OptimWrapper(params=None, # parameter groups (lists of parameters, or dicts), or None with an `opt` already built
+                 opt=None, # a PyTorch optimiser class, like torch.optim.AdamW, or one already built
+                 hp_map:dict|None=None, # fastai's map of setting names: not needed, the library reads PyTorch's names itself
+                 convert_groups:bool=True, # lists of parameters become PyTorch's groups, {'params': [...]}
+                 **kwargs) -> torch.optim.Optimizer: # the optimiser's settings, under PyTorch's names or fastai's (mom, sqr_mom, wd)
+    "fastai's way to train with a PyTorch optimiser, `partial(OptimWrapper, opt=torch.optim.AdamW)`: here, that optimiser itself."
+    if hp_map is not None: raise TypeError("hp_map is not needed here: a learner sets PyTorch's own names (betas, momentum, "
+                                           "weight_decay) directly. Leave it out.")
+    if isinstance(opt, torch.optim.Optimizer):
+        if params is not None or kwargs: raise ValueError("opt is already built, with its parameters and settings: pass it alone, "
+                                                          "OptimWrapper(opt=opt), or pass its class and the parameters.")
+        return opt
+    if not (isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer)):
+        raise TypeError(f"opt is a PyTorch optimiser class like torch.optim.AdamW (or one already built), not {opt!r:.60}.")
+    if params is None: raise ValueError("OptimWrapper needs the parameters (or an optimiser already built, as opt=).")
+    params = list(params)
+    if convert_groups and params and all(isinstance(g, (list, tuple)) for g in params): params = [{'params': list(g)} for g in params]
+    return opt(params, **_torch_names(opt, kwargs))
