@@ -37,6 +37,7 @@ from .vision import *  # noqa: F403
 from .interpret import *  # noqa: F403
 from .segmentation import *  # noqa: F403
 from .tta import *  # noqa: F403
+from .losses import *  # noqa: F403
 from .text_data import *  # noqa: F403
 from .text_loaders import *  # noqa: F403
 from .text_block import *  # noqa: F403

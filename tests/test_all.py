@@ -17,7 +17,8 @@ def test_all_gives_what_fastai_code_expects():
                            'download_images', 'resize_images', 'ShortEpochCallback', 'RAdam', 'QHAdam', 'Lamb', 'Larc',
                            'Lookahead', 'ranger', 'sgd_step', 'weight_decay', 'average_grad', 'adam_step', 'debias', 'APScoreBinary',
                            'APScoreMulti', 'model_sizes', 'num_features_model', 'dummy_eval', 'in_channels',
-                           'TerminateOnNaNCallback', 'df_shrink', 'df_shrink_dtypes', 'tokenize_df', 'OptimWrapper')
+                           'TerminateOnNaNCallback', 'df_shrink', 'df_shrink_dtypes', 'tokenize_df', 'OptimWrapper', 'L1LossFlat',
+                           'BCELossFlat', 'FocalLoss', 'FocalLossFlat', 'DiceLoss', 'LabelSmoothingCrossEntropyFlat')
                if k not in ns]
     assert not missing, missing
     assert ns['first'](ns['L']([3, 4])) == 3 and ns['coll_repr'](list(range(20)), 3).startswith('(#20) [0, 1, 2')
