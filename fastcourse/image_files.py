@@ -17,6 +17,7 @@ from PIL import Image
 from .checks import check_sizes
 from .data import get_image_files, image_extensions
 from .external import download_url
+from .transforms import _upright
 
 # %% auto #0
 __all__ = ['download_images', 'resize_image', 'resize_images']
@@ -87,11 +88,14 @@ def resize_image(file, # the image file
     if resume and out.exists(): return out
     out.parent.mkdir(parents=True, exist_ok=True)
     with Image.open(file) as im:
-        changed = out.suffix.lower() != file.suffix.lower() or img_format is not None
-        if max_size is not None and max(im.size) > max_size:
+        shrink = max_size is not None and max(im.size) > max_size
+        mode = _MODES[n_channels] if n_channels is not None and im.mode != _MODES[n_channels] else None
+        changed = out.suffix.lower() != file.suffix.lower() or img_format is not None or shrink or mode is not None
+        if changed: im = _upright(im)  # PIL writes no EXIF orientation back: turn the pixels, or a phone photo would lie down
+        if shrink:
             r = max_size / max(im.size)
-            im, changed = im.resize((max(1, round(im.width * r)), max(1, round(im.height * r))), resample), True
-        if n_channels is not None and im.mode != _MODES[n_channels]: im, changed = im.convert(_MODES[n_channels]), True
+            im = im.resize((max(1, round(im.width * r)), max(1, round(im.height * r))), resample)
+        if mode is not None: im = im.convert(mode)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.stem}.', suffix=out.suffix)
         os.close(fd)
         try:

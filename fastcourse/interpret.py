@@ -19,6 +19,7 @@ from .course import shown_once
 from .inference import in_order
 from .learner import Learner
 from .show import to_plot
+from .transforms import _upright
 
 # %% auto #0
 __all__ = ['Interpretation', 'ClassificationInterpretation', 'grad_cam', 'show_cam', 'ImageClassifierCleaner']
@@ -204,7 +205,7 @@ _KEEP, _DELETE = '<Keep>', '<Delete>'
 def _thumb(fn, px:int) -> bytes:
     "The image file `fn` shrunk to fit `px` × `px` pixels, as PNG bytes for an ipywidgets `Image`."
     with Image.open(fn) as im:
-        im = im.convert('RGB'); im.thumbnail((px, px))
+        im = _upright(im).convert('RGB'); im.thumbnail((px, px))  # a phone photo as its owner sees it
         buf = io.BytesIO(); im.save(buf, format='png'); return buf.getvalue()
 
 class ImageClassifierCleaner:

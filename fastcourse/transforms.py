@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
-from PIL import Image
+from PIL import Image, ImageOps
 from torch import Tensor
 
 from .checks import check_fraction, pad_mode_name, size_hw
@@ -29,7 +29,16 @@ def _to_8bit(x:Tensor) -> Tensor:
     "16-bit pixels (0 to 65535, as `uint16` or `int32`) scaled to `uint8` (0 to 255); `uint8` pixels unchanged."
     return x if x.dtype == torch.uint8 else ((x.to(torch.int64).clamp(0, 65535) * 255 + 32767) // 65535).to(torch.uint8)
 
+_ORIENTATION = 0x0112  # the EXIF tag that says how the camera was held
+
+def _upright(im:Image.Image) -> Image.Image:
+    "`im` turned as its EXIF orientation says, the way photo viewers show it (phones store the sensor's rows), else `im` itself."
+    try: o = im.getexif().get(_ORIENTATION, 1)
+    except Exception: return im  # EXIF that cannot be read: the pixels as stored
+    return ImageOps.exif_transpose(im) if o in range(2, 9) else im  # 1 is upright; some files hold 0, which means nothing
+
 def _from_pil(im:Image.Image, mode:str='RGB') -> Tensor:
+    im = _upright(im)
     if im.mode.startswith('I'):  # 16- or 32-bit grey: PIL's convert would clip at 255
         x = _to_8bit(torch.from_numpy(np.array(im, dtype=np.int64)))[None]
         return x if mode == 'L' else x.expand(3, -1, -1).contiguous()
@@ -40,7 +49,7 @@ def _from_pil(im:Image.Image, mode:str='RGB') -> Tensor:
 def load_image(fn, # an image file, or a PIL image
                mode:str='RGB', # 'RGB': a `(3, h, w)` tensor; 'L': one grey channel, `(1, h, w)`
               ) -> Tensor:
-    "Read the image file `fn` (or take the PIL image `fn`) as a `uint8` tensor (grayscale, RGBA and 16-bit are converted)."
+    "Read the image file `fn` (or take the PIL image `fn`) as an upright `uint8` tensor (grey, RGBA and 16-bit are converted)."
     if mode not in ('RGB', 'L'): raise ValueError(f"mode is 'RGB' (colour) or 'L' (one grey channel), not {mode!r}.")
     if isinstance(fn, Image.Image): return _from_pil(fn, mode)
     if not isinstance(fn, (str, os.PathLike)):
@@ -80,7 +89,9 @@ class PILImage(Image.Image):
         else:
             if isinstance(fn, (bytes, bytearray)):
                 try:
-                    with Image.open(io.BytesIO(fn)) as im: fn = im.convert(cls._mode) if not im.mode.startswith('I') else im.copy()
+                    with Image.open(io.BytesIO(fn)) as im:
+                        im = _upright(im)
+                        fn = im.convert(cls._mode) if not im.mode.startswith('I') else im.copy()
                 except Exception as e: raise _bad_image('given as bytes', e) from None
             if not isinstance(fn, (str, os.PathLike, Image.Image)):
                 raise TypeError(f"PILImage.create takes an image file, its bytes, an upload widget's file, a PIL image or an (h, w, 3) "
@@ -107,12 +118,13 @@ class PILImageBW(PILImage):
 
 def load_mask(fn) -> Tensor:
     "Read the label image `fn` (one class index per pixel), or take it as a PIL image or NumPy array, as a `uint8` tensor `(1, h, w)`."
+    if isinstance(fn, Image.Image): fn = _upright(fn)
     if isinstance(fn, (Image.Image, np.ndarray)): a, fn = np.array(fn), 'given as an array'  # e.g. a label function's `mask // 255`
     else:
         fn = Path(fn)
         if not fn.is_file(): raise FileNotFoundError(f"Mask file not found: {fn}")
         try:
-            with Image.open(fn) as im: a = np.array(im)
+            with Image.open(fn) as im: a = np.array(_upright(im))  # turned as its image is
         except Exception as e: raise _bad_image(fn, e) from None
     if a.ndim != 2: raise ValueError(f"Mask {fn} has {a.shape[-1]} channels; a mask holds one class index per pixel.")
     return torch.from_numpy(a.astype(np.uint8))[None]
