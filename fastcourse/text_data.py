@@ -144,6 +144,13 @@ class Tokenizer:
         return toks if isinstance(toks, str) else ' '.join(toks)
 
 # %% ../nbs/04a_text_data.ipynb #25ad00e8
+def _col_name(df:pd.DataFrame, c):
+    "The name of column `c`, given by name or, as in fastai (`text_col=0`), by number."
+    if isinstance(c, bool) or not isinstance(c, int) or c in df.columns: return c
+    if not -len(df.columns) <= c < len(df.columns):
+        raise IndexError(f"Column number {c} is out of range: the DataFrame has {len(df.columns)} columns, {list(df.columns)}.")
+    return df.columns[c]
+
 def tokenize_df(df:pd.DataFrame, # the table
                 text_cols, # the column (or columns, joined in this order) holding the texts: names or positions
                 n_workers:int|None=None, # accepted for fastai's code; the texts are tokenised in this process
@@ -153,7 +160,7 @@ def tokenize_df(df:pd.DataFrame, # the table
                 tok_text_col:str='text' # the name of the column of tokens
                ) -> tuple[pd.DataFrame, Counter]:
     "A copy of `df` with the texts of `text_cols` as one column of tokens and one of their lengths, and the count of every token."
-    cols = [df.columns[c] if isinstance(c, int) else c for c in ([text_cols] if isinstance(text_cols, (str, int)) else text_cols)]
+    cols = [_col_name(df, c) for c in ([text_cols] if isinstance(text_cols, (str, int)) else text_cols)]
     if bad := [c for c in cols if c not in df.columns]:
         raise ValueError(f"text_cols names {bad}, which are not columns of the table: its columns are {list(df.columns)}.")
     if mark_fields is None: mark_fields = len(cols) > 1

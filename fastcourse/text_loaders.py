@@ -21,7 +21,7 @@ from .categories import CategoryMap, _sorted_labels, warn_similar_labels
 from .data_core import DataLoaders
 from .torch_core import default_device
 from .saving import register_loader
-from .text_data import Numericalize, make_vocab, tokenize_texts
+from .text_data import Numericalize, _col_name, make_vocab, tokenize_texts
 
 # %% auto #0
 __all__ = ['TextItems', 'LMDataLoader', 'pad_chunks', 'TextClasDataLoader', 'TextDataLoaders']
@@ -126,13 +126,6 @@ class TextClasDataLoader:
         return df
 
 # %% ../nbs/04c_text_loaders.ipynb #c6a0979a
-def _col_name(df:pd.DataFrame, c):
-    "The name of column `c`, given by name or, as in fastai (`text_col=0`), by number."
-    if isinstance(c, bool) or not isinstance(c, int) or c in df.columns: return c
-    if not -len(df.columns) <= c < len(df.columns):
-        raise IndexError(f"Column number {c} is out of range: the DataFrame has {len(df.columns)} columns, {list(df.columns)}.")
-    return df.columns[c]
-
 def _few(vals:list, n:int=3, w:int=40) -> str:
     "The first `n` of `vals`, each cut to `w` characters: an error message stays readable when the values are whole reviews."
     cut = [v if len(str(v)) <= w else str(v)[:w] + '...' for v in vals[:n]]
