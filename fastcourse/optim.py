@@ -228,16 +228,12 @@ def _get(g, name):
 # %% ../nbs/07_sgd_from_scratch.ipynb #0fa0cac5
 def _torch_names(opt_cls, kw:dict) -> dict:
     "`kw` with fastai's names (mom, sqr_mom, wd) turned into those `opt_cls` takes (betas, momentum, alpha, weight_decay)."
-    try: takes = set(inspect.signature(opt_cls).parameters)
-    except (TypeError, ValueError): takes = set()
-    kw = dict(kw)
-    if 'wd' in kw: kw['weight_decay'] = kw.pop('wd')
-    if 'betas' in takes and ({'mom', 'sqr_mom'} & set(kw)):
-        b = inspect.signature(opt_cls).parameters['betas'].default
-        kw['betas'] = (kw.pop('mom', b[0]), kw.pop('sqr_mom', b[1]))
-    if 'momentum' in takes and 'mom' in kw: kw['momentum'] = kw.pop('mom')
-    if 'alpha' in takes and 'sqr_mom' in kw: kw['alpha'] = kw.pop('sqr_mom')
-    return kw
+    try: takes = inspect.signature(opt_cls).parameters
+    except (TypeError, ValueError): takes = {}
+    names = {'weight_decay': 'wd', 'betas': (('mom', 'sqr_mom'), takes['betas'].default) if 'betas' in takes else None,
+             'momentum': 'mom', 'alpha': 'sqr_mom'}  # in this order, as the names are taken
+    names = {k: v for k, v in names.items() if k == 'weight_decay' or k in takes}
+    return _rename([dict(kw)], **names)[0]
 
 def OptimWrapper(params=None, # parameter groups (lists of parameters, or dicts), or None with an `opt` already built
                  opt=None, # a PyTorch optimiser class, like torch.optim.AdamW, or one already built
