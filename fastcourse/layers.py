@@ -75,13 +75,20 @@ def layer_sizes(sizes, name:str='layers') -> list:
     return sizes
 
 # %% ../nbs/02c_layers.ipynb #7a0ad3d6
+def _check_reduction(reduction:str) -> str:
+    if reduction not in ('mean', 'sum', 'none'): raise ValueError(f"reduction is 'mean', 'sum' or 'none', not {reduction!r}.")
+    return reduction
+
+def _flat_pair(name:str, pred:torch.Tensor, targ:torch.Tensor) -> tuple:
+    "`pred` and `targ` as two flat tensors of one dtype, with a clear error if they hold different numbers of values."
+    if pred.numel() != targ.numel():
+        raise ValueError(f"{name}: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} hold different "
+                         "numbers of values.")
+    return pred.reshape(-1), targ.reshape(-1).to(pred.dtype)
+
 class MSELossFlat(nn.MSELoss):
     "Mean squared error between predictions and targets holding the same number of values, whatever their shapes."
-    def forward(self, pred, targ):
-        if pred.numel() != targ.numel():
-            raise ValueError(f"MSELossFlat: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} "
-                             "hold different numbers of values.")
-        return super().forward(pred.reshape(-1), targ.reshape(-1).to(pred.dtype))
+    def forward(self, pred, targ): return super().forward(*_flat_pair('MSELossFlat', pred, targ))
 
 # %% ../nbs/02c_layers.ipynb #ed592cfe
 def check_thresh(thresh) -> float:

@@ -12,24 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import check_thresh
+from .layers import _check_reduction, _flat_pair, check_thresh
 from .tta import LabelSmoothingCrossEntropy
 
 # %% auto #0
 __all__ = ['L1LossFlat', 'BCELossFlat', 'FocalLoss', 'FocalLossFlat', 'DiceLoss', 'LabelSmoothingCrossEntropyFlat']
 
 # %% ../nbs/08a_losses.ipynb #093bda0b
-def _check_reduction(reduction:str) -> str:
-    if reduction not in ('mean', 'sum', 'none'): raise ValueError(f"reduction is 'mean', 'sum' or 'none', not {reduction!r}.")
-    return reduction
-
-def _flat_pair(name:str, pred:torch.Tensor, targ:torch.Tensor) -> tuple:
-    "`pred` and `targ` as two flat tensors of one dtype, with a clear error if they hold different numbers of values."
-    if pred.numel() != targ.numel():
-        raise ValueError(f"{name}: predictions of shape {tuple(pred.shape)} and targets of shape {tuple(targ.shape)} hold different "
-                         "numbers of values.")
-    return pred.reshape(-1), targ.reshape(-1).to(pred.dtype)
-
 class L1LossFlat(nn.L1Loss):
     "Mean absolute error between predictions and targets holding the same number of values, whatever their shapes."
     def forward(self, pred, targ): return super().forward(*_flat_pair('L1LossFlat', pred, targ))

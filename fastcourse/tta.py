@@ -14,6 +14,7 @@ from torch import nn
 from .callback import Callback
 from .checks import check_sizes
 from .inference import unreduced
+from .layers import _check_reduction
 from .transforms import Normalize
 
 # %% auto #0
@@ -116,7 +117,6 @@ class LabelSmoothingCrossEntropy(nn.CrossEntropyLoss):
                  reduction:str='mean'): # 'mean', 'sum' or 'none'
         if not (isinstance(eps, numbers.Real) and 0 <= eps < 1):
             raise ValueError(f"eps is the share of the target spread over all classes, from 0 up to 1, not {eps!r}.")
-        if reduction not in ('mean', 'sum', 'none'): raise ValueError(f"reduction is 'mean', 'sum' or 'none', not {reduction!r}.")
-        super().__init__(weight=weight, reduction=reduction, label_smoothing=eps)
+        super().__init__(weight=weight, reduction=_check_reduction(reduction), label_smoothing=eps)
         self.eps = eps
     def extra_repr(self): return f'eps={self.eps}'
